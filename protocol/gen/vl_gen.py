@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""venus-loopback protocol generator.
+
+Reads vk.xml (plus protocol/venus_mesa.xml) and the protocol data files, and
+writes the wire codecs and tables into an output directory.  Standard library
+only; Meson runs it at build time.
+
+usage: vl_gen.py --xml vk.xml --data protocol/ --out DIR TARGET...
+targets: protocol (codecs), renderer (executors), icd (entry points), tests
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import registry  # noqa: E402
+import protocol  # noqa: E402
+from emit_files import Files, HEADER  # noqa: E402
+
+
+def write(path, lines):
+    text = "\n".join(lines) + "\n"
+    # Leave unchanged files alone so that Ninja does not rebuild needlessly.
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:
+                return
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def mesa_types(reg):
+    """C definitions of the Venus-specific types (not in vulkan_core.h)."""
+    out = []
+    for name, value in sorted(reg.enum_values.items(), key=lambda kv: kv[1]):
+        if name.endswith("_MESA") and 1000384000 <= value < 1000386000:
+            out.append("#define %s ((VkStructureType)%d)" % (name, value))
+    out += ["",
+            "typedef VkFlags VkCommandFlagsEXT;",
+            "typedef VkFlags VkCommandStreamExecutionFlagsMESA;",
+            "typedef VkFlags VkRingCreateFlagsMESA;",
+            "typedef VkFlags VkRingNotifyFlagsMESA;",
+            "#define VK_COMMAND_GENERATE_REPLY_BIT_EXT 0x00000001u", ""]
+    for name in ("VkCommandStreamDescriptionMESA", "VkCommandStreamDependencyMESA",
+                 "VkRingCreateInfoMESA", "VkMemoryResourcePropertiesMESA",
+                 "VkImportMemoryResourceInfoMESA", "VkVenusExperimentalFeatures100000MESA",
+                 "VkMemoryResourceAllocationSizeProperties100000MESA",
+                 "VkImportSemaphoreResourceInfo100000MESA", "VkDeviceQueueTimelineInfoMESA"):
+        s = reg.structs[name]
+        out.append("typedef struct %s {" % name)
+        for m in s.members:
+            out.append("    %s %s;" % (m.decl, m.name))
+        out.append("} %s;" % name)
+        out.append("")
+    return out
+
+
+def gen_protocol(proto, files, outdir):
+    reg = proto.reg
+    cmds = files.all_commands
+
+    # -- vl_protocol_defs.h
+    d = [HEADER, "#ifndef VL_PROTOCOL_DEFS_H", "#define VL_PROTOCOL_DEFS_H", "",
+         "/* Window-system types cross the in-process transport as values. */",
+         "#define VK_USE_PLATFORM_XCB_KHR 1", "#define VK_USE_PLATFORM_XLIB_KHR 1",
+         "#define VK_USE_PLATFORM_WAYLAND_KHR 1",
+         "#include <vulkan/vulkan.h>", "#include <stdbool.h>", "#include <stdint.h>", ""]
+    d += ["/* Ids of loopback-private commands start here (see protocol/private_commands.tsv). */",
+          "#define VL_PRIVATE_COMMAND_BASE 0x%08X" % protocol.PRIVATE_BASE,
+          "#define VL_VENUS_COMMAND_COUNT %d" % (max(c.id for c in cmds if c.id < protocol.PRIVATE_BASE) + 1),
+          "#define VL_PRIVATE_COMMAND_COUNT %d" %
+          (max([c.id - protocol.PRIVATE_BASE + 1 for c in cmds if c.id >= protocol.PRIVATE_BASE] or [0])),
+          "#define VL_COMMAND_COUNT %d /* commands in the protocol, aliases not counted */" % len(cmds),
+          "#define VL_STRUCT_COUNT %d /* structs and unions the codecs cover */" % len(files.structs),
+          ""]
+    d += mesa_types(reg)
+    d += ["/* Venus command types, with Venus's names (wire format 0). */",
+          "typedef enum VkCommandTypeEXT {"]
+    for c in cmds:
+        for n in c.names:
+            d.append("    VK_COMMAND_TYPE_%s_EXT = %d," % (n, c.id))
+    d += ["    VK_COMMAND_TYPE_MAX_ENUM_EXT = 0x7FFFFFFF", "} VkCommandTypeEXT;", ""]
+    d += ["/* The same ids, one name per command, as the generated code spells them. */",
+          "enum vl_command {"]
+    for c in cmds:
+        d.append("    VL_CMD_%s = %d," % (c.name, c.id))
+    d += ["};", ""]
+    d += ["/* How the renderer treats a command (protocol/special_commands.tsv). */",
+          "enum vl_renderer_kind {",
+          "    VL_RENDERER_GENERATED,",
+          "    VL_RENDERER_HANDLER,",
+          "    VL_RENDERER_BLOCKING,",
+          "    VL_RENDERER_FATAL,",
+          "};", "",
+          "struct vl_command_info {",
+          "    int32_t id;",
+          "    const char *name;",
+          "    enum vl_renderer_kind renderer;",
+          "    bool loopback_only; /* a loopback-private id */",
+          "    bool has_wire_form; /* false: guest-only, no codec exists */",
+          "};", "",
+          "/* The command with this id, or NULL for an id outside the protocol. */",
+          "const struct vl_command_info *vl_command_info(int32_t id);",
+          "/* Every command, ordered by id. */",
+          "extern const struct vl_command_info vl_command_table[VL_COMMAND_COUNT];",
+          "", "#endif", ""]
+    write(os.path.join(outdir, "vl_protocol_defs.h"), d)
+
+    # -- vl_protocol_info.c
+    kinds = {"gen": "VL_RENDERER_GENERATED", "handler": "VL_RENDERER_HANDLER",
+             "blocking": "VL_RENDERER_BLOCKING", "fatal": "VL_RENDERER_FATAL"}
+    i = [HEADER, '#include "vl_protocol_defs.h"', "", "#include <stddef.h>", "",
+         "const struct vl_command_info vl_command_table[VL_COMMAND_COUNT] = {"]
+    for c in cmds:
+        kind = kinds[c.special.get("renderer", "gen")]
+        i.append('    { %d, "%s", %s, %s, %s },' % (c.id, c.name, kind,
+                                                     "true" if c.origin == "loopback" else "false",
+                                                     "true" if c.wire else "false"))
+    i += ["};", "",
+          "static const struct vl_command_info *venus_index[VL_VENUS_COMMAND_COUNT];",
+          "static const struct vl_command_info *private_index[VL_PRIVATE_COMMAND_COUNT + 1];",
+          "",
+          "static void",
+          "build_index(void)",
+          "{",
+          "    for (size_t i = 0; i < VL_COMMAND_COUNT; i++) {",
+          "        const struct vl_command_info *c = &vl_command_table[i];",
+          "        if (c->id >= VL_PRIVATE_COMMAND_BASE)",
+          "            private_index[c->id - VL_PRIVATE_COMMAND_BASE] = c;",
+          "        else",
+          "            venus_index[c->id] = c;",
+          "    }",
+          "}",
+          "",
+          "const struct vl_command_info *",
+          "vl_command_info(int32_t id)",
+          "{",
+          "    static bool built;",
+          "    if (!__atomic_load_n(&built, __ATOMIC_ACQUIRE)) {",
+          "        build_index(); /* idempotent: racing threads write the same values */",
+          "        __atomic_store_n(&built, true, __ATOMIC_RELEASE);",
+          "    }",
+          "    if (id >= 0 && id < VL_VENUS_COMMAND_COUNT)",
+          "        return venus_index[id];",
+          "    if (id >= VL_PRIVATE_COMMAND_BASE && id - VL_PRIVATE_COMMAND_BASE < VL_PRIVATE_COMMAND_COUNT)",
+          "        return private_index[id - VL_PRIVATE_COMMAND_BASE];",
+          "    return NULL;",
+          "}", ""]
+    write(os.path.join(outdir, "vl_protocol_info.c"), i)
+
+    # -- vl_protocol_structs.h / .c
+    h = [HEADER, "#ifndef VL_PROTOCOL_STRUCTS_H", "#define VL_PROTOCOL_STRUCTS_H", "",
+         '#include "vl_protocol_defs.h"', '#include "vl_cs.h"', ""]
+    for ps in files.structs:
+        h += ["%s;" % p for p in files.struct_protos(ps)]
+    h += ["size_t vl_sizeof_chained(const VkBaseInStructure *s);",
+          "void vl_encode_chained(struct vl_encoder *enc, const VkBaseInStructure *s);",
+          "void vl_decode_chained_temp(struct vl_decoder *dec, VkBaseOutStructure *s);",
+          "size_t vl_sizeof_chained_partial(const VkBaseInStructure *s);",
+          "void vl_encode_chained_partial(struct vl_encoder *enc, const VkBaseInStructure *s);",
+          "void vl_decode_chained_partial_temp(struct vl_decoder *dec, VkBaseOutStructure *s);",
+          "void vl_decode_chained_reply(struct vl_decoder *dec, VkBaseOutStructure *s);",
+          "", "#endif", ""]
+    write(os.path.join(outdir, "vl_protocol_structs.h"), h)
+    c = [HEADER, '#include "vl_protocol_structs.h"', "", "#include <stdbool.h>", ""]
+    for ps in files.structs:
+        c += files.struct_defs(ps)
+    c += files.chained_switches()
+    write(os.path.join(outdir, "vl_protocol_structs.c"), c)
+
+    # -- vl_protocol_guest.h
+    g = [HEADER, "#ifndef VL_PROTOCOL_GUEST_H", "#define VL_PROTOCOL_GUEST_H", "",
+         '#include "vl_protocol_structs.h"', ""]
+    for cmd in files.commands:
+        g += files.guest_cmd_defs(cmd)
+    g += ["#endif", ""]
+    write(os.path.join(outdir, "vl_protocol_guest.h"), g)
+
+    # -- vl_protocol_host.h / .c
+    hh = [HEADER, "#ifndef VL_PROTOCOL_HOST_H", "#define VL_PROTOCOL_HOST_H", "",
+          '#include "vl_protocol_structs.h"', "", "struct vl_object;", ""]
+    for cmd in files.commands:
+        hh += files.args_struct(cmd)
+        hh += ["void vl_decode_%s_args(struct vl_decoder *dec, struct vl_args_%s *args);" % (cmd.name, cmd.name),
+               "size_t vl_sizeof_%s_reply_args(const struct vl_args_%s *args);" % (cmd.name, cmd.name),
+               "void vl_encode_%s_reply_args(struct vl_encoder *enc, const struct vl_args_%s *args);" %
+               (cmd.name, cmd.name), ""]
+    hh += ["#endif", ""]
+    write(os.path.join(outdir, "vl_protocol_host.h"), hh)
+    hc = [HEADER, '#include "vl_protocol_host.h"', ""]
+    for cmd in files.commands:
+        hc += files.host_cmd_defs(cmd)
+    write(os.path.join(outdir, "vl_protocol_host.c"), hc)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xml", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("targets", nargs="+")
+    args = ap.parse_args()
+
+    reg = registry.Registry([args.xml, os.path.join(args.data, "venus_mesa.xml")])
+    proto = protocol.Protocol(reg, args.data)
+    files = Files(proto)
+    os.makedirs(args.out, exist_ok=True)
+    for t in args.targets:
+        if t == "protocol":
+            gen_protocol(proto, files, args.out)
+        elif t == "tests":
+            import emit_tests
+            emit_tests.generate(proto, files, args.out)
+        elif t == "renderer":
+            import emit_renderer
+            emit_renderer.generate(proto, files, args.out)
+        elif t == "icd":
+            import emit_icd
+            emit_icd.generate(proto, files, args.out)
+        else:
+            ap.error("unknown target %s" % t)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except protocol.GenError as e:
+        print("vl_gen.py: error: %s" % e, file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,92 @@
+/* Bump allocator for per-command temporary storage (see vl_arena.h). */
+#include "vl_arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_SIZE ((size_t)64 * 1024)
+
+struct vl_arena_block {
+   struct vl_arena_block *next;
+   size_t size;
+   size_t used;
+   _Alignas(16) unsigned char data[];
+};
+
+static struct vl_arena_block *
+block_new(size_t size)
+{
+   struct vl_arena_block *b = malloc(sizeof(*b) + size);
+   if (!b)
+      return NULL;
+   b->next = NULL;
+   b->size = size;
+   b->used = 0;
+   return b;
+}
+
+void
+vl_arena_init(struct vl_arena *arena, size_t limit)
+{
+   arena->first = NULL;
+   arena->head = NULL;
+   arena->used_total = 0;
+   arena->limit = limit ? limit : VL_ARENA_DEFAULT_LIMIT;
+}
+
+void
+vl_arena_finish(struct vl_arena *arena)
+{
+   vl_arena_reset(arena);
+   free(arena->first);
+   arena->first = arena->head = NULL;
+}
+
+void *
+vl_arena_alloc(struct vl_arena *arena, size_t size)
+{
+   const size_t aligned = (size + 7) & ~(size_t)7;
+   if (aligned < size || aligned > arena->limit - arena->used_total)
+      return NULL;
+
+   if (!arena->first) {
+      arena->first = arena->head = block_new(BLOCK_SIZE);
+      if (!arena->first)
+         return NULL;
+   }
+   struct vl_arena_block *b = arena->head;
+   if (b->size - b->used < aligned) {
+      /* Blocks after the first form a list behind it, freed at reset. */
+      b = block_new(aligned > BLOCK_SIZE ? aligned : BLOCK_SIZE);
+      if (!b)
+         return NULL;
+      b->next = arena->head->next;
+      arena->head->next = b;
+      arena->head = b;
+   }
+   void *p = b->data + b->used;
+   b->used += aligned;
+   arena->used_total += aligned;
+   memset(p, 0, size);
+   return p;
+}
+
+void
+vl_arena_reset(struct vl_arena *arena)
+{
+   struct vl_arena_block *first = arena->first;
+   if (!first)
+      return;
+   /* Every block but the first was linked after it. */
+   struct vl_arena_block *b = first->next;
+   while (b) {
+      struct vl_arena_block *next = b->next;
+      free(b);
+      b = next;
+   }
+   first->next = NULL;
+   first->used = 0;
+   arena->head = first;
+   arena->used_total = 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * A bump allocator for the temporary storage of one decoded command.
+ *
+ * The decoder allocates every struct, array and string of a command from here;
+ * the renderer resets the arena once the command has executed, so decoding
+ * never calls malloc per struct.  The first block is kept across resets; bigger
+ * requests get blocks of their own, freed at reset.  A cap bounds what one
+ * command may take (a hostile count must not exhaust the host).
+ */
+#ifndef VL_ARENA_H
+#define VL_ARENA_H
+
+#include <stddef.h>
+
+struct vl_arena_block;
+
+struct vl_arena {
+   struct vl_arena_block *head;  /* current block */
+   struct vl_arena_block *first; /* kept across resets */
+   size_t used_total;            /* bytes handed out since the last reset */
+   size_t limit;                 /* cap per command */
+};
+
+#define VL_ARENA_DEFAULT_LIMIT ((size_t)1 << 30)
+
+void vl_arena_init(struct vl_arena *arena, size_t limit);
+void vl_arena_finish(struct vl_arena *arena);
+/* Zeroed, 8-byte aligned; NULL when the cap is reached or memory runs out.
+ * A zero-size request returns a valid non-NULL pointer. */
+void *vl_arena_alloc(struct vl_arena *arena, size_t size);
+void vl_arena_reset(struct vl_arena *arena);
+
+#endif

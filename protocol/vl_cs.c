@@ -1,0 +1,83 @@
+/* Out-of-line decoder helpers: strings and object-id lookups. */
+#include "vl_cs.h"
+
+#include "vl_object_table.h"
+
+const char *
+vl_dec_string(struct vl_decoder *dec, bool optional)
+{
+   const uint64_t n = vl_dec_u64(dec);
+   if (dec->error)
+      return NULL;
+   if (n == 0) {
+      if (!optional)
+         vl_dec_fail(dec, "NULL string where one is required");
+      return NULL;
+   }
+   if (n > vl_dec_remaining(dec)) {
+      vl_dec_fail(dec, "string longer than the bytes left in the stream");
+      return NULL;
+   }
+   char *s = vl_dec_alloc(dec, 1, n);
+   if (!s)
+      return NULL;
+   vl_dec_bytes(dec, s, (size_t)n, vl_pad4((size_t)n));
+   if (!memchr(s, 0, (size_t)n)) {
+      vl_dec_fail(dec, "string not terminated within its size");
+      return NULL;
+   }
+   return s;
+}
+
+void
+vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n)
+{
+   if (!vl_dec_bytes(dec, dst, n, vl_pad4(n)))
+      return;
+   if (n && !memchr(dst, 0, n)) {
+      dst[n - 1] = '\0';
+      vl_dec_fail(dec, "string not terminated within its array");
+   }
+}
+
+static struct vl_object *
+lookup(struct vl_decoder *dec, uint64_t id, int32_t objtype)
+{
+   struct vl_object *obj = vl_object_table_lookup(dec->objects, id);
+   if (!obj || obj->type != objtype) {
+      vl_dec_fail(dec, obj ? "object id names an object of another type" : "unknown object id");
+      dec->error_id = id;
+      return NULL;
+   }
+   return obj;
+}
+
+uint64_t
+vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
+{
+   const uint64_t id = vl_dec_u64(dec);
+   if (!id || !dec->objects || dec->error)
+      return dec->error ? 0 : id;
+   struct vl_object *obj = lookup(dec, id, objtype);
+   return obj ? obj->host : 0;
+}
+
+uint64_t
+vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner)
+{
+   *owner = NULL;
+   const uint64_t id = vl_dec_u64(dec);
+   if (dec->error)
+      return 0;
+   if (!id) {
+      vl_dec_fail(dec, "NULL dispatchable handle");
+      return 0;
+   }
+   if (!dec->objects)
+      return id;
+   struct vl_object *obj = lookup(dec, id, objtype);
+   if (!obj)
+      return 0;
+   *owner = obj;
+   return obj->host;
+}

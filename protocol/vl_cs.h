@@ -1,0 +1,344 @@
+/*
+ * Command-stream primitives: the encoder and decoder that generated code calls.
+ *
+ * Encoding (guest commands, host replies) writes into a buffer whose size was
+ * computed first by the generated sizeof functions; every write is still
+ * bounds-checked, and an overflow is recorded instead of performed.
+ *
+ * Decoding (host commands, guest replies) treats the input as untrusted: every
+ * read is bounds-checked, every count is checked against the bytes left before
+ * anything is allocated, and the first failure is recorded in the decoder and
+ * moves it to the end of its input so that every later read fails at once.
+ * Temporary storage comes from an arena that the caller resets after each
+ * command.  All values are little-endian; items are 4-byte aligned at most.
+ */
+#ifndef VL_CS_H
+#define VL_CS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vl_arena.h"
+
+/* Longest pNext chain accepted (and walked) on either side. */
+#define VL_MAX_CHAIN 128
+/* How many chained structs the guest walks before giving up on a looping chain. */
+#define VL_MAX_CHAIN_WALK 1024
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the wire format is little-endian; big-endian hosts need byte swapping"
+#endif
+
+/* ---- encoder ----------------------------------------------------------- */
+
+struct vl_encoder {
+   uint8_t *cur;
+   uint8_t *end;
+   bool overflow;
+};
+
+static inline void
+vl_enc_init(struct vl_encoder *enc, void *buf, size_t size)
+{
+   enc->cur = (uint8_t *)buf;
+   enc->end = (uint8_t *)buf + size;
+   enc->overflow = false;
+}
+
+static inline size_t
+vl_pad4(size_t n)
+{
+   return (n + 3) & ~(size_t)3;
+}
+
+static inline void
+vl_enc_bytes(struct vl_encoder *enc, const void *data, size_t size, size_t padded)
+{
+   if ((size_t)(enc->end - enc->cur) < padded) {
+      enc->overflow = true;
+      enc->cur = enc->end;
+      return;
+   }
+   if (size)
+      memcpy(enc->cur, data, size);
+   if (padded > size)
+      memset(enc->cur + size, 0, padded - size);
+   enc->cur += padded;
+}
+
+static inline void
+vl_enc_u32(struct vl_encoder *enc, uint32_t v)
+{
+   vl_enc_bytes(enc, &v, 4, 4);
+}
+
+static inline void
+vl_enc_u64(struct vl_encoder *enc, uint64_t v)
+{
+   vl_enc_bytes(enc, &v, 8, 8);
+}
+
+static inline void
+vl_enc_u8(struct vl_encoder *enc, uint8_t v)
+{
+   vl_enc_u32(enc, v);
+}
+
+static inline void
+vl_enc_u16(struct vl_encoder *enc, uint16_t v)
+{
+   vl_enc_u32(enc, v);
+}
+
+static inline void
+vl_enc_f32(struct vl_encoder *enc, float v)
+{
+   vl_enc_bytes(enc, &v, 4, 4);
+}
+
+static inline void
+vl_enc_f64(struct vl_encoder *enc, double v)
+{
+   vl_enc_bytes(enc, &v, 8, 8);
+}
+
+static inline void
+vl_enc_size(struct vl_encoder *enc, size_t v)
+{
+   vl_enc_u64(enc, (uint64_t)v);
+}
+
+/* The "array size" that precedes every pointer, array and string. */
+static inline void
+vl_enc_array_size(struct vl_encoder *enc, uint64_t n)
+{
+   vl_enc_u64(enc, n);
+}
+
+/* A pointer to one object: u64 1 then the object, or u64 0 for NULL. */
+static inline bool
+vl_enc_ptr(struct vl_encoder *enc, const void *p)
+{
+   vl_enc_u64(enc, p ? 1 : 0);
+   return p != NULL;
+}
+
+static inline void
+vl_enc_blob(struct vl_encoder *enc, const void *data, size_t size)
+{
+   vl_enc_bytes(enc, data, size, vl_pad4(size));
+}
+
+static inline size_t
+vl_sizeof_string(const char *s)
+{
+   return s ? 8 + vl_pad4(strlen(s) + 1) : 8;
+}
+
+static inline void
+vl_enc_string(struct vl_encoder *enc, const char *s)
+{
+   if (!s) {
+      vl_enc_u64(enc, 0);
+      return;
+   }
+   const size_t n = strlen(s) + 1;
+   vl_enc_u64(enc, n);
+   vl_enc_blob(enc, s, n);
+}
+
+/* ---- decoder ----------------------------------------------------------- */
+
+struct vl_object_table;
+struct vl_object;
+
+struct vl_decoder {
+   const uint8_t *cur;
+   const uint8_t *end;
+   /* Temporary storage of the command being decoded (host side only). */
+   struct vl_arena *arena;
+   /* Object ids become host handles through this table.  NULL: ids decode
+    * as raw handle values (tests, tools, and guest-side reply decoding). */
+   struct vl_object_table *objects;
+   /* First failure, a static string; NULL while decoding succeeds. */
+   const char *error;
+   /* Object id that caused the failure, if one did. */
+   uint64_t error_id;
+};
+
+static inline void
+vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_arena *arena,
+            struct vl_object_table *objects)
+{
+   dec->cur = (const uint8_t *)data;
+   dec->end = (const uint8_t *)data + size;
+   dec->arena = arena;
+   dec->objects = objects;
+   dec->error = NULL;
+   dec->error_id = 0;
+}
+
+static inline void
+vl_dec_fail(struct vl_decoder *dec, const char *why)
+{
+   if (!dec->error)
+      dec->error = why;
+   dec->cur = dec->end;
+}
+
+static inline size_t
+vl_dec_remaining(const struct vl_decoder *dec)
+{
+   return (size_t)(dec->end - dec->cur);
+}
+
+/* Copies size bytes out and skips padded - size bytes of padding. */
+static inline bool
+vl_dec_bytes(struct vl_decoder *dec, void *dst, size_t size, size_t padded)
+{
+   if (vl_dec_remaining(dec) < padded) {
+      vl_dec_fail(dec, "stream ends inside a command");
+      if (size)
+         memset(dst, 0, size);
+      return false;
+   }
+   if (size)
+      memcpy(dst, dec->cur, size);
+   dec->cur += padded;
+   return true;
+}
+
+static inline uint32_t
+vl_dec_u32(struct vl_decoder *dec)
+{
+   uint32_t v;
+   vl_dec_bytes(dec, &v, 4, 4);
+   return v;
+}
+
+static inline uint64_t
+vl_dec_u64(struct vl_decoder *dec)
+{
+   uint64_t v;
+   vl_dec_bytes(dec, &v, 8, 8);
+   return v;
+}
+
+static inline uint8_t
+vl_dec_u8(struct vl_decoder *dec)
+{
+   return (uint8_t)vl_dec_u32(dec);
+}
+
+static inline uint16_t
+vl_dec_u16(struct vl_decoder *dec)
+{
+   return (uint16_t)vl_dec_u32(dec);
+}
+
+static inline float
+vl_dec_f32(struct vl_decoder *dec)
+{
+   float v;
+   vl_dec_bytes(dec, &v, 4, 4);
+   return v;
+}
+
+static inline double
+vl_dec_f64(struct vl_decoder *dec)
+{
+   double v;
+   vl_dec_bytes(dec, &v, 8, 8);
+   return v;
+}
+
+static inline size_t
+vl_dec_size(struct vl_decoder *dec)
+{
+   const uint64_t v = vl_dec_u64(dec);
+   if (v > SIZE_MAX) {
+      vl_dec_fail(dec, "size_t value does not fit");
+      return 0;
+   }
+   return (size_t)v;
+}
+
+static inline uint64_t
+vl_dec_peek_u64(const struct vl_decoder *dec)
+{
+   uint64_t v = 0;
+   if (vl_dec_remaining(dec) >= 8)
+      memcpy(&v, dec->cur, 8);
+   return v;
+}
+
+/* Reads an array size that must equal expected. */
+static inline bool
+vl_dec_array_size(struct vl_decoder *dec, uint64_t expected)
+{
+   const uint64_t n = vl_dec_u64(dec);
+   if (dec->error)
+      return false;
+   if (n != expected) {
+      vl_dec_fail(dec, "array size differs from its count");
+      return false;
+   }
+   return true;
+}
+
+/* Fails unless count elements of at least min_size wire bytes each can still
+ * follow.  Called before anything is allocated for them. */
+static inline bool
+vl_dec_check_count(struct vl_decoder *dec, uint64_t count, size_t min_size)
+{
+   if (min_size && count > vl_dec_remaining(dec) / min_size) {
+      vl_dec_fail(dec, "count larger than the bytes left in the stream");
+      return false;
+   }
+   return true;
+}
+
+/* Zeroed temporary storage for count elements of elem_size bytes. */
+static inline void *
+vl_dec_alloc(struct vl_decoder *dec, size_t elem_size, uint64_t count)
+{
+   if (dec->error)
+      return NULL;
+   if (!dec->arena) {
+      vl_dec_fail(dec, "decoder has no temporary storage");
+      return NULL;
+   }
+   if (count && elem_size > SIZE_MAX / count) {
+      vl_dec_fail(dec, "allocation size overflows");
+      return NULL;
+   }
+   void *p = vl_arena_alloc(dec->arena, elem_size * (size_t)count);
+   if (!p)
+      vl_dec_fail(dec, "temporary storage limit exceeded");
+   return p;
+}
+
+/* A string: u64 size (strlen + 1), then the bytes padded to 4; size 0 is NULL.
+ * The string must be terminated within its size. */
+const char *vl_dec_string(struct vl_decoder *dec, bool optional);
+
+/* The same for a fixed char array of exactly n bytes (already sized). */
+void vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n);
+
+/* Object ids.  An input handle is looked up (existence and type); id 0 is
+ * VK_NULL_HANDLE.  The first parameter of a command, when dispatchable, must
+ * not be NULL; its table entry is returned through owner. */
+uint64_t vl_dec_handle(struct vl_decoder *dec, int32_t objtype);
+uint64_t vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner);
+
+/* ---- chains ------------------------------------------------------------- */
+
+/* Struct header shared by every chained struct (VkBaseInStructure). */
+struct vl_chain_link {
+   int32_t sType;
+   const struct vl_chain_link *pNext;
+};
+
+#endif /* VL_CS_H */

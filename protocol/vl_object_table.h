@@ -1,0 +1,67 @@
+/*
+ * The renderer's object table: guest object id -> host handle and type.
+ *
+ * The guest chooses every id; the table is the only way a stream can name a
+ * host object, so every handle the decoder reads goes through a lookup that
+ * checks existence and type.  Entries are individually allocated (their
+ * addresses are stable) and linked to their parent, so that destroying a
+ * device or a pool can release everything under it.  Not thread-safe: the
+ * renderer context serializes access.
+ */
+#ifndef VL_OBJECT_TABLE_H
+#define VL_OBJECT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vl_list {
+   struct vl_list *prev, *next;
+};
+
+struct vl_object {
+   uint64_t id;
+   uint64_t host; /* the host handle (dispatchable: a pointer) */
+   int32_t type;  /* VkObjectType */
+   uint32_t flags;
+   struct vl_object *parent; /* instance, device or pool that owns it */
+   struct vl_list children;  /* objects whose parent this is */
+   struct vl_list link;      /* in parent->children */
+   void *data;               /* per-type renderer state */
+};
+
+struct vl_object_table {
+   struct vl_object **slots;
+   size_t capacity; /* power of two */
+   size_t count;
+   size_t tombstones;
+};
+
+void vl_object_table_init(struct vl_object_table *t);
+/* Frees the table and every entry still in it (not the host objects). */
+void vl_object_table_finish(struct vl_object_table *t);
+
+struct vl_object *vl_object_table_lookup(const struct vl_object_table *t, uint64_t id);
+
+/* Adds an entry; NULL if id is 0, already present, or memory runs out. */
+struct vl_object *vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type,
+                                      uint64_t host, struct vl_object *parent);
+
+/* Removes and frees one entry; its children are re-parented to nothing. */
+void vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj);
+
+static inline void
+vl_list_init(struct vl_list *l)
+{
+   l->prev = l->next = l;
+}
+
+static inline bool
+vl_list_empty(const struct vl_list *l)
+{
+   return l->next == l;
+}
+
+#define vl_object_from_link(l) ((struct vl_object *)((char *)(l)-offsetof(struct vl_object, link)))
+
+#endif
