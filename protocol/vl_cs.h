@@ -37,6 +37,7 @@ struct vl_encoder {
    uint8_t *cur;
    uint8_t *end;
    bool overflow;
+   uint8_t pad; /* value written into padding bytes (0; tests vary it) */
 };
 
 static inline void
@@ -45,6 +46,7 @@ vl_enc_init(struct vl_encoder *enc, void *buf, size_t size)
    enc->cur = (uint8_t *)buf;
    enc->end = (uint8_t *)buf + size;
    enc->overflow = false;
+   enc->pad = 0;
 }
 
 static inline size_t
@@ -64,7 +66,7 @@ vl_enc_bytes(struct vl_encoder *enc, const void *data, size_t size, size_t padde
    if (size)
       memcpy(enc->cur, data, size);
    if (padded > size)
-      memset(enc->cur + size, 0, padded - size);
+      memset(enc->cur + size, enc->pad, padded - size);
    enc->cur += padded;
 }
 

@@ -236,14 +236,27 @@ class Files:
         return out
 
     def union_tag(self, ps):
+        """The member whose value covers the whole union (ties: uint32 bits)."""
         best, best_size = 0, -1
         for i, m in enumerate(ps.s.members):
             sh = self.p.shape(m, ps.s.members, False)
-            size = self.e.min_size(sh)
+            size = self.value_bytes(sh)
             prefer = sh.kind == "fixed" and sh.elem.kind == "scalar" and sh.elem.ctype == "uint32_t"
             if size > best_size or (size == best_size and prefer):
                 best, best_size = i, size
         return best
+
+    def value_bytes(self, sh):
+        """Bytes of application memory a (fixed-size) value occupies."""
+        if sh.kind == "scalar":
+            return sh.size if sh.prim not in ("u8", "u16") else {"u8": 1, "u16": 2}[sh.prim]
+        if sh.kind == "fixed":
+            return sh.count * self.value_bytes(sh.elem)
+        if sh.kind in ("struct", "union"):
+            s = self.reg.structs[sh.name]
+            sizes = [self.value_bytes(self.p.shape(m, s.members, False)) for m in s.members]
+            return max(sizes) if s.union else sum(sizes)
+        return 8
 
     # -- chains ----------------------------------------------------------------
 

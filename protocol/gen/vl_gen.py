@@ -194,6 +194,9 @@ def gen_protocol(proto, files, outdir):
         hc += files.host_cmd_defs(cmd)
     write(os.path.join(outdir, "vl_protocol_host.c"), hc)
 
+    import emit_tests
+    emit_tests.generate_any(files, outdir)
+
 
 def main():
     ap = argparse.ArgumentParser()
