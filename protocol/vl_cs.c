@@ -3,6 +3,21 @@
 
 #include "vl_object_table.h"
 
+void
+vl_enc_overflow(struct vl_encoder *enc)
+{
+   enc->overflow = true;
+   enc->cur = enc->end;
+}
+
+void
+vl_dec_fail(struct vl_decoder *dec, const char *why)
+{
+   if (!dec->error)
+      dec->error = why;
+   dec->cur = dec->end;
+}
+
 const char *
 vl_dec_string(struct vl_decoder *dec, bool optional)
 {

@@ -31,6 +31,10 @@
 #error "the wire format is little-endian; big-endian hosts need byte swapping"
 #endif
 
+/* The primitives must inline even into the large generated files, where the
+ * compiler's unit-growth limits would otherwise keep them out of line. */
+#define VL_INLINE static inline __attribute__((always_inline))
+
 /* ---- encoder ----------------------------------------------------------- */
 
 struct vl_encoder {
@@ -40,7 +44,7 @@ struct vl_encoder {
    uint8_t pad; /* value written into padding bytes (0; tests vary it) */
 };
 
-static inline void
+VL_INLINE void
 vl_enc_init(struct vl_encoder *enc, void *buf, size_t size)
 {
    enc->cur = (uint8_t *)buf;
@@ -55,12 +59,14 @@ vl_pad4(size_t n)
    return (n + 3) & ~(size_t)3;
 }
 
-static inline void
+/* Out of line: the cold path of every write. */
+void vl_enc_overflow(struct vl_encoder *enc);
+
+VL_INLINE void
 vl_enc_bytes(struct vl_encoder *enc, const void *data, size_t size, size_t padded)
 {
-   if ((size_t)(enc->end - enc->cur) < padded) {
-      enc->overflow = true;
-      enc->cur = enc->end;
+   if (__builtin_expect((size_t)(enc->end - enc->cur) < padded, 0)) {
+      vl_enc_overflow(enc);
       return;
    }
    if (size)
@@ -70,64 +76,78 @@ vl_enc_bytes(struct vl_encoder *enc, const void *data, size_t size, size_t padde
    enc->cur += padded;
 }
 
-static inline void
+VL_INLINE void
 vl_enc_u32(struct vl_encoder *enc, uint32_t v)
 {
-   vl_enc_bytes(enc, &v, 4, 4);
+   if (__builtin_expect(enc->end - enc->cur < 4, 0)) {
+      vl_enc_overflow(enc);
+      return;
+   }
+   memcpy(enc->cur, &v, 4);
+   enc->cur += 4;
 }
 
-static inline void
+VL_INLINE void
 vl_enc_u64(struct vl_encoder *enc, uint64_t v)
 {
-   vl_enc_bytes(enc, &v, 8, 8);
+   if (__builtin_expect(enc->end - enc->cur < 8, 0)) {
+      vl_enc_overflow(enc);
+      return;
+   }
+   memcpy(enc->cur, &v, 8);
+   enc->cur += 8;
 }
 
-static inline void
+VL_INLINE void
 vl_enc_u8(struct vl_encoder *enc, uint8_t v)
 {
    vl_enc_u32(enc, v);
 }
 
-static inline void
+VL_INLINE void
 vl_enc_u16(struct vl_encoder *enc, uint16_t v)
 {
    vl_enc_u32(enc, v);
 }
 
-static inline void
+VL_INLINE void
 vl_enc_f32(struct vl_encoder *enc, float v)
 {
-   vl_enc_bytes(enc, &v, 4, 4);
+   uint32_t bits;
+   memcpy(&bits, &v, 4);
+   vl_enc_u32(enc, bits);
 }
 
-static inline void
+VL_INLINE void
 vl_enc_f64(struct vl_encoder *enc, double v)
 {
-   vl_enc_bytes(enc, &v, 8, 8);
+   uint64_t bits;
+   memcpy(&bits, &v, 8);
+   vl_enc_u64(enc, bits);
 }
 
-static inline void
+VL_INLINE void
 vl_enc_size(struct vl_encoder *enc, size_t v)
 {
    vl_enc_u64(enc, (uint64_t)v);
 }
 
 /* The "array size" that precedes every pointer, array and string. */
-static inline void
+VL_INLINE void
 vl_enc_array_size(struct vl_encoder *enc, uint64_t n)
 {
    vl_enc_u64(enc, n);
 }
 
 /* A pointer to one object: u64 1 then the object, or u64 0 for NULL. */
-static inline bool
+VL_INLINE bool
 vl_enc_ptr(struct vl_encoder *enc, const void *p)
 {
    vl_enc_u64(enc, p ? 1 : 0);
    return p != NULL;
 }
 
-static inline void
+VL_INLINE void
 vl_enc_blob(struct vl_encoder *enc, const void *data, size_t size)
 {
    vl_enc_bytes(enc, data, size, vl_pad4(size));
@@ -139,7 +159,7 @@ vl_sizeof_string(const char *s)
    return s ? 8 + vl_pad4(strlen(s) + 1) : 8;
 }
 
-static inline void
+VL_INLINE void
 vl_enc_string(struct vl_encoder *enc, const char *s)
 {
    if (!s) {
@@ -170,7 +190,7 @@ struct vl_decoder {
    uint64_t error_id;
 };
 
-static inline void
+VL_INLINE void
 vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_arena *arena,
             struct vl_object_table *objects)
 {
@@ -182,22 +202,18 @@ vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_are
    dec->error_id = 0;
 }
 
-static inline void
-vl_dec_fail(struct vl_decoder *dec, const char *why)
-{
-   if (!dec->error)
-      dec->error = why;
-   dec->cur = dec->end;
-}
+/* Records the first failure and moves to the end, so every later read
+ * fails at once.  Out of line: it is the cold path of every read. */
+void vl_dec_fail(struct vl_decoder *dec, const char *why);
 
-static inline size_t
+VL_INLINE size_t
 vl_dec_remaining(const struct vl_decoder *dec)
 {
    return (size_t)(dec->end - dec->cur);
 }
 
 /* Copies size bytes out and skips padded - size bytes of padding. */
-static inline bool
+VL_INLINE bool
 vl_dec_bytes(struct vl_decoder *dec, void *dst, size_t size, size_t padded)
 {
    if (vl_dec_remaining(dec) < padded) {
@@ -212,51 +228,63 @@ vl_dec_bytes(struct vl_decoder *dec, void *dst, size_t size, size_t padded)
    return true;
 }
 
-static inline uint32_t
+VL_INLINE uint32_t
 vl_dec_u32(struct vl_decoder *dec)
 {
-   uint32_t v;
-   vl_dec_bytes(dec, &v, 4, 4);
+   uint32_t v = 0;
+   if (__builtin_expect(dec->end - dec->cur < 4, 0)) {
+      vl_dec_fail(dec, "stream ends inside a command");
+      return 0;
+   }
+   memcpy(&v, dec->cur, 4);
+   dec->cur += 4;
    return v;
 }
 
-static inline uint64_t
+VL_INLINE uint64_t
 vl_dec_u64(struct vl_decoder *dec)
 {
-   uint64_t v;
-   vl_dec_bytes(dec, &v, 8, 8);
+   uint64_t v = 0;
+   if (__builtin_expect(dec->end - dec->cur < 8, 0)) {
+      vl_dec_fail(dec, "stream ends inside a command");
+      return 0;
+   }
+   memcpy(&v, dec->cur, 8);
+   dec->cur += 8;
    return v;
 }
 
-static inline uint8_t
+VL_INLINE uint8_t
 vl_dec_u8(struct vl_decoder *dec)
 {
    return (uint8_t)vl_dec_u32(dec);
 }
 
-static inline uint16_t
+VL_INLINE uint16_t
 vl_dec_u16(struct vl_decoder *dec)
 {
    return (uint16_t)vl_dec_u32(dec);
 }
 
-static inline float
+VL_INLINE float
 vl_dec_f32(struct vl_decoder *dec)
 {
+   const uint32_t bits = vl_dec_u32(dec);
    float v;
-   vl_dec_bytes(dec, &v, 4, 4);
+   memcpy(&v, &bits, 4);
    return v;
 }
 
-static inline double
+VL_INLINE double
 vl_dec_f64(struct vl_decoder *dec)
 {
+   const uint64_t bits = vl_dec_u64(dec);
    double v;
-   vl_dec_bytes(dec, &v, 8, 8);
+   memcpy(&v, &bits, 8);
    return v;
 }
 
-static inline size_t
+VL_INLINE size_t
 vl_dec_size(struct vl_decoder *dec)
 {
    const uint64_t v = vl_dec_u64(dec);
@@ -267,7 +295,7 @@ vl_dec_size(struct vl_decoder *dec)
    return (size_t)v;
 }
 
-static inline uint64_t
+VL_INLINE uint64_t
 vl_dec_peek_u64(const struct vl_decoder *dec)
 {
    uint64_t v = 0;
@@ -277,7 +305,7 @@ vl_dec_peek_u64(const struct vl_decoder *dec)
 }
 
 /* Reads an array size that must equal expected. */
-static inline bool
+VL_INLINE bool
 vl_dec_array_size(struct vl_decoder *dec, uint64_t expected)
 {
    const uint64_t n = vl_dec_u64(dec);
@@ -292,7 +320,7 @@ vl_dec_array_size(struct vl_decoder *dec, uint64_t expected)
 
 /* Fails unless count elements of at least min_size wire bytes each can still
  * follow.  Called before anything is allocated for them. */
-static inline bool
+VL_INLINE bool
 vl_dec_check_count(struct vl_decoder *dec, uint64_t count, size_t min_size)
 {
    if (min_size && count > vl_dec_remaining(dec) / min_size) {
@@ -303,7 +331,7 @@ vl_dec_check_count(struct vl_decoder *dec, uint64_t count, size_t min_size)
 }
 
 /* Zeroed temporary storage for count elements of elem_size bytes. */
-static inline void *
+VL_INLINE void *
 vl_dec_alloc(struct vl_decoder *dec, size_t elem_size, uint64_t count)
 {
    if (dec->error)
