@@ -71,9 +71,11 @@ uint64_t
 vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
 {
    const uint64_t id = vl_dec_u64(dec);
+   dec->last_object = NULL;
    if (!id || !dec->objects || dec->error)
       return dec->error ? 0 : id;
    struct vl_object *obj = lookup(dec, id, objtype);
+   dec->last_object = obj;
    return obj ? obj->host : 0;
 }
 

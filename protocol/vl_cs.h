@@ -184,6 +184,9 @@ struct vl_decoder {
    /* Object ids become host handles through this table.  NULL: ids decode
     * as raw handle values (tests, tools, and guest-side reply decoding). */
    struct vl_object_table *objects;
+   /* Table entry of the last handle looked up (NULL for VK_NULL_HANDLE);
+    * the renderer uses it to find the object a vkDestroy* names. */
+   struct vl_object *last_object;
    /* First failure, a static string; NULL while decoding succeeds. */
    const char *error;
    /* Object id that caused the failure, if one did. */
@@ -198,6 +201,7 @@ vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_are
    dec->end = (const uint8_t *)data + size;
    dec->arena = arena;
    dec->objects = objects;
+   dec->last_object = NULL;
    dec->error = NULL;
    dec->error_id = 0;
 }

@@ -15,13 +15,21 @@ hash_id(uint64_t id)
    return (size_t)id;
 }
 
+static inline size_t
+hash_host(int32_t type, uint64_t host)
+{
+   return hash_id(host ^ ((uint64_t)(uint32_t)type << 40));
+}
+
 void
 vl_object_table_init(struct vl_object_table *t)
 {
    t->slots = NULL;
+   t->host_slots = NULL;
    t->capacity = 0;
    t->count = 0;
    t->tombstones = 0;
+   t->host_tombstones = 0;
 }
 
 void
@@ -32,6 +40,7 @@ vl_object_table_finish(struct vl_object_table *t)
          free(t->slots[i]);
    }
    free(t->slots);
+   free(t->host_slots);
    vl_object_table_init(t);
 }
 
@@ -50,6 +59,21 @@ vl_object_table_lookup(const struct vl_object_table *t, uint64_t id)
    }
 }
 
+struct vl_object *
+vl_object_table_lookup_host(const struct vl_object_table *t, int32_t type, uint64_t host)
+{
+   if (!t->capacity)
+      return NULL;
+   const size_t mask = t->capacity - 1;
+   for (size_t i = hash_host(type, host) & mask;; i = (i + 1) & mask) {
+      struct vl_object *o = t->host_slots[i];
+      if (!o)
+         return NULL;
+      if (o != TOMBSTONE && o->host == host && o->type == type)
+         return o;
+   }
+}
+
 static bool
 grow(struct vl_object_table *t)
 {
@@ -58,8 +82,12 @@ grow(struct vl_object_table *t)
    while ((t->count + 1) * 2 > cap)
       cap *= 2;
    struct vl_object **slots = calloc(cap, sizeof(*slots));
-   if (!slots)
+   struct vl_object **host_slots = calloc(cap, sizeof(*host_slots));
+   if (!slots || !host_slots) {
+      free(slots);
+      free(host_slots);
       return false;
+   }
    for (size_t i = 0; i < t->capacity; i++) {
       struct vl_object *o = t->slots[i];
       if (!o || o == TOMBSTONE)
@@ -68,11 +96,18 @@ grow(struct vl_object_table *t)
       while (slots[j])
          j = (j + 1) & (cap - 1);
       slots[j] = o;
+      j = hash_host(o->type, o->host) & (cap - 1);
+      while (host_slots[j])
+         j = (j + 1) & (cap - 1);
+      host_slots[j] = o;
    }
    free(t->slots);
+   free(t->host_slots);
    t->slots = slots;
+   t->host_slots = host_slots;
    t->capacity = cap;
    t->tombstones = 0;
+   t->host_tombstones = 0;
    return true;
 }
 
@@ -82,7 +117,7 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
 {
    if (!id || vl_object_table_lookup(t, id))
       return NULL;
-   if ((t->count + t->tombstones + 1) * 2 > t->capacity && !grow(t))
+   if ((t->count + t->tombstones + t->host_tombstones + 1) * 2 > t->capacity && !grow(t))
       return NULL;
    struct vl_object *o = calloc(1, sizeof(*o));
    if (!o)
@@ -106,6 +141,12 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
    if (t->slots[i] == TOMBSTONE)
       t->tombstones--;
    t->slots[i] = o;
+   i = hash_host(type, host) & mask;
+   while (t->host_slots[i] && t->host_slots[i] != TOMBSTONE)
+      i = (i + 1) & mask;
+   if (t->host_slots[i] == TOMBSTONE)
+      t->host_tombstones--;
+   t->host_slots[i] = o;
    t->count++;
    return o;
 }
@@ -120,6 +161,11 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
    t->slots[i] = TOMBSTONE;
    t->count--;
    t->tombstones++;
+   i = hash_host(obj->type, obj->host) & mask;
+   while (t->host_slots[i] != obj)
+      i = (i + 1) & mask;
+   t->host_slots[i] = TOMBSTONE;
+   t->host_tombstones++;
 
    obj->link.prev->next = obj->link.next;
    obj->link.next->prev = obj->link.prev;

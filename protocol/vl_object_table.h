@@ -28,6 +28,7 @@ struct vl_object {
    struct vl_list children;  /* objects whose parent this is */
    struct vl_list link;      /* in parent->children */
    void *data;               /* per-type renderer state */
+   const void *table;        /* dispatchable objects: the host entry points to call */
 };
 
 struct vl_object_table {
@@ -35,6 +36,9 @@ struct vl_object_table {
    size_t capacity; /* power of two */
    size_t count;
    size_t tombstones;
+   /* the same entries keyed by (type, host handle) */
+   struct vl_object **host_slots;
+   size_t host_tombstones;
 };
 
 void vl_object_table_init(struct vl_object_table *t);
@@ -42,6 +46,10 @@ void vl_object_table_init(struct vl_object_table *t);
 void vl_object_table_finish(struct vl_object_table *t);
 
 struct vl_object *vl_object_table_lookup(const struct vl_object_table *t, uint64_t id);
+
+/* The entry of a host object (the renderer translating host answers back). */
+struct vl_object *vl_object_table_lookup_host(const struct vl_object_table *t, int32_t type,
+                                              uint64_t host);
 
 /* Adds an entry; NULL if id is 0, already present, or memory runs out. */
 struct vl_object *vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type,

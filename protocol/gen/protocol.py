@@ -150,6 +150,12 @@ class Protocol:
             self.commands[pc.name] = pc
         self.by_id = {c.id: c for c in self.commands.values()}
 
+    def guest_only_extras(self):
+        """Guest-only commands listed in special_commands.tsv without an id."""
+        return [self.reg.commands[self.reg.canonical_command(n)]
+                for n, sp in sorted(self.special.items())
+                if n not in self.commands and sp["guest"] == "only"]
+
     def _load_special(self):
         """special_commands.tsv: name<TAB>guest<TAB>renderer<TAB>sync<TAB>why."""
         self.special = {}
@@ -160,6 +166,9 @@ class Protocol:
             self.special[name] = {"guest": guest, "renderer": renderer, "sync": sync}
             if name in self.commands:
                 self.commands[name].special = self.special[name]
+            elif guest != "only":
+                raise GenError("special_commands.tsv: %s has no id; only guest-only commands "
+                               "may be listed without one" % name)
 
     # -- type classification ---------------------------------------------------
 

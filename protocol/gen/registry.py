@@ -123,6 +123,7 @@ class Registry:
         self._type_provides = {} # type name -> first feature/extension
         self.type_requires = {}  # type name -> [[feature/extension, ...], ...]
         self.command_requires = {}
+        self.header_version = getattr(self, "header_version", 0)
         for path in paths:
             self._load(ET.parse(path).getroot())
         self._resolve()
@@ -144,6 +145,10 @@ class Registry:
         for enums in root.findall("enums"):
             for e in enums.findall("enum"):
                 self._load_enum(e, None)
+        for t in root.iter("type"):
+            if t.get("category") == "define" and t.find("name") is not None and \
+                    t.find("name").text == "VK_HEADER_VERSION":
+                self.header_version = int("".join(t.itertext()).split()[-1])
         for feat in root.findall("feature"):
             if "vulkan" not in (feat.get("api") or "vulkan").split(","):
                 continue
@@ -164,6 +169,7 @@ class Registry:
                     "platform": ext.get("platform"),
                     "promotedto": ext.get("promotedto"),
                     "commands": [],
+                    "spec_version": 0,
                 }
                 for req in ext.findall("require"):
                     self._load_require(req, name, number)
@@ -229,6 +235,9 @@ class Registry:
             self.type_requires.setdefault(t.get("name"), []).append(needs)
         for e in req.findall("enum"):
             name = e.get("name")
+            if extnumber is not None and name and name.endswith("_SPEC_VERSION") and \
+                    e.get("value") is not None and e.get("value").isdigit():
+                self.extensions[provider]["spec_version"] = int(e.get("value"))
             if e.get("alias"):
                 continue
             if e.get("extends") == "VkStructureType" or (name and name.startswith("VK_STRUCTURE_TYPE_")):

@@ -64,8 +64,9 @@ def gen_protocol(proto, files, outdir):
     # -- vl_protocol_defs.h
     d = [HEADER, "#ifndef VL_PROTOCOL_DEFS_H", "#define VL_PROTOCOL_DEFS_H", "",
          "/* Window-system types cross the in-process transport as values. */",
-         "#define VK_USE_PLATFORM_XCB_KHR 1", "#define VK_USE_PLATFORM_XLIB_KHR 1",
-         "#define VK_USE_PLATFORM_WAYLAND_KHR 1",
+         "#ifndef VK_USE_PLATFORM_XCB_KHR", "#define VK_USE_PLATFORM_XCB_KHR 1", "#endif",
+         "#ifndef VK_USE_PLATFORM_XLIB_KHR", "#define VK_USE_PLATFORM_XLIB_KHR 1", "#endif",
+         "#ifndef VK_USE_PLATFORM_WAYLAND_KHR", "#define VK_USE_PLATFORM_WAYLAND_KHR 1", "#endif",
          "#include <vulkan/vulkan.h>", "#include <stdbool.h>", "#include <stdint.h>", ""]
     d += ["/* Ids of loopback-private commands start here (see protocol/private_commands.tsv). */",
           "#define VL_PRIVATE_COMMAND_BASE 0x%08X" % protocol.PRIVATE_BASE,
@@ -101,6 +102,21 @@ def gen_protocol(proto, files, outdir):
           "    bool loopback_only; /* a loopback-private id */",
           "    bool has_wire_form; /* false: guest-only, no codec exists */",
           "};", "",
+          "/* An extension the protocol carries (protocol/extensions.tsv). */",
+          "struct vl_extension_info {",
+          "    const char *name;",
+          "    uint32_t number;",
+          "    uint32_t spec_version; /* of the vk.xml the protocol was generated from */",
+          "    bool instance;         /* an instance extension */",
+          "    bool venus;            /* in the Venus protocol (else loopback-private) */",
+          "};", "",
+          "#define VL_EXTENSION_COUNT %d" % len(proto.extensions),
+          "extern const struct vl_extension_info vl_extension_table[VL_EXTENSION_COUNT];",
+          "/* The extension called name, or NULL when the protocol does not carry it. */",
+          "const struct vl_extension_info *vl_extension_find(const char *name);",
+          "/* vk.xml version the protocol was generated from */",
+          "#define VL_PROTOCOL_VK_XML_VERSION VK_MAKE_API_VERSION(0, 1, 3, %d)" % reg.header_version,
+          "",
           "/* The command with this id, or NULL for an id outside the protocol. */",
           "const struct vl_command_info *vl_command_info(int32_t id);",
           "/* Every command, ordered by id. */",
@@ -111,7 +127,7 @@ def gen_protocol(proto, files, outdir):
     # -- vl_protocol_info.c
     kinds = {"gen": "VL_RENDERER_GENERATED", "handler": "VL_RENDERER_HANDLER",
              "blocking": "VL_RENDERER_BLOCKING", "fatal": "VL_RENDERER_FATAL"}
-    i = [HEADER, '#include "vl_protocol_defs.h"', "", "#include <stddef.h>", "",
+    i = [HEADER, '#include "vl_protocol_defs.h"', "", "#include <stddef.h>", "#include <string.h>", "",
          "const struct vl_command_info vl_command_table[VL_COMMAND_COUNT] = {"]
     for c in cmds:
         kind = kinds[c.special.get("renderer", "gen")]
@@ -146,6 +162,30 @@ def gen_protocol(proto, files, outdir):
           "        return venus_index[id];",
           "    if (id >= VL_PRIVATE_COMMAND_BASE && id - VL_PRIVATE_COMMAND_BASE < VL_PRIVATE_COMMAND_COUNT)",
           "        return private_index[id - VL_PRIVATE_COMMAND_BASE];",
+          "    return NULL;",
+          "}", ""]
+    i += ["const struct vl_extension_info vl_extension_table[VL_EXTENSION_COUNT] = {"]
+    for name, ext in sorted(proto.extensions.items()):
+        rext = reg.extensions.get(name, {})
+        spec = rext.get("spec_version", 100000 if name == "VK_MESA_venus_protocol" else 0)
+        inst = rext.get("type") == "instance"
+        i.append('    { "%s", %d, %d, %s, %s },' % (name, ext["number"], spec, "true" if inst else "false",
+                                                   "true" if ext["origin"] == "venus" else "false"))
+    i += ["};", "",
+          "const struct vl_extension_info *",
+          "vl_extension_find(const char *name)",
+          "{",
+          "    size_t lo = 0, hi = VL_EXTENSION_COUNT;",
+          "    while (lo < hi) {",
+          "        const size_t mid = (lo + hi) / 2;",
+          "        const int c = strcmp(name, vl_extension_table[mid].name);",
+          "        if (!c)",
+          "            return &vl_extension_table[mid];",
+          "        if (c < 0)",
+          "            hi = mid;",
+          "        else",
+          "            lo = mid + 1;",
+          "    }",
           "    return NULL;",
           "}", ""]
     write(os.path.join(outdir, "vl_protocol_info.c"), i)

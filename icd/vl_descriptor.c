@@ -1,0 +1,628 @@
+/*
+ * Descriptor set layouts, pools, sets, updates and update templates, guest
+ * side.
+ *
+ * The encoder sends every non-NULL pointer and every handle it is given, and
+ * the renderer looks up every handle, so what the spec calls "ignored" must be
+ * cleared before encoding (wire-format.md §9): the arrays that do not match a
+ * write's descriptor type, the sampler of image writes that take none or whose
+ * binding has immutable samplers, the image view of sampler writes.  That
+ * needs each set's layout, which the guest keeps.
+ *
+ * Update templates are the application's own layout of descriptor data; the
+ * renderer never sees one: the guest turns template updates into ordinary
+ * writes.
+ */
+#include <string.h>
+
+#include "vl_icd.h"
+#include "vl_icd_calls.h"
+
+struct vl_descriptor_pool {
+   struct vl_pool_set *sets;
+};
+
+/* A descriptor set and its place in its pool's list. */
+struct vl_pool_set {
+   struct vl_descriptor_set base;
+   struct vl_pool_set *next, *prev;
+   struct vl_descriptor_pool *pool;
+};
+
+/* ---- layouts ------------------------------------------------------------------ */
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateDescriptorSetLayout(VkDevice device, const VkDescriptorSetLayoutCreateInfo *info,
+                             const VkAllocationCallbacks *alloc, VkDescriptorSetLayout *out)
+{
+   (void)alloc;
+   struct vl_descriptor_set_layout *layout = calloc(1, sizeof(*layout));
+   if (!layout)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   layout->binding_count = info->bindingCount;
+   layout->bindings =
+      calloc(info->bindingCount ? info->bindingCount : 1, sizeof(*layout->bindings));
+   if (!layout->bindings) {
+      free(layout);
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   }
+   for (uint32_t i = 0; i < info->bindingCount; i++) {
+      const VkDescriptorSetLayoutBinding *b = &info->pBindings[i];
+      layout->bindings[i].binding = b->binding;
+      layout->bindings[i].type = b->descriptorType;
+      layout->bindings[i].immutable_samplers =
+         b->pImmutableSamplers && (b->descriptorType == VK_DESCRIPTOR_TYPE_SAMPLER ||
+                                   b->descriptorType == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER);
+   }
+   /* pImmutableSamplers only counts for sampler types. */
+   VkDescriptorSetLayoutCreateInfo clean = *info;
+   VkDescriptorSetLayoutBinding local[16];
+   VkDescriptorSetLayoutBinding *bindings =
+      info->bindingCount <= 16 ? local : malloc(info->bindingCount * sizeof(*bindings));
+   if (!bindings) {
+      free(layout->bindings);
+      free(layout);
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   }
+   for (uint32_t i = 0; i < info->bindingCount; i++) {
+      bindings[i] = info->pBindings[i];
+      if (!layout->bindings[i].immutable_samplers)
+         bindings[i].pImmutableSamplers = NULL;
+   }
+   clean.pBindings = info->bindingCount ? bindings : NULL;
+   VkDescriptorSetLayout handle = VL_TO_HANDLE(VkDescriptorSetLayout, layout);
+   VkResult r = vl_send_vkCreateDescriptorSetLayout(vl_device(device)->transport, device, &clean,
+                                                    NULL, &handle);
+   if (bindings != local)
+      free(bindings);
+   if (r != VK_SUCCESS) {
+      free(layout->bindings);
+      free(layout);
+      return r;
+   }
+   *out = handle;
+   return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_DestroyDescriptorSetLayout(VkDevice device, VkDescriptorSetLayout setLayout,
+                              const VkAllocationCallbacks *alloc)
+{
+   (void)alloc;
+   if (!setLayout)
+      return;
+   vl_send_vkDestroyDescriptorSetLayout(vl_device(device)->transport, device, setLayout, NULL);
+   struct vl_descriptor_set_layout *layout =
+      VL_FROM_HANDLE(struct vl_descriptor_set_layout, setLayout);
+   /* Sets allocated from the layout keep their own copy of what they need. */
+   free(layout->bindings);
+   free(layout);
+}
+
+static bool
+binding_has_immutable_samplers(const struct vl_descriptor_set_layout *layout, uint32_t binding)
+{
+   for (uint32_t i = 0; layout && i < layout->binding_count; i++) {
+      if (layout->bindings[i].binding == binding)
+         return layout->bindings[i].immutable_samplers;
+   }
+   return false;
+}
+
+/* ---- pipeline layouts: the set layouts, for push-descriptor templates ------------ */
+
+static struct vl_descriptor_set_layout *
+copy_layout(const struct vl_descriptor_set_layout *src)
+{
+   struct vl_descriptor_set_layout *dst = calloc(1, sizeof(*dst));
+   if (!dst)
+      return NULL;
+   dst->binding_count = src ? src->binding_count : 0;
+   dst->bindings = calloc(dst->binding_count ? dst->binding_count : 1, sizeof(*dst->bindings));
+   if (!dst->bindings) {
+      free(dst);
+      return NULL;
+   }
+   if (src)
+      memcpy(dst->bindings, src->bindings, dst->binding_count * sizeof(*dst->bindings));
+   return dst;
+}
+
+static void
+free_layout(struct vl_descriptor_set_layout *layout)
+{
+   if (layout) {
+      free(layout->bindings);
+      free(layout);
+   }
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreatePipelineLayout(VkDevice device, const VkPipelineLayoutCreateInfo *info,
+                        const VkAllocationCallbacks *alloc, VkPipelineLayout *out)
+{
+   (void)alloc;
+   struct vl_pipeline_layout *pl = calloc(1, sizeof(*pl));
+   if (!pl)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   pl->set_count = info->setLayoutCount;
+   pl->sets = calloc(pl->set_count ? pl->set_count : 1, sizeof(*pl->sets));
+   if (!pl->sets) {
+      free(pl);
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   }
+   for (uint32_t i = 0; i < pl->set_count; i++)
+      pl->sets[i] =
+         copy_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
+   VkPipelineLayout handle = VL_TO_HANDLE(VkPipelineLayout, pl);
+   VkResult r =
+      vl_send_vkCreatePipelineLayout(vl_device(device)->transport, device, info, NULL, &handle);
+   if (r != VK_SUCCESS) {
+      for (uint32_t i = 0; i < pl->set_count; i++)
+         free_layout(pl->sets[i]);
+      free(pl->sets);
+      free(pl);
+      return r;
+   }
+   *out = handle;
+   return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_DestroyPipelineLayout(VkDevice device, VkPipelineLayout pipelineLayout,
+                         const VkAllocationCallbacks *alloc)
+{
+   (void)alloc;
+   if (!pipelineLayout)
+      return;
+   vl_send_vkDestroyPipelineLayout(vl_device(device)->transport, device, pipelineLayout, NULL);
+   struct vl_pipeline_layout *pl = VL_FROM_HANDLE(struct vl_pipeline_layout, pipelineLayout);
+   for (uint32_t i = 0; i < pl->set_count; i++)
+      free_layout(pl->sets[i]);
+   free(pl->sets);
+   free(pl);
+}
+
+/* ---- pools and sets --------------------------------------------------------------- */
+
+static void
+free_set(struct vl_pool_set *set)
+{
+   struct vl_descriptor_pool *pool = set->pool;
+   if (set->prev)
+      set->prev->next = set->next;
+   else
+      pool->sets = set->next;
+   if (set->next)
+      set->next->prev = set->prev;
+   free_layout(set->base.layout);
+   free(set);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateDescriptorPool(VkDevice device, const VkDescriptorPoolCreateInfo *info,
+                        const VkAllocationCallbacks *alloc, VkDescriptorPool *out)
+{
+   (void)alloc;
+   struct vl_descriptor_pool *pool = calloc(1, sizeof(*pool));
+   if (!pool)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   VkDescriptorPool handle = VL_TO_HANDLE(VkDescriptorPool, pool);
+   VkResult r =
+      vl_send_vkCreateDescriptorPool(vl_device(device)->transport, device, info, NULL, &handle);
+   if (r != VK_SUCCESS) {
+      free(pool);
+      return r;
+   }
+   *out = handle;
+   return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_DestroyDescriptorPool(VkDevice device, VkDescriptorPool descriptorPool,
+                         const VkAllocationCallbacks *alloc)
+{
+   (void)alloc;
+   if (!descriptorPool)
+      return;
+   vl_send_vkDestroyDescriptorPool(vl_device(device)->transport, device, descriptorPool, NULL);
+   struct vl_descriptor_pool *pool = VL_FROM_HANDLE(struct vl_descriptor_pool, descriptorPool);
+   while (pool->sets)
+      free_set(pool->sets);
+   free(pool);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_ResetDescriptorPool(VkDevice device, VkDescriptorPool descriptorPool,
+                       VkDescriptorPoolResetFlags flags)
+{
+   struct vl_descriptor_pool *pool = VL_FROM_HANDLE(struct vl_descriptor_pool, descriptorPool);
+   while (pool->sets)
+      free_set(pool->sets);
+   return vl_send_vkResetDescriptorPool(vl_device(device)->transport, device, descriptorPool,
+                                        flags);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_AllocateDescriptorSets(VkDevice device, const VkDescriptorSetAllocateInfo *info,
+                          VkDescriptorSet *out)
+{
+   struct vl_descriptor_pool *pool =
+      VL_FROM_HANDLE(struct vl_descriptor_pool, info->descriptorPool);
+   for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
+      struct vl_pool_set *set = calloc(1, sizeof(*set));
+      if (set)
+         set->base.layout =
+            copy_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
+      if (!set || !set->base.layout) {
+         free(set);
+         for (uint32_t j = 0; j < i; j++)
+            free_set(VL_FROM_HANDLE(struct vl_pool_set, out[j]));
+         for (uint32_t j = 0; j < info->descriptorSetCount; j++)
+            out[j] = VK_NULL_HANDLE;
+         return VK_ERROR_OUT_OF_HOST_MEMORY;
+      }
+      set->pool = pool;
+      set->next = pool->sets;
+      if (pool->sets)
+         pool->sets->prev = set;
+      pool->sets = set;
+      out[i] = VL_TO_HANDLE(VkDescriptorSet, set);
+   }
+   VkResult r = vl_call_vkAllocateDescriptorSets(vl_device(device)->transport, device, info, out);
+   if (r != VK_SUCCESS) {
+      for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
+         free_set(VL_FROM_HANDLE(struct vl_pool_set, out[i]));
+         out[i] = VK_NULL_HANDLE;
+      }
+   }
+   return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_FreeDescriptorSets(VkDevice device, VkDescriptorPool descriptorPool, uint32_t count,
+                      const VkDescriptorSet *sets)
+{
+   VkResult r = vl_send_vkFreeDescriptorSets(vl_device(device)->transport, device, descriptorPool,
+                                             count, sets);
+   for (uint32_t i = 0; i < count; i++) {
+      if (sets[i])
+         free_set(VL_FROM_HANDLE(struct vl_pool_set, sets[i]));
+   }
+   return r;
+}
+
+/* ---- writes ------------------------------------------------------------------------ */
+
+enum info_kind { INFO_IMAGE, INFO_BUFFER, INFO_TEXEL, INFO_NONE };
+
+static enum info_kind
+info_kind(VkDescriptorType type)
+{
+   switch (type) {
+   case VK_DESCRIPTOR_TYPE_SAMPLER:
+   case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
+   case VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE:
+   case VK_DESCRIPTOR_TYPE_STORAGE_IMAGE:
+   case VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT:
+      return INFO_IMAGE;
+   case VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER:
+   case VK_DESCRIPTOR_TYPE_STORAGE_BUFFER:
+   case VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC:
+   case VK_DESCRIPTOR_TYPE_STORAGE_BUFFER_DYNAMIC:
+      return INFO_BUFFER;
+   case VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER:
+   case VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER:
+      return INFO_TEXEL;
+   default:
+      return INFO_NONE; /* inline uniform blocks travel in the pNext chain */
+   }
+}
+
+/* Cleans one image info for a write of this type. */
+static VkDescriptorImageInfo
+clean_image_info(VkDescriptorImageInfo info, VkDescriptorType type, bool immutable)
+{
+   switch (type) {
+   case VK_DESCRIPTOR_TYPE_SAMPLER:
+      info.imageView = VK_NULL_HANDLE;
+      info.imageLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+      if (immutable)
+         info.sampler = VK_NULL_HANDLE;
+      break;
+   case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
+      if (immutable)
+         info.sampler = VK_NULL_HANDLE;
+      break;
+   default:
+      info.sampler = VK_NULL_HANDLE;
+      break;
+   }
+   return info;
+}
+
+/*
+ * Cleans writes into scratch storage.  The layout of each write's set comes
+ * from set_layout(write): a descriptor set for vkUpdateDescriptorSets, the
+ * pipeline layout's set for push descriptors.  Consecutive bindings are
+ * followed as the spec's array-element overflow rule does.
+ */
+struct clean_writes {
+   VkWriteDescriptorSet *writes;
+   VkDescriptorImageInfo *images;
+   size_t image_count;
+};
+
+static bool
+clean_writes(uint32_t count, const VkWriteDescriptorSet *in,
+             const struct vl_descriptor_set_layout *(*set_layout)(const VkWriteDescriptorSet *,
+                                                                  const void *),
+             const void *data, struct clean_writes *out)
+{
+   size_t images = 0;
+   for (uint32_t i = 0; i < count; i++) {
+      if (info_kind(in[i].descriptorType) == INFO_IMAGE && in[i].pImageInfo)
+         images += in[i].descriptorCount;
+   }
+   out->writes = malloc((count ? count : 1) * sizeof(*out->writes));
+   out->images = malloc((images ? images : 1) * sizeof(*out->images));
+   out->image_count = 0;
+   if (!out->writes || !out->images) {
+      free(out->writes);
+      free(out->images);
+      return false;
+   }
+   for (uint32_t i = 0; i < count; i++) {
+      VkWriteDescriptorSet w = in[i];
+      const enum info_kind kind = info_kind(w.descriptorType);
+      if (kind != INFO_IMAGE)
+         w.pImageInfo = NULL;
+      if (kind != INFO_BUFFER)
+         w.pBufferInfo = NULL;
+      if (kind != INFO_TEXEL)
+         w.pTexelBufferView = NULL;
+      if (kind == INFO_IMAGE && w.pImageInfo) {
+         const struct vl_descriptor_set_layout *layout = set_layout(&in[i], data);
+         VkDescriptorImageInfo *dst = out->images + out->image_count;
+         /* Descriptors may run on into the following bindings. */
+         uint32_t binding = w.dstBinding;
+         for (uint32_t k = 0; k < w.descriptorCount; k++) {
+            const bool immutable = binding_has_immutable_samplers(layout, binding);
+            dst[k] = clean_image_info(w.pImageInfo[k], w.descriptorType, immutable);
+         }
+         w.pImageInfo = dst;
+         out->image_count += w.descriptorCount;
+      }
+      out->writes[i] = w;
+   }
+   return true;
+}
+
+static const struct vl_descriptor_set_layout *
+layout_of_set(const VkWriteDescriptorSet *w, const void *data)
+{
+   (void)data;
+   const struct vl_pool_set *set = VL_FROM_HANDLE(struct vl_pool_set, w->dstSet);
+   return set ? set->base.layout : NULL;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_UpdateDescriptorSets(VkDevice device, uint32_t writeCount, const VkWriteDescriptorSet *writes,
+                        uint32_t copyCount, const VkCopyDescriptorSet *copies)
+{
+   struct clean_writes c;
+   if (!clean_writes(writeCount, writes, layout_of_set, NULL, &c))
+      return;
+   vl_send_vkUpdateDescriptorSets(vl_device(device)->transport, device, writeCount,
+                                  writeCount ? c.writes : NULL, copyCount, copies);
+   free(c.writes);
+   free(c.images);
+}
+
+struct push_layout {
+   const struct vl_pipeline_layout *layout;
+   uint32_t set;
+};
+
+static const struct vl_descriptor_set_layout *
+layout_of_push(const VkWriteDescriptorSet *w, const void *data)
+{
+   (void)w;
+   const struct push_layout *p = data;
+   return p->layout && p->set < p->layout->set_count ? p->layout->sets[p->set] : NULL;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_CmdPushDescriptorSetKHR(VkCommandBuffer commandBuffer, VkPipelineBindPoint bindPoint,
+                           VkPipelineLayout layout, uint32_t set, uint32_t writeCount,
+                           const VkWriteDescriptorSet *writes)
+{
+   const struct push_layout p = { VL_FROM_HANDLE(struct vl_pipeline_layout, layout), set };
+   struct clean_writes c;
+   struct vl_command_buffer *cmd = vl_command_buffer(commandBuffer);
+   if (!clean_writes(writeCount, writes, layout_of_push, &p, &c)) {
+      cmd->error = VK_ERROR_OUT_OF_HOST_MEMORY;
+      return;
+   }
+   struct vl_encoder *enc =
+      vl_cmd_reserve(cmd, vl_sizeof_vkCmdPushDescriptorSetKHR(commandBuffer, bindPoint, layout, set,
+                                                              writeCount, c.writes));
+   if (enc)
+      vl_encode_vkCmdPushDescriptorSetKHR(enc, 0, commandBuffer, bindPoint, layout, set, writeCount,
+                                          c.writes);
+   free(c.writes);
+   free(c.images);
+}
+
+/* ---- update templates --------------------------------------------------------------- */
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateDescriptorUpdateTemplate(VkDevice device, const VkDescriptorUpdateTemplateCreateInfo *info,
+                                  const VkAllocationCallbacks *alloc,
+                                  VkDescriptorUpdateTemplate *out)
+{
+   (void)alloc;
+   struct vl_update_template *t = calloc(1, sizeof(*t));
+   if (!t)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   t->type = info->templateType;
+   t->set_layout = info->descriptorSetLayout;
+   t->pipeline_layout = info->pipelineLayout;
+   t->set = info->set;
+   t->bind_point = info->pipelineBindPoint;
+   t->entry_count = info->descriptorUpdateEntryCount;
+   t->entries = malloc((t->entry_count ? t->entry_count : 1) * sizeof(*t->entries));
+   if (!t->entries) {
+      free(t);
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   }
+   memcpy(t->entries, info->pDescriptorUpdateEntries, t->entry_count * sizeof(*t->entries));
+   /* The host keeps a template too (nothing on the wire uses it, but the
+    * handle must name a real object). */
+   VkDescriptorUpdateTemplateCreateInfo clean = *info;
+   if (clean.templateType == VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_DESCRIPTOR_SET)
+      clean.pipelineLayout = VK_NULL_HANDLE;
+   else
+      clean.descriptorSetLayout = VK_NULL_HANDLE;
+   VkDescriptorUpdateTemplate handle = VL_TO_HANDLE(VkDescriptorUpdateTemplate, t);
+   VkResult r = vl_send_vkCreateDescriptorUpdateTemplate(vl_device(device)->transport, device,
+                                                         &clean, NULL, &handle);
+   if (r != VK_SUCCESS) {
+      free(t->entries);
+      free(t);
+      return r;
+   }
+   *out = handle;
+   return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_DestroyDescriptorUpdateTemplate(VkDevice device, VkDescriptorUpdateTemplate descriptorTemplate,
+                                   const VkAllocationCallbacks *alloc)
+{
+   (void)alloc;
+   if (!descriptorTemplate)
+      return;
+   vl_send_vkDestroyDescriptorUpdateTemplate(vl_device(device)->transport, device,
+                                             descriptorTemplate, NULL);
+   struct vl_update_template *t = VL_FROM_HANDLE(struct vl_update_template, descriptorTemplate);
+   free(t->entries);
+   free(t);
+}
+
+/* Turns template data into writes (storage owned by the caller's arrays). */
+static bool
+template_writes(const struct vl_update_template *t, VkDescriptorSet set, const void *data,
+                VkWriteDescriptorSet **out_writes, void **out_storage)
+{
+   size_t images = 0, buffers = 0, texels = 0, inline_bytes = 0, inline_count = 0;
+   for (uint32_t i = 0; i < t->entry_count; i++) {
+      const VkDescriptorUpdateTemplateEntry *e = &t->entries[i];
+      switch (info_kind(e->descriptorType)) {
+      case INFO_IMAGE:
+         images += e->descriptorCount;
+         break;
+      case INFO_BUFFER:
+         buffers += e->descriptorCount;
+         break;
+      case INFO_TEXEL:
+         texels += e->descriptorCount;
+         break;
+      default:
+         inline_bytes += e->descriptorCount;
+         inline_count++;
+         break;
+      }
+   }
+   VkWriteDescriptorSet *writes = calloc(t->entry_count ? t->entry_count : 1, sizeof(*writes));
+   uint8_t *storage =
+      malloc(images * sizeof(VkDescriptorImageInfo) + buffers * sizeof(VkDescriptorBufferInfo) +
+             texels * sizeof(VkBufferView) +
+             inline_count * sizeof(VkWriteDescriptorSetInlineUniformBlock) + 8);
+   if (!writes || !storage) {
+      free(writes);
+      free(storage);
+      return false;
+   }
+   VkDescriptorImageInfo *img = (VkDescriptorImageInfo *)storage;
+   VkDescriptorBufferInfo *buf = (VkDescriptorBufferInfo *)(img + images);
+   VkBufferView *tex = (VkBufferView *)(buf + buffers);
+   VkWriteDescriptorSetInlineUniformBlock *inl =
+      (VkWriteDescriptorSetInlineUniformBlock *)(tex + texels);
+   (void)inline_bytes;
+   for (uint32_t i = 0; i < t->entry_count; i++) {
+      const VkDescriptorUpdateTemplateEntry *e = &t->entries[i];
+      const uint8_t *src = (const uint8_t *)data + e->offset;
+      VkWriteDescriptorSet *w = &writes[i];
+      *w = (VkWriteDescriptorSet){
+         .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+         .dstSet = set,
+         .dstBinding = e->dstBinding,
+         .dstArrayElement = e->dstArrayElement,
+         .descriptorCount = e->descriptorCount,
+         .descriptorType = e->descriptorType,
+      };
+      switch (info_kind(e->descriptorType)) {
+      case INFO_IMAGE:
+         w->pImageInfo = img;
+         for (uint32_t k = 0; k < e->descriptorCount; k++)
+            memcpy(img++, src + k * e->stride, sizeof(*img));
+         break;
+      case INFO_BUFFER:
+         w->pBufferInfo = buf;
+         for (uint32_t k = 0; k < e->descriptorCount; k++)
+            memcpy(buf++, src + k * e->stride, sizeof(*buf));
+         break;
+      case INFO_TEXEL:
+         w->pTexelBufferView = tex;
+         for (uint32_t k = 0; k < e->descriptorCount; k++)
+            memcpy(tex++, src + k * e->stride, sizeof(*tex));
+         break;
+      default:
+         /* inline uniform block: descriptorCount is a byte count */
+         *inl = (VkWriteDescriptorSetInlineUniformBlock){
+            .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_INLINE_UNIFORM_BLOCK,
+            .dataSize = e->descriptorCount,
+            .pData = src,
+         };
+         w->pNext = inl++;
+         break;
+      }
+   }
+   *out_writes = writes;
+   *out_storage = storage;
+   return true;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_UpdateDescriptorSetWithTemplate(VkDevice device, VkDescriptorSet set,
+                                   VkDescriptorUpdateTemplate descriptorTemplate, const void *data)
+{
+   const struct vl_update_template *t =
+      VL_FROM_HANDLE(struct vl_update_template, descriptorTemplate);
+   VkWriteDescriptorSet *writes;
+   void *storage;
+   if (!template_writes(t, set, data, &writes, &storage))
+      return;
+   vl_UpdateDescriptorSets(device, t->entry_count, writes, 0, NULL);
+   free(writes);
+   free(storage);
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_CmdPushDescriptorSetWithTemplateKHR(VkCommandBuffer commandBuffer,
+                                       VkDescriptorUpdateTemplate descriptorTemplate,
+                                       VkPipelineLayout layout, uint32_t set, const void *data)
+{
+   const struct vl_update_template *t =
+      VL_FROM_HANDLE(struct vl_update_template, descriptorTemplate);
+   VkWriteDescriptorSet *writes;
+   void *storage;
+   if (!template_writes(t, VK_NULL_HANDLE, data, &writes, &storage)) {
+      vl_command_buffer(commandBuffer)->error = VK_ERROR_OUT_OF_HOST_MEMORY;
+      return;
+   }
+   vl_CmdPushDescriptorSetKHR(commandBuffer, t->bind_point, layout, set, t->entry_count, writes);
+   free(writes);
+   free(storage);
+}

@@ -1,0 +1,303 @@
+/*
+ * The guest driver: state it keeps per Vulkan object, and the helpers the
+ * generated entry points (vl_icd_gen.c) and the hand-written ones share.
+ *
+ * Object ids: a handle's value is its Venus object id.  Dispatchable objects
+ * and the non-dispatchable ones the guest keeps state for are structs here
+ * (id = address); every other non-dispatchable handle is a number from a
+ * process-wide counter, which never reaches the range of heap addresses.
+ * The guest never calls host Vulkan; everything goes through the transport.
+ */
+#ifndef VL_ICD_H
+#define VL_ICD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <vulkan/vk_icd.h>
+
+#include "vl_icd_gen.h"
+#include "vl_protocol_guest.h"
+#include "vl_transport.h"
+
+#define VL_ICD_DRIVER_NAME "venus-loopback"
+
+/* ---- objects -------------------------------------------------------------- */
+
+struct vl_physical_device;
+struct vl_device;
+
+struct vl_debug_messenger {
+   struct vl_debug_messenger *next;
+   VkDebugUtilsMessengerCreateInfoEXT info;
+};
+
+struct vl_instance {
+   VK_LOADER_DATA loader;
+   struct vl_transport *transport;
+   uint32_t api_version;
+   bool *enabled; /* per vl_extension_table entry */
+   pthread_mutex_t lock;
+   struct vl_physical_device **physical;
+   uint32_t physical_count;
+   bool enumerated;
+   struct vl_debug_messenger *messengers;
+};
+
+struct vl_format_cache {
+   VkFormat format;
+   VkFormatProperties props;
+   VkFormatProperties3 props3;
+   bool has_props3;
+};
+
+struct vl_physical_device {
+   VK_LOADER_DATA loader;
+   struct vl_instance *instance;
+   /* immutable answers, fetched once */
+   VkPhysicalDeviceProperties2 properties;
+   VkPhysicalDeviceFeatures2 features;
+   VkPhysicalDeviceMemoryProperties2 memory;
+   VkQueueFamilyProperties2 *queue_families;
+   uint32_t queue_family_count;
+   VkExtensionProperties *extensions;
+   uint32_t extension_count;
+   bool *supported; /* per vl_extension_table entry */
+   /* the chained property and feature structs, by sType */
+   VkBaseOutStructure **chained;
+   uint32_t chained_count;
+   pthread_mutex_t format_lock;
+   struct vl_format_cache *formats;
+   size_t format_count, format_cap;
+};
+
+struct vl_queue {
+   VK_LOADER_DATA loader;
+   struct vl_device *device;
+   struct vl_queue *next;
+   uint32_t family, index;
+   VkDeviceQueueCreateFlags flags;
+   VkFence idle_fence; /* for vkQueueWaitIdle, created on first use */
+   pthread_mutex_t lock;
+};
+
+struct vl_reqs_entry;
+
+struct vl_device {
+   VK_LOADER_DATA loader;
+   struct vl_instance *instance;
+   struct vl_physical_device *physical;
+   struct vl_transport *transport;
+   uint32_t api_version;
+   bool *enabled; /* per vl_extension_table entry */
+   pthread_mutex_t lock;
+   struct vl_queue *queues;
+   /* memory requirements of identical create infos */
+   struct vl_reqs_entry **reqs;
+   size_t reqs_count, reqs_cap;
+   /* private data */
+   struct vl_private_entry **private_data;
+   size_t private_count, private_cap;
+};
+
+struct vl_memory {
+   VkDeviceSize size;
+   uint32_t type_index;
+   void *map; /* the host's mapping of the whole allocation */
+};
+
+struct vl_buffer {
+   VkMemoryRequirements reqs;
+   bool reqs_valid;
+   uint64_t key; /* hash of the create info */
+};
+
+struct vl_image {
+   VkMemoryRequirements reqs;
+   bool reqs_valid;
+   uint64_t key;
+   bool swapchain;
+};
+
+struct vl_command_pool;
+
+enum vl_cmd_state { VL_CMD_INITIAL, VL_CMD_RECORDING, VL_CMD_EXECUTABLE, VL_CMD_INVALID };
+
+struct vl_command_buffer {
+   VK_LOADER_DATA loader;
+   struct vl_device *device;
+   struct vl_command_pool *pool;
+   struct vl_command_buffer *next, *prev;
+   VkCommandBufferLevel level;
+   enum vl_cmd_state state;
+   VkResult error; /* reported by vkEndCommandBuffer */
+   uint8_t *data;  /* the recorded stream */
+   size_t capacity;
+   struct vl_encoder enc;
+   bool in_flight; /* the stream was handed to the transport */
+   uint32_t token;
+};
+
+struct vl_command_pool {
+   struct vl_device *device;
+   struct vl_command_buffer *buffers;
+   uint32_t family;
+};
+
+struct vl_descriptor_set_layout {
+   uint32_t binding_count;
+   /* per binding number (sparse): its type and whether it has immutable samplers */
+   struct {
+      uint32_t binding;
+      VkDescriptorType type;
+      bool immutable_samplers;
+   } * bindings;
+};
+
+struct vl_pipeline_layout {
+   uint32_t set_count;
+   struct vl_descriptor_set_layout **sets;
+};
+
+struct vl_descriptor_pool;
+
+struct vl_descriptor_set {
+   struct vl_descriptor_set_layout *layout;
+};
+
+struct vl_update_template {
+   VkDescriptorUpdateTemplateType type;
+   VkDescriptorSetLayout set_layout;
+   VkPipelineLayout pipeline_layout;
+   uint32_t set;
+   VkPipelineBindPoint bind_point;
+   uint32_t entry_count;
+   VkDescriptorUpdateTemplateEntry *entries;
+};
+
+struct vl_swapchain {
+   uint32_t image_count;
+   struct vl_image *images;
+};
+
+struct vl_private_slot {
+   uint64_t id;
+};
+
+/* ---- handles ------------------------------------------------------------------ */
+
+static inline struct vl_instance *
+vl_instance(VkInstance h)
+{
+   return (struct vl_instance *)h;
+}
+
+static inline struct vl_physical_device *
+vl_physical_device(VkPhysicalDevice h)
+{
+   return (struct vl_physical_device *)h;
+}
+
+static inline struct vl_device *
+vl_device(VkDevice h)
+{
+   return (struct vl_device *)h;
+}
+
+static inline struct vl_queue *
+vl_queue(VkQueue h)
+{
+   return (struct vl_queue *)h;
+}
+
+static inline struct vl_command_buffer *
+vl_command_buffer(VkCommandBuffer h)
+{
+   return (struct vl_command_buffer *)h;
+}
+
+#define VL_FROM_HANDLE(type, h) ((type *)(uintptr_t)(h))
+#define VL_TO_HANDLE(type, p)   ((type)(uintptr_t)(p))
+
+/* The transport behind each dispatchable handle type. */
+static inline struct vl_transport *
+vl_transport_of_VkInstance(VkInstance h)
+{
+   return vl_instance(h)->transport;
+}
+
+static inline struct vl_transport *
+vl_transport_of_VkPhysicalDevice(VkPhysicalDevice h)
+{
+   return vl_physical_device(h)->instance->transport;
+}
+
+static inline struct vl_transport *
+vl_transport_of_VkDevice(VkDevice h)
+{
+   return vl_device(h)->transport;
+}
+
+static inline struct vl_transport *
+vl_transport_of_VkQueue(VkQueue h)
+{
+   return vl_queue(h)->device->transport;
+}
+
+static inline struct vl_transport *
+vl_transport_of_VkCommandBuffer(VkCommandBuffer h)
+{
+   return vl_command_buffer(h)->device->transport;
+}
+
+/* A fresh id for an object without guest state. */
+uint64_t vl_new_id(void);
+
+/* ---- calls -------------------------------------------------------------------- */
+
+/* The reply did not decode: the connection can no longer be trusted. */
+void vl_reply_error(struct vl_transport *t, const char *command, const char *why);
+
+/* Scratch space for encoding: on the stack when small. */
+struct vl_scratch {
+   uint8_t *data;
+   uint8_t local[1024];
+};
+
+static inline uint8_t *
+vl_scratch_get(struct vl_scratch *s, size_t size)
+{
+   s->data = size <= sizeof(s->local) ? s->local : malloc(size);
+   return s->data;
+}
+
+static inline void
+vl_scratch_put(struct vl_scratch *s)
+{
+   if (s->data != s->local)
+      free(s->data);
+}
+
+/* Room for one command in a command buffer's stream (NULL: out of memory,
+ * remembered for vkEndCommandBuffer). */
+struct vl_encoder *vl_cmd_reserve(struct vl_command_buffer *cmd, size_t size);
+
+/* Host-side messages for the application (VK_EXT_debug_utils messengers). */
+void vl_instance_message(struct vl_instance *instance, VkDebugUtilsMessageSeverityFlagBitsEXT sev,
+                         const char *id_name, const char *text);
+
+/* Swapchain images are guest objects like any image (vl_memory.c). */
+struct vl_image *vl_image_create_swapchain(void);
+void vl_image_free(struct vl_image *image);
+/* Frees the device's memory-requirements cache. */
+void vl_device_free_caches(struct vl_device *dev);
+
+/* The instance extensions the ICD offers (asked of the host once per process). */
+VkResult vl_global_extensions(const VkExtensionProperties **props, uint32_t *count);
+
+/* Fatal guest-side trouble (a lost connection) as a message on stderr. */
+void vl_icd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

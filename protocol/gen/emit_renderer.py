@@ -1,0 +1,258 @@
+"""Emits the renderer's generated part (renderer target).
+
+  vlr_gen.h  host dispatch tables, handler prototypes, dispatch entry
+  vlr_gen.c  table loaders, one executor per command, the dispatch
+                     switch, and host destruction of any object by type
+
+An executor decodes the arguments (handles become host handles through the
+object table), calls the host driver through the table of the object that owns
+the command, registers or forgets objects it creates or destroys, and encodes
+the reply when one was asked for.  Commands marked "handler" in
+special_commands.tsv call vlr_handle_<command>() instead, written by hand in
+renderer/; "fatal" ones poison the context; "blocking" ones drop the context
+lock around the host call.
+"""
+
+import os
+
+from emit_files import HEADER, indent
+
+DEVICE_OWNERS = ("VkDevice", "VkQueue", "VkCommandBuffer")
+INSTANCE_OWNERS = ("VkInstance", "VkPhysicalDevice")
+
+
+class RendererEmitter:
+    def __init__(self, proto, files):
+        self.p = proto
+        self.f = files
+        self.reg = proto.reg
+
+    def owner_type(self, c):
+        if not c.params:
+            return None
+        t = self.reg.canonical_type(c.params[0].type)
+        if t in self.reg.handles and self.reg.handles[t]["dispatchable"] and c.params[0].ptr == 0:
+            return t
+        return None
+
+    def level(self, c):
+        t = self.owner_type(c)
+        if t in DEVICE_OWNERS:
+            return "device"
+        if t in INSTANCE_OWNERS:
+            return "instance"
+        return None
+
+    def host_commands(self):
+        """Commands the renderer may call on the host driver: every command
+        below the instance, guest-only ones included (the renderer maps memory
+        and waits for idle on the host itself)."""
+        out = []
+        for c in self.f.all_commands:
+            if c.name.endswith("MESA"):
+                continue
+            if self.level(c) is None:
+                continue  # global commands: the handlers call the host loader entry points
+            out.append(c)
+        return out
+
+    def fn_name(self, c):
+        return c.name[2:]  # table member name: vkCreateBuffer -> CreateBuffer
+
+    def pfn(self, c):
+        return "PFN_" + self.reg.canonical_command(c.name)
+
+    # ------------------------------------------------------------------
+
+    def kind(self, c):
+        r = c.special.get("renderer", "gen")
+        return r
+
+    def created(self, c):
+        """(param, shape) of a single created handle, or None."""
+        params = self.f.classify_params(c)
+        outs = [(p, sh) for p, sh, role in params if role == "out" and sh.kind == "ptr" and
+                sh.elem.kind == "handle"]
+        return outs[0] if len(outs) == 1 else None
+
+    def destroyed(self, c):
+        """The handle parameter a vkDestroy* command destroys."""
+        if not c.name.startswith("vkDestroy") or len(c.params) < 2:
+            return None
+        params = self.f.classify_params(c)
+        p, sh, role = params[1]
+        if sh.kind != "handle" or sh.dispatchable:
+            return None
+        # It must be the last handle decoded, for dec->last_object.
+        for q, qsh, _ in params[2:]:
+            if qsh.kind == "handle":
+                return None
+        return p, sh
+
+    def call_args(self, c, created=None):
+        args = []
+        for p in c.params:
+            t = self.reg.canonical_type(p.type)
+            if t == "VkAllocationCallbacks":
+                args.append("NULL")
+            elif created and p.name == created[0].name:
+                args.append("&host")
+            else:
+                args.append("args->" + p.name)
+        return ", ".join(args)
+
+    def executor(self, c):
+        """Body lines of the generated executor (after decoding)."""
+        lvl = self.level(c)
+        table = "vlr_object_device_table(args->owner)" if lvl == "device" else \
+            "vlr_object_instance_table(args->owner)"
+        fn = self.fn_name(c)
+        ret = "args->ret = " if c.ret != "void" else ""
+        lines = ["const struct vlr_host_%s_table *vk = %s;" % (lvl, table),
+                 "if (!vk->%s) {" % fn,
+                 "    vlr_exec_fail(x, \"the host driver does not provide %s\");" % c.name,
+                 "    return;",
+                 "}"]
+        blocking = self.kind(c) == "blocking"
+        created = self.created(c)
+        destroyed = self.destroyed(c)
+        if created:
+            p, sh = created
+            lines += ["const uint64_t id = (uint64_t)(uintptr_t)*args->%s;" % p.name,
+                      "if (!vlr_exec_check_new_id(x, id))",
+                      "    return;",
+                      "%s host = VK_NULL_HANDLE;" % sh.elem.ctype]
+            lines += ["%svk->%s(%s);" % (ret, fn, self.call_args(c, created))]
+            ok = "args->ret == VK_SUCCESS" if c.ret == "VkResult" else "host != VK_NULL_HANDLE"
+            lines += ["if (%s)" % ok,
+                      "    vlr_exec_add_object(x, id, %s, (uint64_t)(uintptr_t)host, args->owner);" % sh.elem.objtype]
+            if c.ret == "VkResult":
+                lines += ["else",
+                          "    vlr_exec_create_failed(x, args->ret, id);"]
+            return lines
+        if destroyed:
+            lines += ["struct vl_object *obj = x->destroyed;",
+                      "%svk->%s(%s);" % (ret, fn, self.call_args(c)),
+                      "if (obj)",
+                      "    vlr_exec_remove_object(x, obj);"]
+            return lines
+        call = "%svk->%s(%s);" % (ret, fn, self.call_args(c))
+        if blocking:
+            lines += ["vlr_exec_unlock(x);", call, "vlr_exec_lock(x);"]
+        else:
+            lines += [call]
+        return lines
+
+    def dispatch_fn(self, c):
+        n = c.name
+        k = self.kind(c)
+        lines = ["static void", "dispatch_%s(struct vlr_exec *x, uint32_t flags)" % n, "{"]
+        if k == "fatal":
+            return lines + ["    (void)flags;",
+                            "    vlr_exec_fail(x, \"%s is guest-side only and never valid on the wire\");" % n,
+                            "}", ""]
+        body = ["struct vl_args_%s *args = vlr_exec_args(x, sizeof(*args));" % n,
+                "if (!args)", "    return;",
+                "vl_decode_%s_args(&x->dec, args);" % n]
+        if self.destroyed(c) and k != "handler":
+            body += ["x->destroyed = x->dec.last_object;"]
+        body += ["if (x->dec.error) {", "    vlr_exec_decode_failed(x);", "    return;", "}"]
+        if k == "handler":
+            body += ["vlr_handle_%s(x, args);" % n]
+        else:
+            body += ["{"] + indent(self.executor(c)) + ["}"]
+        body += ["if (flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT) {",
+                 "    struct vl_encoder *enc = vlr_exec_reply(x, vl_sizeof_%s_reply_args(args));" % n,
+                 "    if (enc)",
+                 "        vl_encode_%s_reply_args(enc, args);" % n,
+                 "}"]
+        return lines + indent(body) + ["}", ""]
+
+    # ------------------------------------------------------------------
+
+    def destroy_table(self):
+        """Host destruction of a leftover object, by type (vkDestroyDevice)."""
+        cases = []
+        for c in self.host_commands():
+            d = self.destroyed(c)
+            if not d or self.level(c) != "device" or c.name == "vkDestroyDevice":
+                continue
+            p, sh = d
+            cases.append((sh.objtype, self.fn_name(c), sh.ctype))
+        if "vkFreeMemory" in self.p.commands:
+            cases.append(("VK_OBJECT_TYPE_DEVICE_MEMORY", "FreeMemory", "VkDeviceMemory"))
+        lines = ["bool", "vlr_host_destroy_object(const struct vlr_host_device_table *vk, VkDevice device,",
+                 "                       struct vl_object *obj)", "{", "    switch (obj->type) {"]
+        seen = set()
+        for objtype, fn, ctype in cases:
+            if objtype in seen:
+                continue
+            seen.add(objtype)
+            lines += ["    case %s:" % objtype,
+                      "        if (vk->%s)" % fn,
+                      "            vk->%s(device, (%s)(uintptr_t)obj->host, NULL);" % (fn, ctype),
+                      "        return true;"]
+        lines += ["    default:", "        return false;", "    }", "}", ""]
+        return lines
+
+    def generate(self, outdir):
+        cmds = self.host_commands()
+        inst = [c for c in cmds if self.level(c) == "instance"]
+        dev = [c for c in cmds if self.level(c) == "device"]
+        h = [HEADER, "#ifndef VL_RENDERER_GEN_H", "#define VL_RENDERER_GEN_H", "",
+             '#include "vl_protocol_host.h"', "", "struct vlr_exec;", ""]
+        h += ["/* Host entry points below the instance (instance and physical-device level). */",
+              "struct vlr_host_instance_table {"]
+        for c in inst:
+            h.append("    %s %s;" % (self.pfn(c), self.fn_name(c)))
+        h += ["};", "", "/* Host entry points of one device (device, queue, command buffer level). */",
+              "struct vlr_host_device_table {"]
+        for c in dev:
+            h.append("    %s %s;" % (self.pfn(c), self.fn_name(c)))
+        h += ["};", "",
+              "void vlr_host_instance_table_load(struct vlr_host_instance_table *t, PFN_vkGetInstanceProcAddr gipa,",
+              "                                 VkInstance instance);",
+              "void vlr_host_device_table_load(struct vlr_host_device_table *t, PFN_vkGetDeviceProcAddr gdpa,",
+              "                               VkDevice device);",
+              "/* Destroys a leftover device child on the host; false for types it does not know. */",
+              "bool vlr_host_destroy_object(const struct vlr_host_device_table *vk, VkDevice device,",
+              "                            struct vl_object *obj);",
+              "/* Decodes and executes the command with this id (header already read). */",
+              "void vlr_dispatch_command(struct vlr_exec *x, int32_t id, uint32_t flags);",
+              "", "/* Hand-written executors (renderer/), one per \"handler\" command. */"]
+        for c in self.f.commands:
+            if self.kind(c) == "handler":
+                h.append("void vlr_handle_%s(struct vlr_exec *x, struct vl_args_%s *args);" % (c.name, c.name))
+        h += ["", "#endif", ""]
+        with open(os.path.join(outdir, "vlr_gen.h"), "w") as fh:
+            fh.write("\n".join(h) + "\n")
+
+        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', "", "#include <stddef.h>", ""]
+        for name, lst, gpa, obj in (("instance", inst, "gipa", "instance"), ("device", dev, "gdpa", "device")):
+            ptype = "PFN_vkGetInstanceProcAddr" if name == "instance" else "PFN_vkGetDeviceProcAddr"
+            otype = "VkInstance" if name == "instance" else "VkDevice"
+            s += ["void",
+                  "vlr_host_%s_table_load(struct vlr_host_%s_table *t, %s %s, %s %s)" %
+                  (name, name, ptype, gpa, otype, obj), "{"]
+            for c in lst:
+                names = [self.reg.canonical_command(c.name)] + \
+                    [a for a in self.reg.commands[self.reg.canonical_command(c.name)].aliases]
+                s.append("    t->%s = (%s)%s(%s, \"%s\");" % (self.fn_name(c), self.pfn(c), gpa, obj, names[0]))
+                for a in names[1:]:
+                    s.append("    if (!t->%s)" % self.fn_name(c))
+                    s.append("        t->%s = (%s)%s(%s, \"%s\");" % (self.fn_name(c), self.pfn(c), gpa, obj, a))
+            s += ["}", ""]
+        s += self.destroy_table()
+        for c in self.f.commands:
+            s += self.dispatch_fn(c)
+        s += ["void", "vlr_dispatch_command(struct vlr_exec *x, int32_t id, uint32_t flags)", "{",
+              "    switch (id) {"]
+        for c in self.f.commands:
+            s.append("    case VL_CMD_%s: dispatch_%s(x, flags); break;" % (c.name, c.name))
+        s += ["    default:", "        vlr_exec_fail(x, \"unknown command type\");", "        break;", "    }", "}", ""]
+        with open(os.path.join(outdir, "vlr_gen.c"), "w") as fh:
+            fh.write("\n".join(s) + "\n")
+
+
+def generate(proto, files, outdir):
+    RendererEmitter(proto, files).generate(outdir)

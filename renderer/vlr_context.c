@@ -1,0 +1,545 @@
+/*
+ * Renderer context and executor: the decode -> execute -> reply loop, the
+ * object and resource tables, the reply stream, and the fatal state.
+ */
+#include "vlr_context.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_protocol_defs.h"
+#include "vlr_host.h"
+#include "vlr_ring.h"
+
+/* ---- executors ---------------------------------------------------------------- */
+
+void
+vlr_exec_init(struct vlr_exec *x, struct vlr_context *ctx)
+{
+   memset(x, 0, sizeof(*x));
+   x->ctx = ctx;
+   vl_arena_init(&x->arena, 0);
+}
+
+void
+vlr_exec_finish(struct vlr_exec *x)
+{
+   if (x->nested) {
+      vlr_exec_finish(x->nested);
+      free(x->nested);
+   }
+   vl_arena_finish(&x->arena);
+}
+
+static const char *
+command_name(int32_t id)
+{
+   const struct vl_command_info *info = vl_command_info(id);
+   return info ? info->name : "unknown command";
+}
+
+bool
+vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *kind)
+{
+   struct vlr_context *ctx = x->ctx;
+   if (atomic_load(&ctx->lost))
+      return false;
+   if (ctx->options.capture)
+      vlr_context_capture(ctx, strcmp(kind, "ring") ? (strcmp(kind, "indirect") ? 2 : 3) : 1, data,
+                          size);
+   if (ctx->options.stats) {
+      atomic_fetch_add(&ctx->stats.bytes, size);
+      atomic_fetch_add(&ctx->stats.streams, 1);
+   }
+   vl_dec_init(&x->dec, data, size, &x->arena, &ctx->objects);
+   x->stream_start = data;
+   x->stream_kind = kind;
+   while (vl_dec_remaining(&x->dec)) {
+      x->cmd_start = x->dec.cur;
+      x->cmd_id = -1;
+      const int32_t id = (int32_t)vl_dec_u32(&x->dec);
+      const uint32_t flags = vl_dec_u32(&x->dec);
+      if (x->dec.error) {
+         vlr_exec_decode_failed(x);
+         break;
+      }
+      x->cmd_id = id;
+      x->cmd_flags = flags;
+      x->destroyed = NULL;
+      if (ctx->options.stats)
+         vlr_context_count(ctx, id);
+      vlr_dispatch_command(x, id, flags);
+      vl_arena_reset(&x->arena);
+      if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
+         break;
+   }
+   return !atomic_load(&ctx->lost);
+}
+
+void *
+vlr_exec_args(struct vlr_exec *x, size_t size)
+{
+   void *p = vl_arena_alloc(&x->arena, size);
+   if (!p)
+      vlr_exec_fail(x, "out of memory for the command's arguments");
+   return p;
+}
+
+void
+vlr_exec_fail(struct vlr_exec *x, const char *why)
+{
+   char msg[512];
+   const size_t at = x->cmd_start && x->stream_start ? (size_t)(x->cmd_start - x->stream_start) : 0;
+   if (x->cmd_id >= 0)
+      snprintf(msg, sizeof(msg), "%s (id %d) at byte %zu of a %s stream: %s",
+               command_name(x->cmd_id), x->cmd_id, at, x->stream_kind ? x->stream_kind : "", why);
+   else
+      snprintf(msg, sizeof(msg), "command header at byte %zu of a %s stream: %s", at,
+               x->stream_kind ? x->stream_kind : "", why);
+   vlr_context_set_lost(x->ctx, msg);
+}
+
+void
+vlr_exec_failf(struct vlr_exec *x, const char *fmt, ...)
+{
+   char why[384];
+   va_list ap;
+   va_start(ap, fmt);
+   vsnprintf(why, sizeof(why), fmt, ap);
+   va_end(ap);
+   vlr_exec_fail(x, why);
+}
+
+void
+vlr_exec_decode_failed(struct vlr_exec *x)
+{
+   if (x->dec.error_id)
+      vlr_exec_failf(x, "%s (0x%" PRIx64 ")", x->dec.error, x->dec.error_id);
+   else
+      vlr_exec_fail(x, x->dec.error ? x->dec.error : "decoding failed");
+}
+
+bool
+vlr_exec_check_new_id(struct vlr_exec *x, uint64_t id)
+{
+   if (!id) {
+      vlr_exec_fail(x, "a new object's id is 0");
+      return false;
+   }
+   if (vl_object_table_lookup(&x->ctx->objects, id)) {
+      vlr_exec_failf(x, "a new object's id 0x%" PRIx64 " is already in use", id);
+      return false;
+   }
+   return true;
+}
+
+struct vl_object *
+vlr_exec_add_object(struct vlr_exec *x, uint64_t id, int32_t type, uint64_t host,
+                    struct vl_object *parent)
+{
+   struct vl_object *obj = vl_object_table_add(&x->ctx->objects, id, type, host, parent);
+   if (!obj) {
+      vlr_exec_failf(x, "cannot register object 0x%" PRIx64, id);
+      return NULL;
+   }
+   /* Children of dispatchable objects inherit their host entry points. */
+   if (parent)
+      obj->table = parent->table;
+   return obj;
+}
+
+void
+vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj)
+{
+   vl_object_table_remove(&x->ctx->objects, obj);
+}
+
+void
+vlr_exec_create_failed(struct vlr_exec *x, int32_t result, uint64_t id)
+{
+   /* A one-way create cannot report its result: say so, since the next use
+    * of the id will be fatal. */
+   if (!(x->cmd_flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT))
+      fprintf(stderr,
+              "venus-loopback: renderer: %s failed on the host (VkResult %d); object 0x%" PRIx64
+              " does not exist and using it will lose the device\n",
+              command_name(x->cmd_id), result, id);
+}
+
+struct vl_object *
+vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type)
+{
+   struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, id);
+   if (!obj || obj->type != type) {
+      vlr_exec_failf(x, "%s object id 0x%" PRIx64, obj ? "wrongly typed" : "unknown", id);
+      return NULL;
+   }
+   return obj;
+}
+
+void
+vlr_exec_unlock(struct vlr_exec *x)
+{
+   if (x->locked)
+      pthread_mutex_unlock(&x->ctx->lock);
+}
+
+void
+vlr_exec_lock(struct vlr_exec *x)
+{
+   if (x->locked)
+      pthread_mutex_lock(&x->ctx->lock);
+}
+
+struct vl_encoder *
+vlr_exec_reply(struct vlr_exec *x, size_t size)
+{
+   struct vlr_context *ctx = x->ctx;
+   if (atomic_load(&ctx->lost))
+      return NULL;
+   if (x->reply_target == VLR_REPLY_BUFFER) {
+      if ((size_t)(x->reply_buf.end - x->reply_buf.cur) < size) {
+         vlr_exec_fail(x, "reply larger than the space reserved for it");
+         return NULL;
+      }
+      return &x->reply_buf;
+   }
+   if (!ctx->reply.set) {
+      vlr_exec_fail(x, "a reply is requested but no reply stream is set");
+      return NULL;
+   }
+   struct vlr_resource res;
+   if (!vlr_context_resource(ctx, ctx->reply.resource, &res) || ctx->reply.offset > res.size ||
+       ctx->reply.size > res.size - ctx->reply.offset || size > ctx->reply.size - ctx->reply.pos) {
+      vlr_exec_fail(x, "reply does not fit the reply stream");
+      return NULL;
+   }
+   uint8_t *at = (uint8_t *)res.data + ctx->reply.offset + ctx->reply.pos;
+   vl_enc_init(&x->reply_buf, at, size);
+   ctx->reply.pos += size;
+   return &x->reply_buf;
+}
+
+/* Executors for streams that do not come from a ring: one per thread, since
+ * threads execute their synchronous calls concurrently. */
+static pthread_key_t exec_key;
+static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
+
+static void
+exec_free(void *p)
+{
+   struct vlr_exec *x = p;
+   vlr_exec_finish(x);
+   free(x);
+}
+
+static void
+exec_key_init(void)
+{
+   pthread_key_create(&exec_key, exec_free);
+}
+
+static struct vlr_exec *
+thread_exec(struct vlr_context *ctx)
+{
+   pthread_once(&exec_once, exec_key_init);
+   struct vlr_exec *x = pthread_getspecific(exec_key);
+   if (!x) {
+      x = malloc(sizeof(*x));
+      if (!x)
+         return NULL;
+      vlr_exec_init(x, ctx);
+      pthread_setspecific(exec_key, x);
+   }
+   x->ctx = ctx;
+   return x;
+}
+
+/* ---- context -------------------------------------------------------------------- */
+
+struct vlr_context *
+vlr_context_create(const struct vlr_context_options *options, char *err, size_t err_size)
+{
+   struct vlr_context *ctx = calloc(1, sizeof(*ctx));
+   if (!ctx) {
+      snprintf(err, err_size, "out of memory");
+      return NULL;
+   }
+   ctx->options = *options;
+   ctx->host = vlr_host_get(options->host_icd, options->host_validation, err, err_size);
+   if (!ctx->host) {
+      free(ctx);
+      return NULL;
+   }
+   pthread_mutex_init(&ctx->lock, NULL);
+   pthread_mutex_init(&ctx->resource_lock, NULL);
+   vl_object_table_init(&ctx->objects);
+   atomic_init(&ctx->lost, false);
+   ctx->next_resource_id = 1;
+   if (options->stats) {
+      ctx->stats.per_command =
+         calloc(VL_VENUS_COMMAND_COUNT + VL_PRIVATE_COMMAND_COUNT, sizeof(*ctx->stats.per_command));
+   }
+   return ctx;
+}
+
+void
+vlr_context_destroy(struct vlr_context *ctx)
+{
+   if (!ctx)
+      return;
+   for (size_t i = 0; i < ctx->ring_count; i++)
+      vlr_ring_destroy(ctx->rings[i]);
+   free(ctx->rings);
+   if (ctx->instance)
+      vlr_instance_destroy_all(ctx);
+   vl_object_table_finish(&ctx->objects);
+   if (ctx->options.capture)
+      fclose(ctx->options.capture);
+   free(ctx->resources);
+   free(ctx->stats.per_command);
+   pthread_mutex_destroy(&ctx->lock);
+   pthread_mutex_destroy(&ctx->resource_lock);
+   free(ctx);
+}
+
+static bool
+run_locked(struct vlr_context *ctx, const void *cmds, size_t size, void *reply, size_t reply_size,
+           const char *kind)
+{
+   struct vlr_exec *x = thread_exec(ctx);
+   if (!x) {
+      vlr_context_set_lost(ctx, "out of memory for an executor");
+      return false;
+   }
+   if (reply) {
+      x->reply_target = VLR_REPLY_BUFFER;
+      vl_enc_init(&x->reply_buf, reply, reply_size);
+   } else {
+      x->reply_target = VLR_REPLY_STREAM;
+   }
+   pthread_mutex_lock(&ctx->lock);
+   x->locked = true;
+   const bool ok = vlr_exec_stream(x, cmds, size, kind);
+   x->locked = false;
+   pthread_mutex_unlock(&ctx->lock);
+   return ok;
+}
+
+bool
+vlr_context_submit(struct vlr_context *ctx, const void *cmds, size_t size)
+{
+   return run_locked(ctx, cmds, size, NULL, 0, "direct");
+}
+
+bool
+vlr_context_call(struct vlr_context *ctx, const void *cmds, size_t size, void *reply,
+                 size_t reply_size)
+{
+   return run_locked(ctx, cmds, size, reply, reply_size, "inline");
+}
+
+uint32_t
+vlr_context_resource_create(struct vlr_context *ctx, void *data, size_t size)
+{
+   pthread_mutex_lock(&ctx->resource_lock);
+   uint32_t id = 0;
+   if (ctx->resource_count == ctx->resource_capacity) {
+      const size_t cap = ctx->resource_capacity ? ctx->resource_capacity * 2 : 16;
+      struct vlr_resource *r = realloc(ctx->resources, cap * sizeof(*r));
+      if (!r)
+         goto out;
+      ctx->resources = r;
+      ctx->resource_capacity = cap;
+   }
+   id = ctx->next_resource_id++;
+   if (!ctx->next_resource_id)
+      ctx->next_resource_id = 1;
+   ctx->resources[ctx->resource_count++] = (struct vlr_resource){ id, data, size };
+out:
+   pthread_mutex_unlock(&ctx->resource_lock);
+   return id;
+}
+
+void
+vlr_context_resource_destroy(struct vlr_context *ctx, uint32_t id)
+{
+   pthread_mutex_lock(&ctx->resource_lock);
+   for (size_t i = 0; i < ctx->resource_count; i++) {
+      if (ctx->resources[i].id == id) {
+         ctx->resources[i] = ctx->resources[--ctx->resource_count];
+         /* A reply stream whose resource goes away is unset (Venus). */
+         if (ctx->reply.set && ctx->reply.resource == id)
+            ctx->reply.set = false;
+         break;
+      }
+   }
+   pthread_mutex_unlock(&ctx->resource_lock);
+}
+
+bool
+vlr_context_resource(struct vlr_context *ctx, uint32_t id, struct vlr_resource *out)
+{
+   bool found = false;
+   pthread_mutex_lock(&ctx->resource_lock);
+   /* Newest first: the transports look up what they just attached. */
+   for (size_t i = ctx->resource_count; i-- > 0;) {
+      if (ctx->resources[i].id == id) {
+         *out = ctx->resources[i];
+         found = true;
+         break;
+      }
+   }
+   pthread_mutex_unlock(&ctx->resource_lock);
+   return found;
+}
+
+VkResult
+vlr_context_map_memory(struct vlr_context *ctx, uint64_t memory_id, void **ptr, VkDeviceSize *size)
+{
+   VkResult result = VK_SUCCESS;
+   pthread_mutex_lock(&ctx->lock);
+   struct vl_object *obj = vl_object_table_lookup(&ctx->objects, memory_id);
+   if (!obj || obj->type != VK_OBJECT_TYPE_DEVICE_MEMORY || !obj->data) {
+      result = VK_ERROR_MEMORY_MAP_FAILED;
+      goto out;
+   }
+   struct vlr_memory *mem = obj->data;
+   if (!mem->host_visible) {
+      result = VK_ERROR_MEMORY_MAP_FAILED;
+      goto out;
+   }
+   if (!mem->map) {
+      result = mem->table->MapMemory(mem->device, (VkDeviceMemory)(uintptr_t)obj->host, 0,
+                                     VK_WHOLE_SIZE, 0, &mem->map);
+      if (result != VK_SUCCESS)
+         mem->map = NULL;
+   }
+   *ptr = mem->map;
+   *size = mem->size;
+out:
+   pthread_mutex_unlock(&ctx->lock);
+   return result;
+}
+
+VkResult
+vlr_context_flush_ranges(struct vlr_context *ctx, bool invalidate, uint32_t count,
+                         const struct vlr_mapped_range *ranges)
+{
+   VkResult result = VK_SUCCESS;
+   pthread_mutex_lock(&ctx->lock);
+   for (uint32_t i = 0; i < count && result == VK_SUCCESS; i++) {
+      struct vl_object *obj = vl_object_table_lookup(&ctx->objects, ranges[i].memory_id);
+      if (!obj || obj->type != VK_OBJECT_TYPE_DEVICE_MEMORY || !obj->data) {
+         result = VK_ERROR_MEMORY_MAP_FAILED;
+         break;
+      }
+      struct vlr_memory *mem = obj->data;
+      const VkMappedMemoryRange range = {
+         .sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE,
+         .memory = (VkDeviceMemory)(uintptr_t)obj->host,
+         .offset = ranges[i].offset,
+         .size = ranges[i].size,
+      };
+      result = invalidate ? mem->table->InvalidateMappedMemoryRanges(mem->device, 1, &range)
+                          : mem->table->FlushMappedMemoryRanges(mem->device, 1, &range);
+   }
+   pthread_mutex_unlock(&ctx->lock);
+   return result;
+}
+
+bool
+vlr_context_lost(const struct vlr_context *ctx)
+{
+   return atomic_load(&ctx->lost);
+}
+
+void
+vlr_context_set_lost(struct vlr_context *ctx, const char *message)
+{
+   bool expected = false;
+   if (!atomic_compare_exchange_strong(&ctx->lost, &expected, true))
+      return;
+   snprintf(ctx->lost_message, sizeof(ctx->lost_message), "%s", message);
+   fprintf(stderr,
+           "venus-loopback: renderer: %s; the renderer context is lost and the application gets "
+           "VK_ERROR_DEVICE_LOST\n",
+           message);
+}
+
+/* ---- statistics and capture ----------------------------------------------------------- */
+
+static size_t
+stats_index(int32_t id)
+{
+   if (id >= 0 && id < VL_VENUS_COMMAND_COUNT)
+      return (size_t)id;
+   if (id >= VL_PRIVATE_COMMAND_BASE && id - VL_PRIVATE_COMMAND_BASE < VL_PRIVATE_COMMAND_COUNT)
+      return VL_VENUS_COMMAND_COUNT + (size_t)(id - VL_PRIVATE_COMMAND_BASE);
+   return SIZE_MAX;
+}
+
+void
+vlr_context_count(struct vlr_context *ctx, int32_t id)
+{
+   atomic_fetch_add_explicit(&ctx->stats.commands, 1, memory_order_relaxed);
+   const size_t i = stats_index(id);
+   if (i != SIZE_MAX && ctx->stats.per_command)
+      atomic_fetch_add_explicit(&ctx->stats.per_command[i], 1, memory_order_relaxed);
+}
+
+void
+vlr_context_print_stats(struct vlr_context *ctx, FILE *out)
+{
+   if (!ctx->stats.per_command)
+      return;
+   fprintf(out,
+           "venus-loopback: renderer decoded %" PRIu64 " commands, %" PRIu64 " bytes in %" PRIu64
+           " streams\n",
+           (uint64_t)atomic_load(&ctx->stats.commands), (uint64_t)atomic_load(&ctx->stats.bytes),
+           (uint64_t)atomic_load(&ctx->stats.streams));
+   /* top commands by count */
+   const size_t n = VL_VENUS_COMMAND_COUNT + VL_PRIVATE_COMMAND_COUNT;
+   bool *shown = calloc(n, sizeof(*shown));
+   if (!shown)
+      return;
+   for (int rank = 0; rank < 10; rank++) {
+      size_t best = SIZE_MAX;
+      uint64_t best_count = 0;
+      for (size_t i = 0; i < n; i++) {
+         const uint64_t c = atomic_load(&ctx->stats.per_command[i]);
+         if (!shown[i] && c > best_count) {
+            best = i;
+            best_count = c;
+         }
+      }
+      if (best == SIZE_MAX)
+         break;
+      shown[best] = true;
+      const int32_t id = best < VL_VENUS_COMMAND_COUNT
+                            ? (int32_t)best
+                            : VL_PRIVATE_COMMAND_BASE + (int32_t)(best - VL_VENUS_COMMAND_COUNT);
+      fprintf(out, "venus-loopback:   %10" PRIu64 "  %s\n", best_count, command_name(id));
+   }
+   free(shown);
+}
+
+void
+vlr_context_capture(struct vlr_context *ctx, uint16_t kind, const void *data, size_t size)
+{
+   /* One VKRD record (the format of ../shared/venus/corpus) per stream. */
+   uint8_t header[40] = { 'V', 'K', 'R', 'D', 1, 0 };
+   const uint64_t seq = ++ctx->capture_seq;
+   const uint32_t length = (uint32_t)size;
+   const uint32_t tag = (uint32_t)(uintptr_t)ctx;
+   memcpy(header + 6, &kind, 2);
+   memcpy(header + 8, &seq, 8);
+   memcpy(header + 24, &length, 4);
+   memcpy(header + 28, &tag, 4);
+   flockfile(ctx->options.capture);
+   fwrite(header, 1, sizeof(header), ctx->options.capture);
+   fwrite(data, 1, size, ctx->options.capture);
+   funlockfile(ctx->options.capture);
+}

@@ -1,0 +1,159 @@
+/*
+ * A renderer context: the host half of one Venus connection.
+ *
+ * It owns the object table (guest id -> host object), the host instance and
+ * everything under it, the resources the guest shared with it, the reply
+ * stream, and its rings.  Like virglrenderer's, it is poisoned for good by the
+ * first fatal error (a malformed stream, an unknown id): every later
+ * submission is refused and the guest reports VK_ERROR_DEVICE_LOST.
+ *
+ * Transports use the functions at the end; renderer files also use the
+ * fields.
+ */
+#ifndef VLR_CONTEXT_H
+#define VLR_CONTEXT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vl_object_table.h"
+#include "vlr_exec.h"
+#include "vlr_gen.h"
+
+struct vlr_host;
+struct vlr_ring;
+
+struct vlr_resource {
+   uint32_t id;
+   void *data;
+   size_t size;
+};
+
+/* Per-device state of the renderer (vl_object.data of a VkDevice). */
+struct vlr_device {
+   struct vlr_host_device_table table;
+   struct vl_object *physical_device;
+};
+
+/* Per-memory state (vl_object.data of a VkDeviceMemory). */
+struct vlr_memory {
+   VkDevice device;
+   const struct vlr_host_device_table *table;
+   VkDeviceSize size;
+   uint32_t type_index;
+   bool host_visible;
+   void *map; /* the host's own mapping, made on first use */
+};
+
+struct vlr_stats {
+   atomic_uint_fast64_t commands;
+   atomic_uint_fast64_t bytes;
+   atomic_uint_fast64_t streams;
+   /* per command id: Venus ids, then private ids */
+   atomic_uint_fast64_t *per_command;
+};
+
+struct vlr_context_options {
+   const char *host_icd; /* host ICD manifest; NULL: lavapipe's */
+   bool host_validation; /* insert the Khronos validation layer */
+   bool stats;           /* count commands and bytes */
+   FILE *capture;        /* write every stream in the VKRD format */
+   /* Messages of the host-side validation layer go here (NULL: stderr). */
+   void (*message)(void *data, int severity, const char *text);
+   void *message_data;
+};
+
+struct vlr_context {
+   pthread_mutex_t lock;
+   /* the resource table has its own lock: transports attach resources while
+    * a long span executes under the context lock */
+   pthread_mutex_t resource_lock;
+   struct vlr_context_options options;
+   struct vlr_host *host;
+   struct vl_object_table objects;
+   struct vl_object *instance; /* at most one */
+   struct vlr_host_instance_table instance_table;
+   uint32_t instance_api_version;
+
+   atomic_bool lost;
+   char lost_message[512];
+
+   struct vlr_resource *resources;
+   size_t resource_count, resource_capacity;
+   uint32_t next_resource_id;
+
+   struct {
+      bool set;
+      uint32_t resource;
+      size_t offset, size, pos;
+   } reply;
+
+   struct vlr_ring **rings;
+   size_t ring_count;
+
+   struct vlr_stats stats;
+   uint64_t capture_seq;
+};
+
+/* ---- for transports -------------------------------------------------------- */
+
+/* NULL on failure, with the reason in err. */
+struct vlr_context *vlr_context_create(const struct vlr_context_options *options, char *err,
+                                       size_t err_size);
+void vlr_context_destroy(struct vlr_context *ctx);
+
+/* A stream submitted through the transport (not a ring), executed now on the
+ * calling thread; replies go to the reply stream.  False once lost. */
+bool vlr_context_submit(struct vlr_context *ctx, const void *cmds, size_t size);
+
+/* In-process fast path: executes cmds now on the calling thread and writes the
+ * reply of its last command into reply.  False once lost. */
+bool vlr_context_call(struct vlr_context *ctx, const void *cmds, size_t size, void *reply,
+                      size_t reply_size);
+
+/* Memory the guest shares with the context (ring, reply and upload buffers,
+ * command-buffer streams).  Returns the resource id, 0 on failure. */
+uint32_t vlr_context_resource_create(struct vlr_context *ctx, void *data, size_t size);
+void vlr_context_resource_destroy(struct vlr_context *ctx, uint32_t id);
+
+/* The host's mapping of a host-visible VkDeviceMemory (whole allocation). */
+VkResult vlr_context_map_memory(struct vlr_context *ctx, uint64_t memory_id, void **ptr,
+                                VkDeviceSize *size);
+
+struct vlr_mapped_range {
+   uint64_t memory_id;
+   VkDeviceSize offset, size;
+};
+VkResult vlr_context_flush_ranges(struct vlr_context *ctx, bool invalidate, uint32_t count,
+                                  const struct vlr_mapped_range *ranges);
+
+bool vlr_context_lost(const struct vlr_context *ctx);
+
+/* Wakes a sleeping ring thread.  In-process, the transport's wake-up is a
+ * direct call (ring.md §9), so it does not wait for the context lock. */
+void vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id);
+/* Prints the statistics (VL_DEBUG=stats). */
+void vlr_context_print_stats(struct vlr_context *ctx, FILE *out);
+
+/* ---- inside the renderer ------------------------------------------------------ */
+
+/* Poisons the context; the first message is kept and printed once. */
+void vlr_context_set_lost(struct vlr_context *ctx, const char *message);
+/* A copy of the resource's description (the table may move). */
+bool vlr_context_resource(struct vlr_context *ctx, uint32_t id, struct vlr_resource *out);
+void vlr_context_capture(struct vlr_context *ctx, uint16_t kind, const void *data, size_t size);
+void vlr_context_count(struct vlr_context *ctx, int32_t id);
+
+/* Host destruction of everything under a device (vkDestroyDevice), and of
+ * the instance with everything under it (context teardown). */
+void vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *device);
+void vlr_instance_destroy_all(struct vlr_context *ctx);
+/* Memory properties of a physical device, read when its id was bound. */
+const VkPhysicalDeviceMemoryProperties *
+vlr_physical_device_memory(const struct vl_object *physical_device);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * Devices and queues, host side: device creation through the host chain, its
+ * dispatch table, binding guest queue ids to the queues the device created,
+ * and destroying whatever the guest left behind when the device goes.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_protocol_defs.h"
+#include "vlr_context.h"
+#include "vlr_host.h"
+
+/* Structs of the Venus protocol that no host driver knows. */
+static bool
+is_venus_struct(VkStructureType s)
+{
+   return (int32_t)s >= 1000384000 && (int32_t)s < 1000386000;
+}
+
+/* Drops Venus-only structs from a decoded chain (they live in the arena). */
+static const void *
+strip_venus_structs(const void *pnext)
+{
+   const VkBaseInStructure *head = pnext;
+   while (head && is_venus_struct(head->sType))
+      head = head->pNext;
+   for (VkBaseInStructure *s = (VkBaseInStructure *)head; s && s->pNext;) {
+      if (is_venus_struct(s->pNext->sType))
+         s->pNext = s->pNext->pNext;
+      else
+         s = (VkBaseInStructure *)s->pNext;
+   }
+   return head;
+}
+
+void
+vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *args)
+{
+   struct vlr_context *ctx = x->ctx;
+   const uint64_t id = (uint64_t)(uintptr_t)*args->pDevice;
+   if (!vlr_exec_check_new_id(x, id))
+      return;
+   struct vlr_device *dev = calloc(1, sizeof(*dev));
+   if (!dev) {
+      args->ret = VK_ERROR_OUT_OF_HOST_MEMORY;
+      return;
+   }
+   VkDeviceCreateInfo info = *args->pCreateInfo;
+   info.pNext = strip_venus_structs(info.pNext);
+   VkDevice host = VK_NULL_HANDLE;
+   PFN_vkGetDeviceProcAddr gdpa = NULL;
+   args->ret = vlr_host_create_device(ctx->host, (VkInstance)(uintptr_t)ctx->instance->host,
+                                      args->physicalDevice, &info, &host, &gdpa);
+   if (args->ret != VK_SUCCESS) {
+      free(dev);
+      return;
+   }
+   vlr_host_device_table_load(&dev->table, gdpa, host);
+   dev->physical_device = args->owner;
+   struct vl_object *obj =
+      vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)host, ctx->instance);
+   if (!obj) {
+      dev->table.DestroyDevice(host, NULL);
+      free(dev);
+      return;
+   }
+   obj->data = dev;
+   obj->table = &dev->table;
+}
+
+static void
+remove_tree(struct vlr_context *ctx, struct vl_object *obj)
+{
+   while (!vl_list_empty(&obj->children))
+      remove_tree(ctx, vl_object_from_link(obj->children.next));
+   free(obj->data);
+   vl_object_table_remove(&ctx->objects, obj);
+}
+
+void
+vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *device)
+{
+   struct vlr_device *dev = device->data;
+   const VkDevice host = (VkDevice)(uintptr_t)device->host;
+   /* Newest first: an object is destroyed before the objects it was made
+    * from (views before images, pipelines before layouts ...). */
+   while (!vl_list_empty(&device->children)) {
+      struct vl_object *child = vl_object_from_link(device->children.prev);
+      if (child->type == VK_OBJECT_TYPE_DEVICE_MEMORY) {
+         struct vlr_memory *mem = child->data;
+         if (mem && mem->map)
+            dev->table.UnmapMemory(host, (VkDeviceMemory)(uintptr_t)child->host);
+      }
+      if (child->type == VK_OBJECT_TYPE_COMMAND_POOL ||
+          child->type == VK_OBJECT_TYPE_DESCRIPTOR_POOL) {
+         /* their command buffers and sets go with them */
+      }
+      vlr_host_destroy_object(&dev->table, host, child);
+      remove_tree(ctx, child);
+   }
+}
+
+void
+vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *args)
+{
+   struct vl_object *device = args->owner;
+   struct vlr_device *dev = device->data;
+   dev->table.DeviceWaitIdle(args->device);
+   vlr_device_destroy_children(x->ctx, device);
+   dev->table.DestroyDevice(args->device, NULL);
+   remove_tree(x->ctx, device);
+}
+
+/* Binds a guest queue id to a queue the device created. */
+static void
+bind_queue(struct vlr_exec *x, struct vl_object *device, VkQueue host, uint64_t id)
+{
+   if (!host) {
+      vlr_exec_fail(x, "the device has no such queue");
+      return;
+   }
+   struct vl_object *existing = vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_QUEUE,
+                                                            (uint64_t)(uintptr_t)host);
+   if (existing) {
+      if (existing->id != id)
+         vlr_exec_failf(x, "queue already has id 0x%" PRIx64 ", not 0x%" PRIx64, existing->id, id);
+      return;
+   }
+   if (!vlr_exec_check_new_id(x, id))
+      return;
+   vlr_exec_add_object(x, id, VK_OBJECT_TYPE_QUEUE, (uint64_t)(uintptr_t)host, device);
+}
+
+void
+vlr_handle_vkGetDeviceQueue(struct vlr_exec *x, struct vl_args_vkGetDeviceQueue *args)
+{
+   struct vlr_device *dev = args->owner->data;
+   VkQueue host = VK_NULL_HANDLE;
+   dev->table.GetDeviceQueue(args->device, args->queueFamilyIndex, args->queueIndex, &host);
+   bind_queue(x, args->owner, host, (uint64_t)(uintptr_t)*args->pQueue);
+}
+
+void
+vlr_handle_vkGetDeviceQueue2(struct vlr_exec *x, struct vl_args_vkGetDeviceQueue2 *args)
+{
+   struct vlr_device *dev = args->owner->data;
+   VkDeviceQueueInfo2 info = *args->pQueueInfo;
+   /* VkDeviceQueueTimelineInfoMESA binds the queue to a fence timeline of
+    * the transport; in-process every timeline is the queue itself. */
+   info.pNext = strip_venus_structs(info.pNext);
+   VkQueue host = VK_NULL_HANDLE;
+   dev->table.GetDeviceQueue2(args->device, &info, &host);
+   bind_queue(x, args->owner, host, (uint64_t)(uintptr_t)*args->pQueue);
+}
+
+/* ---- memory -------------------------------------------------------------------- */
+
+void
+vlr_handle_vkAllocateMemory(struct vlr_exec *x, struct vl_args_vkAllocateMemory *args)
+{
+   const uint64_t id = (uint64_t)(uintptr_t)*args->pMemory;
+   if (!vlr_exec_check_new_id(x, id))
+      return;
+   struct vlr_device *dev = args->owner->data;
+   VkMemoryAllocateInfo info = *args->pAllocateInfo;
+   for (const VkBaseInStructure *s = info.pNext; s; s = s->pNext) {
+      if (s->sType == VK_STRUCTURE_TYPE_IMPORT_MEMORY_RESOURCE_INFO_MESA) {
+         /* Resources are memory of the transport; in-process there are no
+          * dma-bufs to import. */
+         args->ret = VK_ERROR_INVALID_EXTERNAL_HANDLE;
+         return;
+      }
+   }
+   const VkPhysicalDeviceMemoryProperties *props = vlr_physical_device_memory(dev->physical_device);
+   if (!props || info.memoryTypeIndex >= props->memoryTypeCount) {
+      args->ret = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+      return;
+   }
+   struct vlr_memory *mem = calloc(1, sizeof(*mem));
+   if (!mem) {
+      args->ret = VK_ERROR_OUT_OF_HOST_MEMORY;
+      return;
+   }
+   VkDeviceMemory host = VK_NULL_HANDLE;
+   args->ret = dev->table.AllocateMemory(args->device, &info, NULL, &host);
+   if (args->ret != VK_SUCCESS) {
+      free(mem);
+      vlr_exec_create_failed(x, args->ret, id);
+      return;
+   }
+   mem->device = args->device;
+   mem->table = &dev->table;
+   mem->size = info.allocationSize;
+   mem->type_index = info.memoryTypeIndex;
+   mem->host_visible =
+      props->memoryTypes[info.memoryTypeIndex].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+   struct vl_object *obj = vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE_MEMORY,
+                                               (uint64_t)(uintptr_t)host, args->owner);
+   if (!obj) {
+      dev->table.FreeMemory(args->device, host, NULL);
+      free(mem);
+      return;
+   }
+   obj->data = mem;
+}
+
+void
+vlr_handle_vkFreeMemory(struct vlr_exec *x, struct vl_args_vkFreeMemory *args)
+{
+   struct vl_object *obj = x->dec.last_object;
+   if (!obj)
+      return; /* VK_NULL_HANDLE */
+   struct vlr_memory *mem = obj->data;
+   struct vlr_device *dev = args->owner->data;
+   if (mem && mem->map)
+      dev->table.UnmapMemory(args->device, args->memory);
+   dev->table.FreeMemory(args->device, args->memory, NULL);
+   free(mem);
+   obj->data = NULL;
+   vlr_exec_remove_object(x, obj);
+}

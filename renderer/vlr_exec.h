@@ -1,0 +1,93 @@
+/*
+ * The renderer's executor: what generated executors and hand-written handlers
+ * call while a command runs.
+ *
+ * An executor decodes one stream at a time with its own decoder and
+ * per-command arena, so several can run at once: the ring thread, and the
+ * application threads that execute their synchronous calls inline.  All of
+ * them share the context and its object table, which the context lock
+ * protects; an executor holds that lock while it runs, except around the host
+ * call of a blocking command.
+ */
+#ifndef VLR_EXEC_H
+#define VLR_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vl_object_table.h"
+#include "vlr_gen.h"
+
+struct vlr_context;
+
+enum vlr_reply_target {
+   VLR_REPLY_STREAM, /* the context's reply stream (Venus) */
+   VLR_REPLY_BUFFER, /* the caller's buffer (in-process inline calls) */
+};
+
+struct vlr_exec {
+   struct vlr_context *ctx;
+   struct vl_decoder dec;
+   struct vl_arena arena;
+   /* the object a vkDestroy* being executed names (NULL: VK_NULL_HANDLE) */
+   struct vl_object *destroyed;
+   enum vlr_reply_target reply_target;
+   struct vl_encoder reply_buf;
+   /* for messages: where the current command starts */
+   const uint8_t *stream_start;
+   const uint8_t *cmd_start;
+   int32_t cmd_id;
+   uint32_t cmd_flags;
+   const char *stream_kind;
+   bool locked;
+   /* a vkExecuteCommandStreamsMESA runs its streams in this one */
+   struct vlr_exec *nested;
+   unsigned depth;
+};
+
+void vlr_exec_init(struct vlr_exec *x, struct vlr_context *ctx);
+void vlr_exec_finish(struct vlr_exec *x);
+
+/* Decodes and executes a whole stream; false once the context is lost. */
+bool vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *kind);
+
+/* Zeroed storage for a command's arguments, valid until the next command. */
+void *vlr_exec_args(struct vlr_exec *x, size_t size);
+
+/* Puts the context into its fatal state (sticky), naming the command. */
+void vlr_exec_fail(struct vlr_exec *x, const char *why);
+void vlr_exec_failf(struct vlr_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vlr_exec_decode_failed(struct vlr_exec *x);
+
+/* Objects. */
+bool vlr_exec_check_new_id(struct vlr_exec *x, uint64_t id);
+struct vl_object *vlr_exec_add_object(struct vlr_exec *x, uint64_t id, int32_t type, uint64_t host,
+                                      struct vl_object *parent);
+void vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj);
+/* A one-way create failed on the host: the id stays unknown. */
+void vlr_exec_create_failed(struct vlr_exec *x, int32_t result, uint64_t id);
+struct vl_object *vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type);
+
+/* Blocking commands release the context lock around the host call. */
+void vlr_exec_unlock(struct vlr_exec *x);
+void vlr_exec_lock(struct vlr_exec *x);
+
+/* Room for a reply of exactly size bytes; NULL (and the context lost) when
+ * there is no reply target or it is too small. */
+struct vl_encoder *vlr_exec_reply(struct vlr_exec *x, size_t size);
+
+/* Host entry points of a dispatchable object. */
+static inline const struct vlr_host_device_table *
+vlr_object_device_table(const struct vl_object *obj)
+{
+   return (const struct vlr_host_device_table *)obj->table;
+}
+
+static inline const struct vlr_host_instance_table *
+vlr_object_instance_table(const struct vl_object *obj)
+{
+   return (const struct vlr_host_instance_table *)obj->table;
+}
+
+#endif

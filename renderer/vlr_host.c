@@ -1,0 +1,580 @@
+/*
+ * Loading the host driver and its layer chain (see vlr_host.h).
+ *
+ * Without layers the renderer calls the ICD's own entry points.  With layers,
+ * each layer's vkCreateInstance/vkCreateDevice receives the loader's link
+ * structs; the last link points at the terminator below, which calls the ICD
+ * and then gives every dispatchable object a dispatch key, as the Khronos
+ * loader does, because layers find their per-instance and per-device data by
+ * the first pointer-sized word of a dispatchable handle.
+ */
+#include "vlr_host.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vulkan/vk_icd.h>
+#include <vulkan/vk_layer.h>
+
+#include "vlr_json.h"
+
+#define MAX_LAYERS 4
+
+struct vlr_layer {
+   char name[128];
+   void *lib;
+   PFN_vkGetInstanceProcAddr gipa;
+   PFN_vkGetDeviceProcAddr gdpa;
+   PFN_GetPhysicalDeviceProcAddr gpdpa;
+};
+
+struct vlr_host {
+   struct vlr_host *next; /* process-wide list */
+   char manifest[PATH_MAX];
+   char library[PATH_MAX];
+   bool validation;
+   void *lib;
+   uint32_t interface_version;
+   PFN_vkGetInstanceProcAddr icd_gipa;
+   PFN_GetPhysicalDeviceProcAddr icd_gpdpa;
+   struct vlr_layer layers[MAX_LAYERS]; /* layers[0] is closest to the application */
+   unsigned layer_count;
+};
+
+static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vlr_host *hosts;
+
+static const char *
+arch_suffix(void)
+{
+#if defined(__x86_64__)
+   return "x86_64";
+#elif defined(__aarch64__)
+   return "aarch64";
+#elif defined(__i386__)
+   return "i686";
+#else
+   return "";
+#endif
+}
+
+/* The directories the Khronos loader searches for manifests of kind
+ * ("icd.d" or "explicit_layer.d"). */
+static unsigned
+manifest_dirs(const char *kind, char dirs[][PATH_MAX], unsigned max)
+{
+   unsigned n = 0;
+   const char *xdg = getenv("XDG_DATA_DIRS");
+   if (!xdg || !*xdg)
+      xdg = "/usr/local/share:/usr/share";
+   char *copy = strdup(xdg);
+   for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && n < max;
+        d = strtok_r(NULL, ":", &save))
+      snprintf(dirs[n++], PATH_MAX, "%s/vulkan/%s", d, kind);
+   free(copy);
+   if (n < max)
+      snprintf(dirs[n++], PATH_MAX, "/etc/xdg/vulkan/%s", kind);
+   if (n < max)
+      snprintf(dirs[n++], PATH_MAX, "/etc/vulkan/%s", kind);
+   return n;
+}
+
+static bool
+find_lavapipe(char *path, size_t size)
+{
+   char dirs[16][PATH_MAX];
+   const unsigned n = manifest_dirs("icd.d", dirs, 16);
+   char want[64];
+   snprintf(want, sizeof(want), "lvp_icd.%s.json", arch_suffix());
+   for (unsigned i = 0; i < n; i++) {
+      snprintf(path, size, "%s/%s", dirs[i], want);
+      FILE *f = fopen(path, "r");
+      if (f) {
+         fclose(f);
+         return true;
+      }
+   }
+   return false;
+}
+
+/* library_path of a manifest: a bare name goes to dlopen's search, a relative
+ * path is relative to the manifest's folder. */
+static bool
+resolve_library(const char *manifest, const char *lib, char *out, size_t size)
+{
+   if (!lib)
+      return false;
+   if (lib[0] == '/' || !strchr(lib, '/')) {
+      snprintf(out, size, "%s", lib);
+      return true;
+   }
+   char dir[PATH_MAX];
+   snprintf(dir, sizeof(dir), "%s", manifest);
+   char *slash = strrchr(dir, '/');
+   if (slash)
+      *slash = 0;
+   else
+      snprintf(dir, sizeof(dir), ".");
+   snprintf(out, size, "%s/%s", dir, lib);
+   return true;
+}
+
+static bool
+load_icd(struct vlr_host *h, const char *manifest, char *err, size_t err_size)
+{
+   if (manifest) {
+      snprintf(h->manifest, sizeof(h->manifest), "%s", manifest);
+   } else if (!find_lavapipe(h->manifest, sizeof(h->manifest))) {
+      snprintf(err, err_size,
+               "no host Vulkan driver: lavapipe's manifest (lvp_icd.%s.json) was not found; "
+               "install mesa-vulkan-drivers or set VL_HOST_ICD to a host ICD manifest",
+               arch_suffix());
+      return false;
+   }
+   struct vlr_json *j = vlr_json_parse_file(h->manifest);
+   if (!j) {
+      snprintf(err, err_size, "VL_HOST_ICD=%s: cannot read it as an ICD manifest (JSON)",
+               h->manifest);
+      return false;
+   }
+   const bool ok = resolve_library(h->manifest, vlr_json_string(j, "ICD", "library_path"),
+                                   h->library, sizeof(h->library));
+   vlr_json_free(j);
+   if (!ok) {
+      snprintf(err, err_size, "%s: no ICD.library_path in the manifest", h->manifest);
+      return false;
+   }
+   h->lib = dlopen(h->library, RTLD_NOW | RTLD_LOCAL);
+   if (!h->lib) {
+      snprintf(err, err_size, "cannot load the host driver %s: %s", h->library, dlerror());
+      return false;
+   }
+   PFN_vkNegotiateLoaderICDInterfaceVersion negotiate =
+      (PFN_vkNegotiateLoaderICDInterfaceVersion)dlsym(h->lib,
+                                                      "vk_icdNegotiateLoaderICDInterfaceVersion");
+   h->interface_version = 1;
+   if (negotiate) {
+      h->interface_version = 5;
+      if (negotiate(&h->interface_version) != VK_SUCCESS)
+         h->interface_version = 1;
+   }
+   h->icd_gipa = (PFN_vkGetInstanceProcAddr)dlsym(h->lib, "vk_icdGetInstanceProcAddr");
+   if (!h->icd_gipa)
+      h->icd_gipa = (PFN_vkGetInstanceProcAddr)dlsym(h->lib, "vkGetInstanceProcAddr");
+   h->icd_gpdpa = (PFN_GetPhysicalDeviceProcAddr)dlsym(h->lib, "vk_icdGetPhysicalDeviceProcAddr");
+   if (!h->icd_gipa) {
+      snprintf(err, err_size, "%s does not export vk_icdGetInstanceProcAddr", h->library);
+      return false;
+   }
+   return true;
+}
+
+static bool
+load_layer(struct vlr_layer *l, const char *name, char *err, size_t err_size)
+{
+   char dirs[16][PATH_MAX];
+   const unsigned n = manifest_dirs("explicit_layer.d", dirs, 16);
+   for (unsigned i = 0; i < n; i++) {
+      DIR *d = opendir(dirs[i]);
+      if (!d)
+         continue;
+      struct dirent *e;
+      while ((e = readdir(d))) {
+         if (!strstr(e->d_name, ".json"))
+            continue;
+         char path[PATH_MAX * 2];
+         snprintf(path, sizeof(path), "%s/%s", dirs[i], e->d_name);
+         struct vlr_json *j = vlr_json_parse_file(path);
+         const char *lname = vlr_json_string(j, "layer", "name");
+         char lib[PATH_MAX];
+         if (lname && !strcmp(lname, name) &&
+             resolve_library(path, vlr_json_string(j, "layer", "library_path"), lib, sizeof(lib))) {
+            vlr_json_free(j);
+            closedir(d);
+            snprintf(l->name, sizeof(l->name), "%s", name);
+            l->lib = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+            if (!l->lib) {
+               snprintf(err, err_size, "cannot load %s (%s): %s", name, lib, dlerror());
+               return false;
+            }
+            PFN_vkNegotiateLoaderLayerInterfaceVersion negotiate =
+               (PFN_vkNegotiateLoaderLayerInterfaceVersion)dlsym(
+                  l->lib, "vkNegotiateLoaderLayerInterfaceVersion");
+            VkNegotiateLayerInterface iface = {
+               .sType = LAYER_NEGOTIATE_INTERFACE_STRUCT,
+               .loaderLayerInterfaceVersion = CURRENT_LOADER_LAYER_INTERFACE_VERSION,
+            };
+            if (negotiate && negotiate(&iface) == VK_SUCCESS) {
+               l->gipa = iface.pfnGetInstanceProcAddr;
+               l->gdpa = iface.pfnGetDeviceProcAddr;
+               l->gpdpa = iface.pfnGetPhysicalDeviceProcAddr;
+            }
+            if (!l->gipa)
+               l->gipa = (PFN_vkGetInstanceProcAddr)dlsym(l->lib, "vkGetInstanceProcAddr");
+            if (!l->gdpa)
+               l->gdpa = (PFN_vkGetDeviceProcAddr)dlsym(l->lib, "vkGetDeviceProcAddr");
+            if (!l->gipa || !l->gdpa) {
+               snprintf(err, err_size, "%s does not export its GetProcAddr functions", name);
+               return false;
+            }
+            return true;
+         }
+         vlr_json_free(j);
+      }
+      closedir(d);
+   }
+   snprintf(err, err_size,
+            "VL_HOST_VALIDATION=1 needs %s, which is not installed (Debian: "
+            "vulkan-validationlayers)",
+            name);
+   return false;
+}
+
+struct vlr_host *
+vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size)
+{
+   pthread_mutex_lock(&hosts_lock);
+   struct vlr_host *h;
+   for (h = hosts; h; h = h->next) {
+      if (h->validation == validation && (manifest ? !strcmp(h->manifest, manifest) : true) &&
+          (manifest || strstr(h->manifest, "lvp_icd.")))
+         goto out;
+   }
+   h = calloc(1, sizeof(*h));
+   if (!h) {
+      snprintf(err, err_size, "out of memory");
+      goto out;
+   }
+   h->validation = validation;
+   if (!load_icd(h, manifest, err, err_size) ||
+       (validation &&
+        !load_layer(&h->layers[h->layer_count++], "VK_LAYER_KHRONOS_validation", err, err_size))) {
+      /* Libraries stay loaded: unloading a half-initialised driver is worse. */
+      free(h);
+      h = NULL;
+      goto out;
+   }
+   h->next = hosts;
+   hosts = h;
+out:
+   pthread_mutex_unlock(&hosts_lock);
+   return h;
+}
+
+const char *
+vlr_host_library(const struct vlr_host *host)
+{
+   return host->library;
+}
+
+bool
+vlr_host_has_validation(const struct vlr_host *host)
+{
+   return host->layer_count > 0;
+}
+
+/* ---- the terminator: the end of the layer chain ---------------------------- */
+
+/* Dispatch keys are unique pointers; layers only compare them. */
+struct dispatch_key {
+   const char *what;
+};
+
+static inline void
+set_key(void *object, void *key)
+{
+   *(void **)object = key;
+}
+
+static inline void *
+get_key(const void *object)
+{
+   return *(void *const *)object;
+}
+
+/* The ICD of the chain being created (one at a time: creation is serialized
+ * by the renderer context lock; hosts_lock guards the handoff). */
+static struct vlr_host *creating;
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+term_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks *alloc,
+                    VkInstance *instance)
+{
+   struct vlr_host *h = creating;
+   PFN_vkCreateInstance create = (PFN_vkCreateInstance)h->icd_gipa(NULL, "vkCreateInstance");
+   VkResult r = create(info, alloc, instance);
+   if (r == VK_SUCCESS) {
+      struct dispatch_key *key = malloc(sizeof(*key));
+      key->what = "instance";
+      set_key(*instance, key);
+   }
+   return r;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL term_EnumeratePhysicalDevices(VkInstance, uint32_t *,
+                                                                    VkPhysicalDevice *);
+static VKAPI_ATTR VkResult VKAPI_CALL
+term_EnumeratePhysicalDeviceGroups(VkInstance, uint32_t *, VkPhysicalDeviceGroupProperties *);
+static VKAPI_ATTR VkResult VKAPI_CALL term_CreateDevice(VkPhysicalDevice,
+                                                        const VkDeviceCreateInfo *,
+                                                        const VkAllocationCallbacks *, VkDevice *);
+static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL term_GetDeviceProcAddr(VkDevice, const char *);
+
+static struct vlr_host *
+host_of_instance(VkInstance instance)
+{
+   (void)instance;
+   return creating;
+}
+
+static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
+term_GetInstanceProcAddr(VkInstance instance, const char *name)
+{
+   if (!strcmp(name, "vkCreateInstance"))
+      return (PFN_vkVoidFunction)term_CreateInstance;
+   if (!strcmp(name, "vkEnumeratePhysicalDevices"))
+      return (PFN_vkVoidFunction)term_EnumeratePhysicalDevices;
+   if (!strcmp(name, "vkEnumeratePhysicalDeviceGroups") ||
+       !strcmp(name, "vkEnumeratePhysicalDeviceGroupsKHR"))
+      return (PFN_vkVoidFunction)term_EnumeratePhysicalDeviceGroups;
+   if (!strcmp(name, "vkCreateDevice"))
+      return (PFN_vkVoidFunction)term_CreateDevice;
+   if (!strcmp(name, "vkGetDeviceProcAddr"))
+      return (PFN_vkVoidFunction)term_GetDeviceProcAddr;
+   struct vlr_host *h = host_of_instance(instance);
+   return h ? h->icd_gipa(instance, name) : NULL;
+}
+
+/* Physical devices answer to their instance's key (the loader does the same
+ * through its trampoline objects). */
+static void *term_instance_key;
+static VkInstance term_instance;
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+term_EnumeratePhysicalDevices(VkInstance instance, uint32_t *count, VkPhysicalDevice *devices)
+{
+   PFN_vkEnumeratePhysicalDevices f =
+      (PFN_vkEnumeratePhysicalDevices)creating->icd_gipa(instance, "vkEnumeratePhysicalDevices");
+   VkResult r = f(instance, count, devices);
+   if (devices && (r == VK_SUCCESS || r == VK_INCOMPLETE)) {
+      for (uint32_t i = 0; i < *count; i++)
+         set_key(devices[i], get_key(instance));
+   }
+   return r;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+term_EnumeratePhysicalDeviceGroups(VkInstance instance, uint32_t *count,
+                                   VkPhysicalDeviceGroupProperties *groups)
+{
+   PFN_vkEnumeratePhysicalDeviceGroups f = (PFN_vkEnumeratePhysicalDeviceGroups)creating->icd_gipa(
+      instance, "vkEnumeratePhysicalDeviceGroups");
+   VkResult r = f(instance, count, groups);
+   if (groups && (r == VK_SUCCESS || r == VK_INCOMPLETE)) {
+      for (uint32_t i = 0; i < *count; i++)
+         for (uint32_t j = 0; j < groups[i].physicalDeviceCount; j++)
+            set_key(groups[i].physicalDevices[j], get_key(instance));
+   }
+   return r;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+term_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
+                  const VkAllocationCallbacks *alloc, VkDevice *device)
+{
+   PFN_vkCreateDevice f = (PFN_vkCreateDevice)creating->icd_gipa(term_instance, "vkCreateDevice");
+   VkResult r = f(physical, info, alloc, device);
+   if (r == VK_SUCCESS) {
+      struct dispatch_key *key = malloc(sizeof(*key));
+      key->what = "device";
+      set_key(*device, key);
+   }
+   return r;
+}
+
+static PFN_vkGetDeviceProcAddr icd_gdpa_for_term;
+
+static VKAPI_ATTR void VKAPI_CALL
+term_GetDeviceQueue(VkDevice device, uint32_t family, uint32_t index, VkQueue *queue)
+{
+   PFN_vkGetDeviceQueue f = (PFN_vkGetDeviceQueue)icd_gdpa_for_term(device, "vkGetDeviceQueue");
+   f(device, family, index, queue);
+   if (*queue)
+      set_key(*queue, get_key(device));
+}
+
+static VKAPI_ATTR void VKAPI_CALL
+term_GetDeviceQueue2(VkDevice device, const VkDeviceQueueInfo2 *info, VkQueue *queue)
+{
+   PFN_vkGetDeviceQueue2 f = (PFN_vkGetDeviceQueue2)icd_gdpa_for_term(device, "vkGetDeviceQueue2");
+   f(device, info, queue);
+   if (*queue)
+      set_key(*queue, get_key(device));
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+term_AllocateCommandBuffers(VkDevice device, const VkCommandBufferAllocateInfo *info,
+                            VkCommandBuffer *cmds)
+{
+   PFN_vkAllocateCommandBuffers f =
+      (PFN_vkAllocateCommandBuffers)icd_gdpa_for_term(device, "vkAllocateCommandBuffers");
+   VkResult r = f(device, info, cmds);
+   if (r == VK_SUCCESS) {
+      for (uint32_t i = 0; i < info->commandBufferCount; i++)
+         set_key(cmds[i], get_key(device));
+   }
+   return r;
+}
+
+static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
+term_GetDeviceProcAddr(VkDevice device, const char *name)
+{
+   if (!strcmp(name, "vkGetDeviceQueue"))
+      return (PFN_vkVoidFunction)term_GetDeviceQueue;
+   if (!strcmp(name, "vkGetDeviceQueue2"))
+      return (PFN_vkVoidFunction)term_GetDeviceQueue2;
+   if (!strcmp(name, "vkAllocateCommandBuffers"))
+      return (PFN_vkVoidFunction)term_AllocateCommandBuffers;
+   if (!strcmp(name, "vkGetDeviceProcAddr"))
+      return (PFN_vkVoidFunction)term_GetDeviceProcAddr;
+   return icd_gdpa_for_term(device, name);
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+set_instance_loader_data(VkInstance instance, void *object)
+{
+   set_key(object, get_key(instance));
+   return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL
+set_device_loader_data(VkDevice device, void *object)
+{
+   set_key(object, get_key(device));
+   return VK_SUCCESS;
+}
+
+void
+vlr_host_set_device_child(VkDevice device, void *child)
+{
+   (void)device;
+   (void)child;
+   /* Without layers nobody reads the key; with layers the terminator has
+    * already set it. */
+}
+
+/* ---- the top of the chain ----------------------------------------------------- */
+
+PFN_vkVoidFunction
+vlr_host_get_instance_proc_addr(struct vlr_host *host, VkInstance instance, const char *name)
+{
+   if (host->layer_count)
+      return host->layers[0].gipa(instance, name);
+   return host->icd_gipa(instance, name);
+}
+
+VkResult
+vlr_host_create_instance(struct vlr_host *host, const VkInstanceCreateInfo *info,
+                         VkInstance *instance)
+{
+   if (!host->layer_count) {
+      PFN_vkCreateInstance create = (PFN_vkCreateInstance)host->icd_gipa(NULL, "vkCreateInstance");
+      return create(info, NULL, instance);
+   }
+   /* Link i's next is layer i+1; the last one's is the terminator. */
+   VkLayerInstanceLink links[MAX_LAYERS];
+   for (unsigned i = 0; i < host->layer_count; i++) {
+      const bool last = i + 1 == host->layer_count;
+      links[i] = (VkLayerInstanceLink){
+         .pNext = last ? NULL : &links[i + 1],
+         .pfnNextGetInstanceProcAddr = last ? term_GetInstanceProcAddr : host->layers[i + 1].gipa,
+         .pfnNextGetPhysicalDeviceProcAddr = last ? NULL : host->layers[i + 1].gpdpa,
+      };
+   }
+   VkLayerInstanceCreateInfo data = {
+      .sType = VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO,
+      .pNext = info->pNext,
+      .function = VK_LOADER_DATA_CALLBACK,
+      .u.pfnSetInstanceLoaderData = set_instance_loader_data,
+   };
+   VkLayerInstanceCreateInfo link = {
+      .sType = VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO,
+      .pNext = &data,
+      .function = VK_LAYER_LINK_INFO,
+      .u.pLayerInfo = &links[1 < host->layer_count ? 1 : 0],
+   };
+   /* The first layer reads links from the chain starting at its own link. */
+   link.u.pLayerInfo = &links[0];
+   VkInstanceCreateInfo chained = *info;
+   chained.pNext = &link;
+   pthread_mutex_lock(&hosts_lock);
+   creating = host;
+   PFN_vkCreateInstance create =
+      (PFN_vkCreateInstance)host->layers[0].gipa(NULL, "vkCreateInstance");
+   VkResult r = create(&chained, NULL, instance);
+   if (r == VK_SUCCESS) {
+      term_instance = *instance;
+      term_instance_key = get_key(*instance);
+   }
+   pthread_mutex_unlock(&hosts_lock);
+   return r;
+}
+
+void
+vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance)
+{
+   void *key = host->layer_count ? get_key(instance) : NULL;
+   PFN_vkDestroyInstance destroy =
+      (PFN_vkDestroyInstance)vlr_host_get_instance_proc_addr(host, instance, "vkDestroyInstance");
+   destroy(instance, NULL);
+   free(key);
+}
+
+VkResult
+vlr_host_create_device(struct vlr_host *host, VkInstance instance, VkPhysicalDevice physical,
+                       const VkDeviceCreateInfo *info, VkDevice *device,
+                       PFN_vkGetDeviceProcAddr *gdpa)
+{
+   if (!host->layer_count) {
+      PFN_vkCreateDevice create = (PFN_vkCreateDevice)host->icd_gipa(instance, "vkCreateDevice");
+      VkResult r = create(physical, info, NULL, device);
+      *gdpa = (PFN_vkGetDeviceProcAddr)host->icd_gipa(instance, "vkGetDeviceProcAddr");
+      return r;
+   }
+   VkLayerDeviceLink links[MAX_LAYERS];
+   for (unsigned i = 0; i < host->layer_count; i++) {
+      const bool last = i + 1 == host->layer_count;
+      links[i] = (VkLayerDeviceLink){
+         .pNext = last ? NULL : &links[i + 1],
+         .pfnNextGetInstanceProcAddr = last ? term_GetInstanceProcAddr : host->layers[i + 1].gipa,
+         .pfnNextGetDeviceProcAddr = last ? term_GetDeviceProcAddr : host->layers[i + 1].gdpa,
+      };
+   }
+   VkLayerDeviceCreateInfo data = {
+      .sType = VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO,
+      .pNext = info->pNext,
+      .function = VK_LOADER_DATA_CALLBACK,
+      .u.pfnSetDeviceLoaderData = set_device_loader_data,
+   };
+   VkLayerDeviceCreateInfo link = {
+      .sType = VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO,
+      .pNext = &data,
+      .function = VK_LAYER_LINK_INFO,
+      .u.pLayerInfo = &links[0],
+   };
+   VkDeviceCreateInfo chained = *info;
+   chained.pNext = &link;
+   pthread_mutex_lock(&hosts_lock);
+   creating = host;
+   term_instance = instance;
+   icd_gdpa_for_term = (PFN_vkGetDeviceProcAddr)host->icd_gipa(instance, "vkGetDeviceProcAddr");
+   PFN_vkCreateDevice create = (PFN_vkCreateDevice)host->layers[0].gipa(instance, "vkCreateDevice");
+   VkResult r = create(physical, &chained, NULL, device);
+   pthread_mutex_unlock(&hosts_lock);
+   *gdpa = host->layers[0].gdpa;
+   return r;
+}

@@ -1,0 +1,43 @@
+/*
+ * The host side's own small Vulkan loader.
+ *
+ * The renderer cannot go back through the Khronos loader: it is called from
+ * inside that loader (the application's vkCreateInstance is still running when
+ * the host instance is created) and VK_ICD_FILENAMES names our own ICD.  So it
+ * opens the host ICD named by a manifest itself, negotiates the loader-ICD
+ * interface, and, when asked, builds a layer chain above it (the Khronos
+ * validation layer) following the loader-layer interface, with a terminator
+ * that does what the loader does for dispatchable objects.
+ */
+#ifndef VLR_HOST_H
+#define VLR_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <vulkan/vulkan.h>
+
+struct vlr_host;
+
+/* The host for this manifest (NULL: lavapipe's) with or without the
+ * validation layer; loaded once per process and kept.  NULL with a reason. */
+struct vlr_host *vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size);
+
+/* Top of the chain: what the renderer calls. */
+PFN_vkVoidFunction vlr_host_get_instance_proc_addr(struct vlr_host *host, VkInstance instance,
+                                                   const char *name);
+const char *vlr_host_library(const struct vlr_host *host);
+bool vlr_host_has_validation(const struct vlr_host *host);
+
+/* Instance and device creation through the chain (layers need the loader's
+ * link structs, which are added here).  The caller's pNext is kept. */
+VkResult vlr_host_create_instance(struct vlr_host *host, const VkInstanceCreateInfo *info,
+                                  VkInstance *instance);
+void vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance);
+VkResult vlr_host_create_device(struct vlr_host *host, VkInstance instance,
+                                VkPhysicalDevice physical_device, const VkDeviceCreateInfo *info,
+                                VkDevice *device, PFN_vkGetDeviceProcAddr *gdpa);
+/* After the host gave out dispatchable children of a device (queues, command
+ * buffers): what the Khronos loader's trampolines do to them. */
+void vlr_host_set_device_child(VkDevice device, void *child);
+
+#endif

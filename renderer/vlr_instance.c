@@ -1,0 +1,344 @@
+/*
+ * Instance and physical devices, host side: the host instance, binding the
+ * guest's physical-device ids to host devices, and the answers the renderer
+ * filters to what the protocol carries (extension lists, API versions).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_protocol_defs.h"
+#include "vlr_context.h"
+#include "vlr_host.h"
+
+/* Per-instance state (vl_object.data of the VkInstance). */
+struct vlr_instance {
+   VkPhysicalDevice *physical; /* host enumeration order */
+   uint64_t *bound;            /* guest id bound to each, 0 if none */
+   uint32_t physical_count;
+};
+
+/* Per-physical-device state (vl_object.data of a VkPhysicalDevice). */
+struct vlr_physical_device {
+   VkPhysicalDeviceMemoryProperties memory;
+};
+
+static uint32_t
+cap_version(uint32_t v)
+{
+   return v > VL_PROTOCOL_VK_XML_VERSION ? VL_PROTOCOL_VK_XML_VERSION : v;
+}
+
+void
+vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance *args)
+{
+   struct vlr_context *ctx = x->ctx;
+   if (ctx->instance) {
+      vlr_exec_fail(x, "a second instance in one context");
+      return;
+   }
+   const uint64_t id = (uint64_t)(uintptr_t)*args->pInstance;
+   if (!vlr_exec_check_new_id(x, id))
+      return;
+   const VkInstanceCreateInfo *info = args->pCreateInfo;
+   if (info->enabledLayerCount) {
+      args->ret = VK_ERROR_LAYER_NOT_PRESENT;
+      return;
+   }
+   /* Only extensions the protocol carries; the host must have them. */
+   for (uint32_t i = 0; i < info->enabledExtensionCount; i++) {
+      const struct vl_extension_info *e = vl_extension_find(info->ppEnabledExtensionNames[i]);
+      if (!e || !e->instance) {
+         args->ret = VK_ERROR_EXTENSION_NOT_PRESENT;
+         return;
+      }
+   }
+   VkApplicationInfo app = {
+      .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+      .apiVersion = VK_API_VERSION_1_1,
+   };
+   if (info->pApplicationInfo) {
+      app = *info->pApplicationInfo;
+      if (app.apiVersion < VK_API_VERSION_1_1)
+         app.apiVersion = VK_API_VERSION_1_1;
+   }
+   VkInstanceCreateInfo host_info = *info;
+   host_info.pApplicationInfo = &app;
+   VkInstance host = VK_NULL_HANDLE;
+   args->ret = vlr_host_create_instance(ctx->host, &host_info, &host);
+   if (args->ret != VK_SUCCESS)
+      return;
+   struct vlr_instance *data = calloc(1, sizeof(*data));
+   struct vl_object *obj =
+      data ? vlr_exec_add_object(x, id, VK_OBJECT_TYPE_INSTANCE, (uint64_t)(uintptr_t)host, NULL)
+           : NULL;
+   if (!obj) {
+      free(data);
+      vlr_host_destroy_instance(ctx->host, host);
+      vlr_exec_fail(x, "out of memory");
+      return;
+   }
+   obj->data = data;
+   PFN_vkGetInstanceProcAddr gipa = (PFN_vkGetInstanceProcAddr)vlr_host_get_instance_proc_addr(
+      ctx->host, host, "vkGetInstanceProcAddr");
+   vlr_host_instance_table_load(&ctx->instance_table, gipa, host);
+   obj->table = &ctx->instance_table;
+   ctx->instance = obj;
+   ctx->instance_api_version = app.apiVersion;
+}
+
+static void
+remove_tree(struct vlr_context *ctx, struct vl_object *obj)
+{
+   while (!vl_list_empty(&obj->children))
+      remove_tree(ctx, vl_object_from_link(obj->children.next));
+   free(obj->data);
+   vl_object_table_remove(&ctx->objects, obj);
+}
+
+void
+vlr_instance_destroy_all(struct vlr_context *ctx)
+{
+   struct vl_object *inst = ctx->instance;
+   const VkInstance host = (VkInstance)(uintptr_t)inst->host;
+   /* Devices first (with everything under them), then instance children. */
+   for (struct vl_list *l = inst->children.prev; l != &inst->children;) {
+      struct vl_object *child = vl_object_from_link(l);
+      l = l->prev;
+      if (child->type == VK_OBJECT_TYPE_DEVICE) {
+         struct vlr_device *dev = child->data;
+         const VkDevice device = (VkDevice)(uintptr_t)child->host;
+         dev->table.DeviceWaitIdle(device);
+         vlr_device_destroy_children(ctx, child);
+         dev->table.DestroyDevice(device, NULL);
+         remove_tree(ctx, child);
+      }
+   }
+   for (struct vl_list *l = inst->children.prev; l != &inst->children;) {
+      struct vl_object *child = vl_object_from_link(l);
+      l = l->prev;
+      if (child->type == VK_OBJECT_TYPE_SURFACE_KHR && ctx->instance_table.DestroySurfaceKHR)
+         ctx->instance_table.DestroySurfaceKHR(host, (VkSurfaceKHR)(uintptr_t)child->host, NULL);
+      if (child->type != VK_OBJECT_TYPE_PHYSICAL_DEVICE)
+         remove_tree(ctx, child);
+   }
+   struct vlr_instance *data = inst->data;
+   if (data) {
+      free(data->physical);
+      free(data->bound);
+   }
+   remove_tree(ctx, inst);
+   ctx->instance = NULL;
+   vlr_host_destroy_instance(ctx->host, host);
+}
+
+void
+vlr_handle_vkDestroyInstance(struct vlr_exec *x, struct vl_args_vkDestroyInstance *args)
+{
+   if (args->owner != x->ctx->instance) {
+      vlr_exec_fail(x, "not the context's instance");
+      return;
+   }
+   vlr_instance_destroy_all(x->ctx);
+}
+
+void
+vlr_handle_vkEnumerateInstanceVersion(struct vlr_exec *x,
+                                      struct vl_args_vkEnumerateInstanceVersion *args)
+{
+   PFN_vkEnumerateInstanceVersion f =
+      (PFN_vkEnumerateInstanceVersion)vlr_host_get_instance_proc_addr(x->ctx->host, NULL,
+                                                                      "vkEnumerateInstanceVersion");
+   uint32_t v = VK_API_VERSION_1_0;
+   args->ret = f ? f(&v) : VK_SUCCESS;
+   *args->pApiVersion = cap_version(v);
+}
+
+/* The host's list, filtered to what the protocol carries, with spec versions
+ * capped to the protocol's, answered with the usual count/array rules. */
+static VkResult
+filtered_extensions(VkExtensionProperties *host, uint32_t host_count, bool instance,
+                    uint32_t *count, VkExtensionProperties *props)
+{
+   uint32_t n = 0;
+   for (uint32_t i = 0; i < host_count; i++) {
+      const struct vl_extension_info *e = vl_extension_find(host[i].extensionName);
+      if (!e || e->instance != instance)
+         continue;
+      VkExtensionProperties p = host[i];
+      if (p.specVersion > e->spec_version)
+         p.specVersion = e->spec_version;
+      host[n++] = p;
+   }
+   if (!props) {
+      *count = n;
+      return VK_SUCCESS;
+   }
+   const uint32_t copy = *count < n ? *count : n;
+   memcpy(props, host, copy * sizeof(*props));
+   *count = copy;
+   return copy < n ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+void
+vlr_handle_vkEnumerateInstanceExtensionProperties(
+   struct vlr_exec *x, struct vl_args_vkEnumerateInstanceExtensionProperties *args)
+{
+   if (args->pLayerName) {
+      args->ret = VK_ERROR_LAYER_NOT_PRESENT;
+      return;
+   }
+   PFN_vkEnumerateInstanceExtensionProperties f =
+      (PFN_vkEnumerateInstanceExtensionProperties)vlr_host_get_instance_proc_addr(
+         x->ctx->host, NULL, "vkEnumerateInstanceExtensionProperties");
+   uint32_t n = 0;
+   f(NULL, &n, NULL);
+   VkExtensionProperties *host = calloc(n ? n : 1, sizeof(*host));
+   if (!host) {
+      args->ret = VK_ERROR_OUT_OF_HOST_MEMORY;
+      return;
+   }
+   f(NULL, &n, host);
+   args->ret = filtered_extensions(host, n, true, args->pPropertyCount, args->pProperties);
+   free(host);
+}
+
+void
+vlr_handle_vkEnumerateDeviceExtensionProperties(
+   struct vlr_exec *x, struct vl_args_vkEnumerateDeviceExtensionProperties *args)
+{
+   if (args->pLayerName) {
+      vlr_exec_fail(x, "a layer name in vkEnumerateDeviceExtensionProperties");
+      return;
+   }
+   const struct vlr_host_instance_table *vk = vlr_object_instance_table(args->owner);
+   uint32_t n = 0;
+   vk->EnumerateDeviceExtensionProperties(args->physicalDevice, NULL, &n, NULL);
+   VkExtensionProperties *host = calloc(n ? n : 1, sizeof(*host));
+   if (!host) {
+      args->ret = VK_ERROR_OUT_OF_HOST_MEMORY;
+      return;
+   }
+   vk->EnumerateDeviceExtensionProperties(args->physicalDevice, NULL, &n, host);
+   args->ret = filtered_extensions(host, n, false, args->pPropertyCount, args->pProperties);
+   free(host);
+}
+
+static bool
+load_physical_devices(struct vlr_exec *x, struct vlr_instance *inst, VkInstance instance)
+{
+   if (inst->physical)
+      return true;
+   const struct vlr_host_instance_table *vk = &x->ctx->instance_table;
+   uint32_t n = 0;
+   if (vk->EnumeratePhysicalDevices(instance, &n, NULL) != VK_SUCCESS)
+      return false;
+   inst->physical = calloc(n ? n : 1, sizeof(*inst->physical));
+   inst->bound = calloc(n ? n : 1, sizeof(*inst->bound));
+   if (!inst->physical || !inst->bound)
+      return false;
+   VkResult r = vk->EnumeratePhysicalDevices(instance, &n, inst->physical);
+   inst->physical_count = n;
+   return r == VK_SUCCESS || r == VK_INCOMPLETE;
+}
+
+void
+vlr_handle_vkEnumeratePhysicalDevices(struct vlr_exec *x,
+                                      struct vl_args_vkEnumeratePhysicalDevices *args)
+{
+   struct vl_object *instance = args->owner;
+   struct vlr_instance *inst = instance->data;
+   if (!load_physical_devices(x, inst, args->instance)) {
+      args->ret = VK_ERROR_INITIALIZATION_FAILED;
+      return;
+   }
+   if (!args->pPhysicalDevices) {
+      *args->pPhysicalDeviceCount = inst->physical_count;
+      args->ret = VK_SUCCESS;
+      return;
+   }
+   const uint32_t n = *args->pPhysicalDeviceCount < inst->physical_count
+                         ? *args->pPhysicalDeviceCount
+                         : inst->physical_count;
+   for (uint32_t i = 0; i < n; i++) {
+      const uint64_t id = (uint64_t)(uintptr_t)args->pPhysicalDevices[i];
+      if (inst->bound[i]) {
+         /* Binding is once and for all (Venus). */
+         if (inst->bound[i] != id) {
+            vlr_exec_failf(x, "physical device %u is bound to id 0x%" PRIx64 ", not 0x%" PRIx64, i,
+                           inst->bound[i], id);
+            return;
+         }
+         continue;
+      }
+      if (!vlr_exec_check_new_id(x, id))
+         return;
+      struct vl_object *obj = vlr_exec_add_object(x, id, VK_OBJECT_TYPE_PHYSICAL_DEVICE,
+                                                  (uint64_t)(uintptr_t)inst->physical[i], instance);
+      if (!obj)
+         return;
+      struct vlr_physical_device *pd = calloc(1, sizeof(*pd));
+      if (pd)
+         x->ctx->instance_table.GetPhysicalDeviceMemoryProperties(inst->physical[i], &pd->memory);
+      obj->data = pd;
+      inst->bound[i] = id;
+   }
+   *args->pPhysicalDeviceCount = n;
+   args->ret = n < inst->physical_count ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+void
+vlr_handle_vkEnumeratePhysicalDeviceGroups(struct vlr_exec *x,
+                                           struct vl_args_vkEnumeratePhysicalDeviceGroups *args)
+{
+   const struct vlr_host_instance_table *vk = vlr_object_instance_table(args->owner);
+   args->ret = vk->EnumeratePhysicalDeviceGroups(args->instance, args->pPhysicalDeviceGroupCount,
+                                                 args->pPhysicalDeviceGroupProperties);
+   if ((args->ret != VK_SUCCESS && args->ret != VK_INCOMPLETE) ||
+       !args->pPhysicalDeviceGroupProperties)
+      return;
+   /* Host handles become the guest ids they are bound to. */
+   for (uint32_t i = 0; i < *args->pPhysicalDeviceGroupCount; i++) {
+      VkPhysicalDeviceGroupProperties *g = &args->pPhysicalDeviceGroupProperties[i];
+      for (uint32_t j = 0; j < VK_MAX_DEVICE_GROUP_SIZE; j++) {
+         if (j >= g->physicalDeviceCount) {
+            g->physicalDevices[j] = VK_NULL_HANDLE;
+            continue;
+         }
+         struct vl_object *obj =
+            vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_PHYSICAL_DEVICE,
+                                        (uint64_t)(uintptr_t)g->physicalDevices[j]);
+         if (!obj) {
+            vlr_exec_fail(x, "a physical device of a group has no id yet: enumerate physical "
+                             "devices first");
+            return;
+         }
+         g->physicalDevices[j] = (VkPhysicalDevice)(uintptr_t)obj->id;
+      }
+   }
+}
+
+void
+vlr_handle_vkGetPhysicalDeviceProperties(struct vlr_exec *x,
+                                         struct vl_args_vkGetPhysicalDeviceProperties *args)
+{
+   const struct vlr_host_instance_table *vk = vlr_object_instance_table(args->owner);
+   vk->GetPhysicalDeviceProperties(args->physicalDevice, args->pProperties);
+   args->pProperties->apiVersion = cap_version(args->pProperties->apiVersion);
+}
+
+void
+vlr_handle_vkGetPhysicalDeviceProperties2(struct vlr_exec *x,
+                                          struct vl_args_vkGetPhysicalDeviceProperties2 *args)
+{
+   const struct vlr_host_instance_table *vk = vlr_object_instance_table(args->owner);
+   vk->GetPhysicalDeviceProperties2(args->physicalDevice, args->pProperties);
+   args->pProperties->properties.apiVersion = cap_version(args->pProperties->properties.apiVersion);
+}
+
+const VkPhysicalDeviceMemoryProperties *
+vlr_physical_device_memory(const struct vl_object *physical_device)
+{
+   const struct vlr_physical_device *pd = physical_device->data;
+   return pd ? &pd->memory : NULL;
+}

@@ -1,0 +1,103 @@
+/*
+ * The guest's view of a renderer connection.
+ *
+ * One transport per VkInstance.  Streams are whole commands in the Venus wire
+ * format.  A one-way submission is ordered after everything submitted before
+ * it, from any thread; a call also waits until its reply is there.  Command
+ * buffers hand over their recorded stream in place and wait for it to be
+ * consumed before they write to it again.
+ *
+ * Backends: ring (in-process renderer thread, the default), vtest (a
+ * virgl_test_server --venus over a UNIX socket).
+ */
+#ifndef VL_TRANSPORT_H
+#define VL_TRANSPORT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <vulkan/vulkan.h>
+
+struct vl_transport;
+
+struct vl_mapped_range {
+   uint64_t memory_id;
+   VkDeviceSize offset, size;
+};
+
+struct vl_transport_ops {
+   void (*destroy)(struct vl_transport *t);
+   /* One-way stream; false once the connection is lost. */
+   bool (*submit)(struct vl_transport *t, const void *cmds, size_t size);
+   /* Stream whose last command asks for a reply; the reply lands in reply. */
+   bool (*call)(struct vl_transport *t, const void *cmds, size_t size, void *reply,
+                size_t reply_size);
+   /* A stream the caller keeps unchanged until wait(*token) returns. */
+   bool (*submit_stream)(struct vl_transport *t, const void *data, size_t size, uint32_t *token);
+   void (*wait)(struct vl_transport *t, uint32_t token);
+   /* Host-visible memory (whole allocation). */
+   VkResult (*map_memory)(struct vl_transport *t, uint64_t memory_id, void **ptr,
+                          VkDeviceSize *size);
+   VkResult (*flush_ranges)(struct vl_transport *t, bool invalidate, uint32_t count,
+                            const struct vl_mapped_range *ranges);
+   void (*print_stats)(struct vl_transport *t, FILE *out);
+};
+
+struct vl_transport {
+   const struct vl_transport_ops *ops;
+   /* The loopback-private commands may be sent (in-process only). */
+   bool private_commands;
+   /* statistics */
+   bool stats;
+   atomic_uint_fast64_t round_trips;
+   atomic_uint_fast64_t bytes;
+   atomic_uint_fast64_t submissions;
+};
+
+/* Options, from the environment (VL_TRANSPORT, VL_HOST_ICD, VL_DEBUG ...). */
+struct vl_transport_options {
+   enum { VL_TRANSPORT_RING, VL_TRANSPORT_VTEST, VL_TRANSPORT_VIRTGPU } kind;
+   const char *vtest_socket;
+   const char *host_icd;
+   bool host_validation;
+   bool stats;
+   const char *capture_file;
+   void (*message)(void *data, int severity, const char *text);
+   void *message_data;
+};
+
+/* Reads and checks the VL_* environment.  On an unknown value, writes a
+ * message that lists the valid ones into err and returns false. */
+bool vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t err_size);
+
+/* NULL with a reason in err. */
+struct vl_transport *vl_transport_create(const struct vl_transport_options *o, char *err,
+                                         size_t err_size);
+
+struct vl_transport *vl_transport_inproc_create(const struct vl_transport_options *o, char *err,
+                                                size_t err_size);
+
+static inline bool
+vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)
+{
+   if (t->stats) {
+      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
+      atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
+   }
+   return t->ops->submit(t, cmds, size);
+}
+
+static inline bool
+vl_transport_call(struct vl_transport *t, const void *cmds, size_t size, void *reply,
+                  size_t reply_size)
+{
+   if (t->stats) {
+      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
+      atomic_fetch_add_explicit(&t->round_trips, 1, memory_order_relaxed);
+   }
+   return t->ops->call(t, cmds, size, reply, reply_size);
+}
+
+#endif

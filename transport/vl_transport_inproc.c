@@ -1,0 +1,346 @@
+/*
+ * The in-process transport: a Venus ring in ordinary memory, consumed by a
+ * renderer thread of the same process (VL_TRANSPORT=ring, the default).
+ *
+ *  - One-way commands are copied into the ring; the renderer thread is
+ *    notified only when it has gone idle (Venus's IDLE handshake).
+ *  - Streams larger than a slice of the ring (command buffers, big creates)
+ *    travel indirectly: the memory is attached as a resource and the ring
+ *    carries a vkExecuteCommandStreamsMESA naming it.
+ *  - A call waits until the ring has executed everything submitted before it
+ *    (spinning briefly, then sleeping on the head word), then decodes and
+ *    executes the call on the calling thread itself: the full serialize ->
+ *    execute path, without a thread hop or a trip through the reply stream.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_futex.h"
+#include "vl_protocol_guest.h"
+#include "vl_ring_layout.h"
+#include "vl_transport.h"
+#include "vlr_context.h"
+
+#define RING_BUFFER_SIZE (256u * 1024u)
+/* Larger streams go through a resource instead of being copied. */
+#define DIRECT_MAX (RING_BUFFER_SIZE / 16u)
+/* How long a waiting thread polls the head before it sleeps. */
+#define WAIT_SPIN_NS 20000u
+
+struct retired {
+   uint32_t seqno;
+   uint32_t resource;
+   void *free_data; /* an upload copy to free, or NULL */
+};
+
+struct inproc {
+   struct vl_transport base;
+   struct vlr_context *ctx;
+   void *ring_mem;
+   uint32_t ring_resource;
+   uint64_t ring_id;
+   _Atomic uint32_t *head, *tail, *status, *extra;
+   uint8_t *buffer;
+
+   pthread_mutex_t lock; /* producers */
+   uint32_t cur;         /* next tail */
+   struct retired *retire;
+   size_t retire_count, retire_cap;
+};
+
+static inline bool
+passed(uint32_t head, uint32_t seqno)
+{
+   return (int32_t)(head - seqno) >= 0;
+}
+
+/* Waits until the renderer has executed everything up to seqno. */
+static void
+wait_head(struct inproc *t, uint32_t seqno)
+{
+   uint32_t head = atomic_load_explicit(t->head, memory_order_acquire);
+   if (passed(head, seqno))
+      return;
+   const uint64_t start = vl_now_ns();
+   while (vl_now_ns() - start < WAIT_SPIN_NS) {
+      for (int i = 0; i < 32; i++)
+         vl_cpu_relax();
+      if (passed(atomic_load_explicit(t->head, memory_order_acquire), seqno))
+         return;
+      if (vlr_context_lost(t->ctx))
+         return;
+   }
+   atomic_fetch_add(&t->extra[1], 1);
+   while (!passed(head = atomic_load(t->head), seqno) && !vlr_context_lost(t->ctx))
+      vl_futex_wait(t->head, head, 100000000u);
+   atomic_fetch_sub(&t->extra[1], 1);
+}
+
+static void
+retire_locked(struct inproc *t)
+{
+   const uint32_t head = atomic_load_explicit(t->head, memory_order_acquire);
+   size_t keep = 0;
+   for (size_t i = 0; i < t->retire_count; i++) {
+      if (passed(head, t->retire[i].seqno)) {
+         vlr_context_resource_destroy(t->ctx, t->retire[i].resource);
+         free(t->retire[i].free_data);
+      } else {
+         t->retire[keep++] = t->retire[i];
+      }
+   }
+   t->retire_count = keep;
+}
+
+/* Copies whole commands into the ring; returns their seqno. */
+static uint32_t
+push_locked(struct inproc *t, const void *cmds, size_t size)
+{
+   while (t->cur + (uint32_t)size - atomic_load_explicit(t->head, memory_order_acquire) >
+          RING_BUFFER_SIZE) {
+      if (vlr_context_lost(t->ctx))
+         return t->cur;
+      wait_head(t, t->cur + (uint32_t)size - RING_BUFFER_SIZE);
+   }
+   const uint32_t off = t->cur & (RING_BUFFER_SIZE - 1);
+   const uint32_t first = RING_BUFFER_SIZE - off < size ? RING_BUFFER_SIZE - off : (uint32_t)size;
+   memcpy(t->buffer + off, cmds, first);
+   if (first < size)
+      memcpy(t->buffer, (const uint8_t *)cmds + first, size - first);
+   t->cur += (uint32_t)size;
+   atomic_store_explicit(t->tail, t->cur, memory_order_seq_cst);
+   if (atomic_load_explicit(t->status, memory_order_seq_cst) & VL_RING_STATUS_IDLE)
+      vlr_context_notify_ring(t->ctx, t->ring_id);
+   return t->cur;
+}
+
+/* The ring carries a vkExecuteCommandStreamsMESA naming the memory. */
+static uint32_t
+push_indirect_locked(struct inproc *t, const void *data, size_t size, void *free_data)
+{
+   const uint32_t res = vlr_context_resource_create(t->ctx, (void *)data, size);
+   if (!res) {
+      free(free_data);
+      vlr_context_set_lost(t->ctx, "cannot attach a stream to the renderer");
+      return t->cur;
+   }
+   const VkCommandStreamDescriptionMESA stream = { .resourceId = res, .offset = 0, .size = size };
+   uint8_t cmd[96];
+   struct vl_encoder enc;
+   vl_enc_init(&enc, cmd, sizeof(cmd));
+   vl_encode_vkExecuteCommandStreamsMESA(&enc, 0, 1, &stream, NULL, 0, NULL, 0);
+   const uint32_t seqno = push_locked(t, cmd, (size_t)(enc.cur - cmd));
+   if (t->retire_count == t->retire_cap) {
+      const size_t cap = t->retire_cap ? t->retire_cap * 2 : 32;
+      struct retired *r = realloc(t->retire, cap * sizeof(*r));
+      if (r) {
+         t->retire = r;
+         t->retire_cap = cap;
+      }
+   }
+   if (t->retire_count < t->retire_cap)
+      t->retire[t->retire_count++] = (struct retired){ seqno, res, free_data };
+   return seqno;
+}
+
+static bool
+inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
+{
+   struct inproc *t = (struct inproc *)base;
+   if (vlr_context_lost(t->ctx))
+      return false;
+   pthread_mutex_lock(&t->lock);
+   if (t->retire_count)
+      retire_locked(t);
+   if (size <= DIRECT_MAX) {
+      push_locked(t, cmds, size);
+   } else {
+      void *copy = malloc(size);
+      if (copy) {
+         memcpy(copy, cmds, size);
+         push_indirect_locked(t, copy, size, copy);
+      } else {
+         vlr_context_set_lost(t->ctx, "out of memory for an upload");
+      }
+   }
+   pthread_mutex_unlock(&t->lock);
+   return !vlr_context_lost(t->ctx);
+}
+
+static bool
+inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, uint32_t *token)
+{
+   struct inproc *t = (struct inproc *)base;
+   if (vlr_context_lost(t->ctx))
+      return false;
+   pthread_mutex_lock(&t->lock);
+   if (t->retire_count)
+      retire_locked(t);
+   *token =
+      size <= DIRECT_MAX ? push_locked(t, data, size) : push_indirect_locked(t, data, size, NULL);
+   pthread_mutex_unlock(&t->lock);
+   return !vlr_context_lost(t->ctx);
+}
+
+static void
+inproc_wait(struct vl_transport *base, uint32_t token)
+{
+   wait_head((struct inproc *)base, token);
+}
+
+static bool
+inproc_call(struct vl_transport *base, const void *cmds, size_t size, void *reply,
+            size_t reply_size)
+{
+   struct inproc *t = (struct inproc *)base;
+   pthread_mutex_lock(&t->lock);
+   const uint32_t before = t->cur;
+   pthread_mutex_unlock(&t->lock);
+   wait_head(t, before);
+   return vlr_context_call(t->ctx, cmds, size, reply, reply_size);
+}
+
+static VkResult
+inproc_map_memory(struct vl_transport *base, uint64_t memory_id, void **ptr, VkDeviceSize *size)
+{
+   struct inproc *t = (struct inproc *)base;
+   return vlr_context_map_memory(t->ctx, memory_id, ptr, size);
+}
+
+static VkResult
+inproc_flush_ranges(struct vl_transport *base, bool invalidate, uint32_t count,
+                    const struct vl_mapped_range *ranges)
+{
+   struct inproc *t = (struct inproc *)base;
+   _Static_assert(sizeof(struct vl_mapped_range) == sizeof(struct vlr_mapped_range), "same");
+   return vlr_context_flush_ranges(t->ctx, invalidate, count,
+                                   (const struct vlr_mapped_range *)ranges);
+}
+
+static void
+inproc_print_stats(struct vl_transport *base, FILE *out)
+{
+   struct inproc *t = (struct inproc *)base;
+   vlr_context_print_stats(t->ctx, out);
+}
+
+static void
+inproc_destroy(struct vl_transport *base)
+{
+   struct inproc *t = (struct inproc *)base;
+   if (t->ring_id) {
+      pthread_mutex_lock(&t->lock);
+      const uint32_t last = t->cur;
+      pthread_mutex_unlock(&t->lock);
+      wait_head(t, last);
+      uint8_t cmd[32];
+      struct vl_encoder enc;
+      vl_enc_init(&enc, cmd, sizeof(cmd));
+      vl_encode_vkDestroyRingMESA(&enc, 0, t->ring_id);
+      vlr_context_submit(t->ctx, cmd, (size_t)(enc.cur - cmd));
+   }
+   /* Everything has executed: uploads can go (the context drops its
+    * resource table itself). */
+   for (size_t i = 0; i < t->retire_count; i++)
+      free(t->retire[i].free_data);
+   free(t->retire);
+   vlr_context_destroy(t->ctx);
+   free(t->ring_mem);
+   pthread_mutex_destroy(&t->lock);
+   free(t);
+}
+
+static const struct vl_transport_ops inproc_ops = {
+   .destroy = inproc_destroy,
+   .submit = inproc_submit,
+   .call = inproc_call,
+   .submit_stream = inproc_submit_stream,
+   .wait = inproc_wait,
+   .map_memory = inproc_map_memory,
+   .flush_ranges = inproc_flush_ranges,
+   .print_stats = inproc_print_stats,
+};
+
+struct vl_transport *
+vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size_t err_size)
+{
+   struct inproc *t = calloc(1, sizeof(*t));
+   if (!t) {
+      snprintf(err, err_size, "out of memory");
+      return NULL;
+   }
+   t->base.ops = &inproc_ops;
+   t->base.private_commands = true;
+   t->base.stats = o->stats;
+   pthread_mutex_init(&t->lock, NULL);
+
+   struct vlr_context_options co = {
+      .host_icd = o->host_icd,
+      .host_validation = o->host_validation,
+      .stats = o->stats,
+      .message = o->message,
+      .message_data = o->message_data,
+   };
+   if (o->capture_file) {
+      co.capture = fopen(o->capture_file, "ab");
+      if (!co.capture) {
+         snprintf(err, err_size, "VL_CAPTURE_FILE=%s cannot be opened for writing",
+                  o->capture_file);
+         goto fail;
+      }
+   }
+   t->ctx = vlr_context_create(&co, err, err_size);
+   if (!t->ctx)
+      goto fail;
+
+   /* The ring, laid out as Mesa lays it out, in memory both sides see. */
+   const size_t area = (size_t)vl_ring_area_size(RING_BUFFER_SIZE);
+   if (posix_memalign(&t->ring_mem, 64, area)) {
+      snprintf(err, err_size, "out of memory for the ring");
+      goto fail;
+   }
+   memset(t->ring_mem, 0, area);
+   uint8_t *base = t->ring_mem;
+   t->head = (_Atomic uint32_t *)(base + VL_RING_HEAD_OFFSET);
+   t->tail = (_Atomic uint32_t *)(base + VL_RING_TAIL_OFFSET);
+   t->status = (_Atomic uint32_t *)(base + VL_RING_STATUS_OFFSET);
+   t->buffer = base + VL_RING_BUFFER_OFFSET;
+   t->extra = (_Atomic uint32_t *)(base + VL_RING_BUFFER_OFFSET + RING_BUFFER_SIZE);
+   t->ring_resource = vlr_context_resource_create(t->ctx, t->ring_mem, area);
+   t->ring_id = (uint64_t)(uintptr_t)t;
+   const VkRingCreateInfoMESA info = {
+      .sType = VK_STRUCTURE_TYPE_RING_CREATE_INFO_MESA,
+      .resourceId = t->ring_resource,
+      .offset = 0,
+      .size = area,
+      .idleTimeout = 50000000,
+      .headOffset = VL_RING_HEAD_OFFSET,
+      .tailOffset = VL_RING_TAIL_OFFSET,
+      .statusOffset = VL_RING_STATUS_OFFSET,
+      .bufferOffset = VL_RING_BUFFER_OFFSET,
+      .bufferSize = RING_BUFFER_SIZE,
+      .extraOffset = VL_RING_BUFFER_OFFSET + RING_BUFFER_SIZE,
+      .extraSize = VL_RING_EXTRA_SIZE,
+   };
+   uint8_t cmd[160];
+   struct vl_encoder enc;
+   vl_enc_init(&enc, cmd, sizeof(cmd));
+   vl_encode_vkCreateRingMESA(&enc, 0, t->ring_id, &info);
+   if (!t->ring_resource || !vlr_context_submit(t->ctx, cmd, (size_t)(enc.cur - cmd))) {
+      snprintf(err, err_size, "cannot create the ring: %s", t->ctx->lost_message);
+      t->ring_id = 0;
+      goto fail;
+   }
+   return &t->base;
+
+fail:
+   if (t->ctx)
+      vlr_context_destroy(t->ctx);
+   else if (co.capture)
+      fclose(co.capture);
+   free(t->ring_mem);
+   pthread_mutex_destroy(&t->lock);
+   free(t);
+   return NULL;
+}
