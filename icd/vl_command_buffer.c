@@ -205,9 +205,9 @@ vl_EndCommandBuffer(VkCommandBuffer commandBuffer)
       atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
       atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
    }
-   if (!t->ops->submit_stream(t, cmd->data, size, &cmd->token))
-      return VK_ERROR_DEVICE_LOST;
-   cmd->in_flight = true;
+   /* A lost connection is reported by the next submission or wait, which
+    * may return VK_ERROR_DEVICE_LOST; vkEndCommandBuffer may not. */
+   cmd->in_flight = t->ops->submit_stream(t, cmd->data, size, &cmd->token);
    cmd->state = VL_CMD_EXECUTABLE;
    return VK_SUCCESS;
 }

@@ -93,10 +93,10 @@ vlr_exec_fail(struct vlr_exec *x, const char *why)
    char msg[512];
    const size_t at = x->cmd_start && x->stream_start ? (size_t)(x->cmd_start - x->stream_start) : 0;
    if (x->cmd_id >= 0)
-      snprintf(msg, sizeof(msg), "%s (id %d) at byte %zu of a %s stream: %s",
+      snprintf(msg, sizeof(msg), "%s (id %d), byte %zu of the %s stream: %s",
                command_name(x->cmd_id), x->cmd_id, at, x->stream_kind ? x->stream_kind : "", why);
    else
-      snprintf(msg, sizeof(msg), "command header at byte %zu of a %s stream: %s", at,
+      snprintf(msg, sizeof(msg), "command header, byte %zu of the %s stream: %s", at,
                x->stream_kind ? x->stream_kind : "", why);
    vlr_context_set_lost(x->ctx, msg);
 }
@@ -116,7 +116,7 @@ void
 vlr_exec_decode_failed(struct vlr_exec *x)
 {
    if (x->dec.error_id)
-      vlr_exec_failf(x, "%s (0x%" PRIx64 ")", x->dec.error, x->dec.error_id);
+      vlr_exec_failf(x, "%s 0x%" PRIx64, x->dec.error, x->dec.error_id);
    else
       vlr_exec_fail(x, x->dec.error ? x->dec.error : "decoding failed");
 }
@@ -332,6 +332,13 @@ bool
 vlr_context_submit(struct vlr_context *ctx, const void *cmds, size_t size)
 {
    return run_locked(ctx, cmds, size, NULL, 0, "direct");
+}
+
+bool
+vlr_context_execute(struct vlr_context *ctx, const void *cmds, size_t size)
+{
+   static uint8_t no_reply;
+   return run_locked(ctx, cmds, size, &no_reply, 0, "inline");
 }
 
 bool

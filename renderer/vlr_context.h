@@ -115,6 +115,10 @@ bool vlr_context_submit(struct vlr_context *ctx, const void *cmds, size_t size);
 bool vlr_context_call(struct vlr_context *ctx, const void *cmds, size_t size, void *reply,
                       size_t reply_size);
 
+/* In-process fast path for one-way commands: executes them now on the
+ * calling thread (none may ask for a reply).  False once lost. */
+bool vlr_context_execute(struct vlr_context *ctx, const void *cmds, size_t size);
+
 /* Memory the guest shares with the context (ring, reply and upload buffers,
  * command-buffer streams).  Returns the resource id, 0 on failure. */
 uint32_t vlr_context_resource_create(struct vlr_context *ctx, void *data, size_t size);

@@ -56,6 +56,8 @@ vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t 
            tok = strtok_r(NULL, ",", &save)) {
          if (!strcmp(tok, "stats")) {
             o->stats = true;
+         } else if (!strcmp(tok, "ring")) {
+            o->ring_only = true;
          } else if (!strcmp(tok, "capture")) {
             o->capture_file = getenv("VL_CAPTURE_FILE");
             if (!o->capture_file || !*o->capture_file) {
@@ -64,7 +66,7 @@ vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t 
                break;
             }
          } else {
-            snprintf(err, err_size, "VL_DEBUG=%s: '%s' is not valid; valid values: stats, capture",
+            snprintf(err, err_size, "VL_DEBUG=%s: '%s' is not valid; valid values: stats, capture, ring",
                      debug, tok);
             ok = false;
             break;

@@ -63,6 +63,9 @@ struct vl_transport_options {
    const char *host_icd;
    bool host_validation;
    bool stats;
+   /* every command and reply through the ring and the reply stream, as a
+    * Venus peer would see them (VL_DEBUG=ring) */
+   bool ring_only;
    const char *capture_file;
    void (*message)(void *data, int severity, const char *text);
    void *message_data;

@@ -11,6 +11,12 @@
  *    (spinning briefly, then sleeping on the head word), then decodes and
  *    executes the call on the calling thread itself: the full serialize ->
  *    execute path, without a thread hop or a trip through the reply stream.
+ *  - A small one-way command that finds the ring drained is executed the
+ *    same way, on the calling thread; the ring and its thread take over
+ *    whenever work is queued, and always for big streams (command buffers),
+ *    which the renderer thread then records while the application goes on.
+ *  - VL_DEBUG=ring turns both shortcuts off: every command goes through the
+ *    ring and every reply through the Venus reply stream.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,6 +33,10 @@
 #define DIRECT_MAX (RING_BUFFER_SIZE / 16u)
 /* How long a waiting thread polls the head before it sleeps. */
 #define WAIT_SPIN_NS 20000u
+/* One-way streams up to this size may execute on the calling thread. */
+#define INLINE_MAX 4096u
+/* The reply stream of VL_DEBUG=ring mode. */
+#define REPLY_BUFFER_SIZE (1u << 20)
 
 struct retired {
    uint32_t seqno;
@@ -45,6 +55,11 @@ struct inproc {
 
    pthread_mutex_t lock; /* producers */
    uint32_t cur;         /* next tail */
+   bool ring_only;
+   /* VL_DEBUG=ring: calls one at a time through the reply stream */
+   pthread_mutex_t call_lock;
+   uint8_t *reply_mem;
+   uint32_t reply_resource;
    struct retired *retire;
    size_t retire_count, retire_cap;
 };
@@ -144,6 +159,12 @@ push_indirect_locked(struct inproc *t, const void *data, size_t size, void *free
    return seqno;
 }
 
+static inline bool
+drained_locked(struct inproc *t)
+{
+   return atomic_load_explicit(t->head, memory_order_acquire) == t->cur;
+}
+
 static bool
 inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
 {
@@ -153,7 +174,10 @@ inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
    pthread_mutex_lock(&t->lock);
    if (t->retire_count)
       retire_locked(t);
-   if (size <= DIRECT_MAX) {
+   if (size <= INLINE_MAX && !t->ring_only && drained_locked(t)) {
+      /* Nothing queued: no thread hop needed to keep the order. */
+      vlr_context_execute(t->ctx, cmds, size);
+   } else if (size <= DIRECT_MAX) {
       push_locked(t, cmds, size);
    } else {
       void *copy = malloc(size);
@@ -177,8 +201,13 @@ inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, u
    pthread_mutex_lock(&t->lock);
    if (t->retire_count)
       retire_locked(t);
-   *token =
-      size <= DIRECT_MAX ? push_locked(t, data, size) : push_indirect_locked(t, data, size, NULL);
+   if (size <= INLINE_MAX && !t->ring_only && drained_locked(t)) {
+      vlr_context_execute(t->ctx, data, size);
+      *token = t->cur;
+   } else {
+      *token = size <= DIRECT_MAX ? push_locked(t, data, size)
+                                  : push_indirect_locked(t, data, size, NULL);
+   }
    pthread_mutex_unlock(&t->lock);
    return !vlr_context_lost(t->ctx);
 }
@@ -189,11 +218,51 @@ inproc_wait(struct vl_transport *base, uint32_t token)
    wait_head((struct inproc *)base, token);
 }
 
+/* VL_DEBUG=ring: the call travels through the ring after a seek of the reply
+ * stream to 0, and its reply is read from the reply stream once the head has
+ * passed it.  One call at a time, so the stream's start is always free. */
+static bool
+ring_call(struct inproc *t, const void *cmds, size_t size, void *reply, size_t reply_size)
+{
+   if (reply_size > REPLY_BUFFER_SIZE) {
+      vlr_context_set_lost(t->ctx, "a reply larger than the reply stream");
+      return false;
+   }
+   uint8_t seek[16];
+   struct vl_encoder enc;
+   vl_enc_init(&enc, seek, sizeof(seek));
+   vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
+   pthread_mutex_lock(&t->call_lock);
+   pthread_mutex_lock(&t->lock);
+   push_locked(t, seek, (size_t)(enc.cur - seek));
+   uint32_t seqno = t->cur;
+   if (size <= DIRECT_MAX) {
+      seqno = push_locked(t, cmds, size);
+   } else {
+      void *copy = malloc(size);
+      if (copy) {
+         memcpy(copy, cmds, size);
+         seqno = push_indirect_locked(t, copy, size, copy);
+      } else {
+         vlr_context_set_lost(t->ctx, "out of memory for an upload");
+      }
+   }
+   pthread_mutex_unlock(&t->lock);
+   wait_head(t, seqno);
+   const bool ok = !vlr_context_lost(t->ctx);
+   if (ok)
+      memcpy(reply, t->reply_mem, reply_size);
+   pthread_mutex_unlock(&t->call_lock);
+   return ok;
+}
+
 static bool
 inproc_call(struct vl_transport *base, const void *cmds, size_t size, void *reply,
             size_t reply_size)
 {
    struct inproc *t = (struct inproc *)base;
+   if (t->ring_only)
+      return ring_call(t, cmds, size, reply, reply_size);
    pthread_mutex_lock(&t->lock);
    const uint32_t before = t->cur;
    pthread_mutex_unlock(&t->lock);
@@ -247,7 +316,9 @@ inproc_destroy(struct vl_transport *base)
    free(t->retire);
    vlr_context_destroy(t->ctx);
    free(t->ring_mem);
+   free(t->reply_mem);
    pthread_mutex_destroy(&t->lock);
+   pthread_mutex_destroy(&t->call_lock);
    free(t);
 }
 
@@ -273,7 +344,9 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
    t->base.ops = &inproc_ops;
    t->base.private_commands = true;
    t->base.stats = o->stats;
+   t->ring_only = o->ring_only;
    pthread_mutex_init(&t->lock, NULL);
+   pthread_mutex_init(&t->call_lock, NULL);
 
    struct vlr_context_options co = {
       .host_icd = o->host_icd,
@@ -332,6 +405,23 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
       t->ring_id = 0;
       goto fail;
    }
+   if (t->ring_only) {
+      /* The reply stream, set through the ring as Mesa does. */
+      t->reply_mem = calloc(1, REPLY_BUFFER_SIZE);
+      t->reply_resource =
+         t->reply_mem ? vlr_context_resource_create(t->ctx, t->reply_mem, REPLY_BUFFER_SIZE) : 0;
+      if (!t->reply_resource) {
+         snprintf(err, err_size, "out of memory for the reply stream");
+         goto fail;
+      }
+      const VkCommandStreamDescriptionMESA stream = { .resourceId = t->reply_resource,
+                                                      .size = REPLY_BUFFER_SIZE };
+      vl_enc_init(&enc, cmd, sizeof(cmd));
+      vl_encode_vkSetReplyCommandStreamMESA(&enc, 0, &stream);
+      pthread_mutex_lock(&t->lock);
+      push_locked(t, cmd, (size_t)(enc.cur - cmd));
+      pthread_mutex_unlock(&t->lock);
+   }
    return &t->base;
 
 fail:
@@ -340,7 +430,9 @@ fail:
    else if (co.capture)
       fclose(co.capture);
    free(t->ring_mem);
+   free(t->reply_mem);
    pthread_mutex_destroy(&t->lock);
+   pthread_mutex_destroy(&t->call_lock);
    free(t);
    return NULL;
 }

@@ -1,0 +1,243 @@
+/* Integration-test base (see vkt.h). */
+#include "vkt.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *current = "test";
+
+void
+vkt_fail(const char *fmt, ...)
+{
+   va_list ap;
+   va_start(ap, fmt);
+   fprintf(stdout, "FAIL %s: ", current);
+   vfprintf(stdout, fmt, ap);
+   fprintf(stdout, "\n");
+   va_end(ap);
+   fflush(stdout);
+   exit(1);
+}
+
+void
+vkt_pass(const struct vkt *t)
+{
+   printf("PASS %s\n", t->name);
+   fflush(stdout);
+}
+
+void
+vkt_init(struct vkt *t, const char *name)
+{
+   memset(t, 0, sizeof(*t));
+   t->name = current = name;
+   const VkApplicationInfo app = {
+      .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+      .pApplicationName = name,
+      .apiVersion = VK_API_VERSION_1_3,
+   };
+   const VkInstanceCreateInfo ici = {
+      .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+      .pApplicationInfo = &app,
+   };
+   VKT_VK(vkCreateInstance(&ici, NULL, &t->instance));
+   uint32_t n = 1;
+   VkResult r = vkEnumeratePhysicalDevices(t->instance, &n, &t->physical);
+   VKT_CHECK((r == VK_SUCCESS || r == VK_INCOMPLETE) && n == 1);
+   vkGetPhysicalDeviceProperties(t->physical, &t->props);
+   vkGetPhysicalDeviceMemoryProperties(t->physical, &t->memory);
+   uint32_t nf = 0;
+   vkGetPhysicalDeviceQueueFamilyProperties(t->physical, &nf, NULL);
+   VkQueueFamilyProperties fams[16];
+   nf = nf > 16 ? 16 : nf;
+   vkGetPhysicalDeviceQueueFamilyProperties(t->physical, &nf, fams);
+   t->family = UINT32_MAX;
+   for (uint32_t i = 0; i < nf; i++) {
+      if ((fams[i].queueFlags & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) ==
+          (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) {
+         t->family = i;
+         break;
+      }
+   }
+   VKT_CHECK(t->family != UINT32_MAX);
+   VkPhysicalDeviceVulkan13Features f13 = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
+      .synchronization2 = VK_TRUE,
+      .dynamicRendering = VK_TRUE,
+   };
+   VkPhysicalDeviceVulkan12Features f12 = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+      .pNext = &f13,
+      .timelineSemaphore = VK_TRUE,
+      .hostQueryReset = VK_TRUE,
+   };
+   const float prio = 1.0f;
+   const VkDeviceQueueCreateInfo qci = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+      .queueFamilyIndex = t->family,
+      .queueCount = 1,
+      .pQueuePriorities = &prio,
+   };
+   const VkDeviceCreateInfo dci = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+      .pNext = &f12,
+      .queueCreateInfoCount = 1,
+      .pQueueCreateInfos = &qci,
+   };
+   VKT_VK(vkCreateDevice(t->physical, &dci, NULL, &t->device));
+   vkGetDeviceQueue(t->device, t->family, 0, &t->queue);
+   const VkCommandPoolCreateInfo pci = {
+      .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+      .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+      .queueFamilyIndex = t->family,
+   };
+   VKT_VK(vkCreateCommandPool(t->device, &pci, NULL, &t->pool));
+}
+
+void
+vkt_finish(struct vkt *t)
+{
+   VKT_VK(vkDeviceWaitIdle(t->device));
+   vkDestroyCommandPool(t->device, t->pool, NULL);
+   vkDestroyDevice(t->device, NULL);
+   vkDestroyInstance(t->instance, NULL);
+}
+
+uint32_t
+vkt_memory_type(const struct vkt *t, uint32_t bits, VkMemoryPropertyFlags flags)
+{
+   for (uint32_t i = 0; i < t->memory.memoryTypeCount; i++) {
+      if ((bits & (1u << i)) && (t->memory.memoryTypes[i].propertyFlags & flags) == flags)
+         return i;
+   }
+   vkt_fail("no memory type with properties 0x%x in 0x%x", flags, bits);
+}
+
+void
+vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage, VkMemoryPropertyFlags flags,
+           struct vkt_buffer *out)
+{
+   memset(out, 0, sizeof(*out));
+   out->size = size;
+   const VkBufferCreateInfo bci = {
+      .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+      .size = size,
+      .usage = usage,
+   };
+   VKT_VK(vkCreateBuffer(t->device, &bci, NULL, &out->buffer));
+   VkMemoryRequirements reqs;
+   vkGetBufferMemoryRequirements(t->device, out->buffer, &reqs);
+   const VkMemoryAllocateInfo mai = {
+      .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+      .allocationSize = reqs.size,
+      .memoryTypeIndex = vkt_memory_type(t, reqs.memoryTypeBits, flags),
+   };
+   VKT_VK(vkAllocateMemory(t->device, &mai, NULL, &out->memory));
+   VKT_VK(vkBindBufferMemory(t->device, out->buffer, out->memory, 0));
+   if (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+      VKT_VK(vkMapMemory(t->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->map));
+}
+
+void
+vkt_buffer_destroy(struct vkt *t, struct vkt_buffer *b)
+{
+   if (b->map)
+      vkUnmapMemory(t->device, b->memory);
+   vkDestroyBuffer(t->device, b->buffer, NULL);
+   vkFreeMemory(t->device, b->memory, NULL);
+}
+
+const char *
+vkt_shader_dir(void)
+{
+   const char *d = getenv("VKT_SHADER_DIR");
+   return d ? d : VKT_SHADER_DIR;
+}
+
+VkShaderModule
+vkt_shader(struct vkt *t, const char *name)
+{
+   char path[4096];
+   snprintf(path, sizeof(path), "%s/%s", vkt_shader_dir(), name);
+   FILE *f = fopen(path, "rb");
+   if (!f)
+      vkt_fail("cannot open shader %s", path);
+   uint32_t *code = malloc(1 << 20);
+   const size_t n = fread(code, 1, 1 << 20, f);
+   fclose(f);
+   VKT_CHECK(n > 0 && n % 4 == 0);
+   const VkShaderModuleCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+      .codeSize = n,
+      .pCode = code,
+   };
+   VkShaderModule m;
+   VKT_VK(vkCreateShaderModule(t->device, &ci, NULL, &m));
+   free(code);
+   return m;
+}
+
+VkCommandBuffer
+vkt_begin(struct vkt *t)
+{
+   const VkCommandBufferAllocateInfo ai = {
+      .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+      .commandPool = t->pool,
+      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+      .commandBufferCount = 1,
+   };
+   VkCommandBuffer cmd;
+   VKT_VK(vkAllocateCommandBuffers(t->device, &ai, &cmd));
+   const VkCommandBufferBeginInfo bi = {
+      .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+      .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+   };
+   VKT_VK(vkBeginCommandBuffer(cmd, &bi));
+   return cmd;
+}
+
+void
+vkt_submit_wait(struct vkt *t, VkCommandBuffer cmd)
+{
+   VKT_VK(vkEndCommandBuffer(cmd));
+   const VkFenceCreateInfo fci = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+   VkFence fence;
+   VKT_VK(vkCreateFence(t->device, &fci, NULL, &fence));
+   const VkSubmitInfo si = {
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+      .commandBufferCount = 1,
+      .pCommandBuffers = &cmd,
+   };
+   VKT_VK(vkQueueSubmit(t->queue, 1, &si, fence));
+   VKT_VK(vkWaitForFences(t->device, 1, &fence, VK_TRUE, UINT64_MAX));
+   vkDestroyFence(t->device, fence, NULL);
+   vkFreeCommandBuffers(t->device, t->pool, 1, &cmd);
+}
+
+const char *
+vkt_native_icd(void)
+{
+   const char *p = getenv("VL_TEST_NATIVE_ICD");
+   return p && *p ? p : "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
+}
+
+bool
+vkt_run_child(const char *self, const char *icd, const char *arg, const char *out_path)
+{
+   fflush(stdout);
+   const pid_t pid = fork();
+   if (pid < 0)
+      return false;
+   if (!pid) {
+      setenv("VK_ICD_FILENAMES", icd, 1);
+      setenv("VK_DRIVER_FILES", icd, 1);
+      execl(self, self, arg, out_path, (char *)NULL);
+      _exit(127);
+   }
+   int status = 0;
+   if (waitpid(pid, &status, 0) < 0)
+      return false;
+   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * A small base for the integration tests: real Vulkan programs that run
+ * through the Khronos loader (the ICD is whatever VK_ICD_FILENAMES names: our
+ * build-tree manifest under `meson test`, lavapipe when a test compares with
+ * native).  Every check that fails prints FAIL with the reason and exits 1;
+ * a test that completes prints PASS.
+ */
+#ifndef VKT_H
+#define VKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <vulkan/vulkan.h>
+
+struct vkt {
+   const char *name;
+   VkInstance instance;
+   VkPhysicalDevice physical;
+   VkDevice device;
+   uint32_t family;
+   VkQueue queue;
+   VkCommandPool pool;
+   VkPhysicalDeviceMemoryProperties memory;
+   VkPhysicalDeviceProperties props;
+};
+
+struct vkt_buffer {
+   VkBuffer buffer;
+   VkDeviceMemory memory;
+   VkDeviceSize size;
+   void *map;
+};
+
+void vkt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define VKT_CHECK(expr)                                                                            \
+   do {                                                                                            \
+      if (!(expr))                                                                                 \
+         vkt_fail("%s:%d: %s", __FILE__, __LINE__, #expr);                                         \
+   } while (0)
+
+#define VKT_VK(call)                                                                               \
+   do {                                                                                            \
+      const VkResult vkt_r = (call);                                                               \
+      if (vkt_r != VK_SUCCESS)                                                                     \
+         vkt_fail("%s:%d: %s returned %d", __FILE__, __LINE__, #call, vkt_r);                     \
+   } while (0)
+
+/* Instance (API 1.3), the first physical device, a device with one queue
+ * that does graphics and compute, with the 1.2/1.3 features the tests use,
+ * and a resettable command pool. */
+void vkt_init(struct vkt *t, const char *name);
+void vkt_finish(struct vkt *t);
+
+uint32_t vkt_memory_type(const struct vkt *t, uint32_t bits, VkMemoryPropertyFlags flags);
+/* A buffer with memory of these properties, mapped when host-visible. */
+void vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage,
+                VkMemoryPropertyFlags flags, struct vkt_buffer *out);
+void vkt_buffer_destroy(struct vkt *t, struct vkt_buffer *b);
+
+VkShaderModule vkt_shader(struct vkt *t, const char *spirv_path);
+VkCommandBuffer vkt_begin(struct vkt *t);
+/* Ends, submits with a fence, and waits. */
+void vkt_submit_wait(struct vkt *t, VkCommandBuffer cmd);
+
+/* The SPIR-V folder (VKT_SHADER_DIR at build time, overridable). */
+const char *vkt_shader_dir(void);
+void vkt_pass(const struct vkt *t);
+
+/* Runs this same program again in a child process with VK_ICD_FILENAMES set
+ * to icd and extra argument arg; false when the child failed. */
+bool vkt_run_child(const char *self, const char *icd, const char *arg, const char *out_path);
+/* Native lavapipe's manifest (VL_TEST_NATIVE_ICD, or the Debian path). */
+const char *vkt_native_icd(void);
+
+#endif
