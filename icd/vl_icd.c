@@ -129,11 +129,35 @@ vk_icdGetPhysicalDeviceProcAddr(VkInstance instance, const char *name)
    return e && e->level == VL_LEVEL_PHYSICAL_DEVICE ? e->fn : NULL;
 }
 
+/* Test-only hook (VL_TEST_HOOKS=1): sends raw Venus commands one-way, in
+ * order with everything else, so a test can put into the stream what no
+ * application call produces. */
+static VKAPI_ATTR VkResult VKAPI_CALL
+vl_TestInjectCommands(VkDevice device, const void *stream, size_t size)
+{
+   return vl_transport_submit(vl_device(device)->transport, stream, size) ? VK_SUCCESS
+                                                                          : VK_ERROR_DEVICE_LOST;
+}
+
+static bool
+test_hooks_enabled(void)
+{
+   const char *v = getenv("VL_TEST_HOOKS");
+   if (!v || !*v || !strcmp(v, "0"))
+      return false;
+   if (!strcmp(v, "1"))
+      return true;
+   vl_icd_log("VL_TEST_HOOKS=%s is not valid; valid values: 0, 1", v);
+   return false;
+}
+
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
 vl_GetDeviceProcAddr(VkDevice device, const char *name)
 {
    if (!name)
       return NULL;
+   if (!strcmp(name, "vlTestInjectCommands"))
+      return test_hooks_enabled() ? (PFN_vkVoidFunction)vl_TestInjectCommands : NULL;
    const struct vl_entrypoint *e = vl_entrypoint_find(name);
    if (!e || e->level != VL_LEVEL_DEVICE)
       return NULL;

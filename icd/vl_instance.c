@@ -59,6 +59,13 @@ track(struct vl_instance *inst, bool add)
    pthread_mutex_unlock(&live_lock);
 }
 
+/* Host-side validation messages, for the application's messengers. */
+static void
+host_message(void *data, int severity, const char *id_name, const char *text)
+{
+   vl_instance_message(data, (VkDebugUtilsMessageSeverityFlagBitsEXT)severity, id_name, text);
+}
+
 static int
 extension_index(const char *name)
 {
@@ -100,6 +107,7 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    set_loader_magic_value(inst);
    inst->enabled = enabled;
    pthread_mutex_init(&inst->lock, NULL);
+   o.message = host_message;
    o.message_data = inst;
    inst->transport = vl_transport_create(&o, err, sizeof(err));
    if (!inst->transport) {

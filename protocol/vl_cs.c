@@ -80,6 +80,16 @@ vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
 }
 
 uint64_t
+vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype)
+{
+   if (vl_dec_remaining(dec) >= 8 && !vl_dec_peek_u64(dec)) {
+      vl_dec_fail(dec, "VK_NULL_HANDLE where a handle is required");
+      return 0;
+   }
+   return vl_dec_handle(dec, objtype);
+}
+
+uint64_t
 vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner)
 {
    *owner = NULL;

@@ -365,6 +365,8 @@ void vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n);
  * VK_NULL_HANDLE.  The first parameter of a command, when dispatchable, must
  * not be NULL; its table entry is returned through owner. */
 uint64_t vl_dec_handle(struct vl_decoder *dec, int32_t objtype);
+/* The same where vk.xml allows no VK_NULL_HANDLE. */
+uint64_t vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype);
 uint64_t vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner);
 
 /* ---- chains ------------------------------------------------------------- */

@@ -40,6 +40,9 @@ command_name(int32_t id)
    return info ? info->name : "unknown command";
 }
 
+/* The executor running on this thread, for host-side messages. */
+static _Thread_local struct vlr_exec *current_exec;
+
 bool
 vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *kind)
 {
@@ -56,6 +59,8 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
    vl_dec_init(&x->dec, data, size, &x->arena, &ctx->objects);
    x->stream_start = data;
    x->stream_kind = kind;
+   struct vlr_exec *outer = current_exec;
+   current_exec = x;
    while (vl_dec_remaining(&x->dec)) {
       x->cmd_start = x->dec.cur;
       x->cmd_id = -1;
@@ -67,6 +72,7 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       }
       x->cmd_id = id;
       x->cmd_flags = flags;
+      x->cmd_seq = atomic_fetch_add_explicit(&ctx->command_seq, 1, memory_order_relaxed) + 1;
       x->destroyed = NULL;
       if (ctx->options.stats)
          vlr_context_count(ctx, id);
@@ -75,7 +81,52 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
          break;
    }
+   current_exec = outer;
    return !atomic_load(&ctx->lost);
+}
+
+/* ---- host-side validation ------------------------------------------------------ */
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL
+host_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT types,
+             const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
+{
+   (void)types;
+   struct vlr_context *ctx = user;
+   const struct vlr_exec *x = current_exec;
+   char where[256];
+   if (x && x->ctx == ctx && x->cmd_id >= 0)
+      snprintf(where, sizeof(where), "%s, command #%llu (byte %zu of the %s stream)",
+               command_name(x->cmd_id), (unsigned long long)x->cmd_seq,
+               (size_t)(x->cmd_start - x->stream_start), x->stream_kind);
+   else
+      snprintf(where, sizeof(where), "outside any command (renderer set-up)");
+   const char *level = severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT     ? "error"
+                       : severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT ? "warning"
+                                                                                     : "info";
+   char text[4096];
+   snprintf(text, sizeof(text), "HOST-SIDE validation %s in %s: %s", level, where,
+            data->pMessage ? data->pMessage : "");
+   fprintf(stderr, "venus-loopback: %s\n", text);
+   if (ctx->options.message)
+      ctx->options.message(ctx->options.message_data, (int)severity,
+                           data->pMessageIdName ? data->pMessageIdName : "", text);
+   return VK_FALSE;
+}
+
+void
+vlr_validation_messenger_info(struct vlr_context *ctx, VkDebugUtilsMessengerCreateInfoEXT *info)
+{
+   *info = (VkDebugUtilsMessengerCreateInfoEXT){
+      .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+      .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                         VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+      .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
+      .pfnUserCallback = host_message,
+      .pUserData = ctx,
+   };
 }
 
 void *

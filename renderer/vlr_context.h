@@ -63,7 +63,7 @@ struct vlr_context_options {
    bool stats;           /* count commands and bytes */
    FILE *capture;        /* write every stream in the VKRD format */
    /* Messages of the host-side validation layer go here (NULL: stderr). */
-   void (*message)(void *data, int severity, const char *text);
+   void (*message)(void *data, int severity, const char *id_name, const char *text);
    void *message_data;
 };
 
@@ -97,6 +97,9 @@ struct vlr_context {
 
    struct vlr_stats stats;
    uint64_t capture_seq;
+   /* commands decoded so far, for "command #N" in host-side messages */
+   atomic_uint_fast64_t command_seq;
+   VkDebugUtilsMessengerEXT messenger; /* host-side validation */
 };
 
 /* ---- for transports -------------------------------------------------------- */
@@ -151,6 +154,9 @@ void vlr_context_set_lost(struct vlr_context *ctx, const char *message);
 bool vlr_context_resource(struct vlr_context *ctx, uint32_t id, struct vlr_resource *out);
 void vlr_context_capture(struct vlr_context *ctx, uint16_t kind, const void *data, size_t size);
 void vlr_context_count(struct vlr_context *ctx, int32_t id);
+
+/* The host messenger that turns validation messages into host-side reports. */
+void vlr_validation_messenger_info(struct vlr_context *ctx, VkDebugUtilsMessengerCreateInfoEXT *info);
 
 /* Host destruction of everything under a device (vkDestroyDevice), and of
  * the instance with everything under it (context teardown). */

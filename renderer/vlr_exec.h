@@ -39,6 +39,7 @@ struct vlr_exec {
    const uint8_t *cmd_start;
    int32_t cmd_id;
    uint32_t cmd_flags;
+   uint64_t cmd_seq; /* position of the command among all the context decoded */
    const char *stream_kind;
    bool locked;
    /* a vkExecuteCommandStreamsMESA runs its streams in this one */

@@ -64,6 +64,25 @@ vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance 
    }
    VkInstanceCreateInfo host_info = *info;
    host_info.pApplicationInfo = &app;
+   /* Host-side validation reports through a debug-utils messenger of ours;
+    * chained here, it also covers instance creation itself. */
+   const char *exts[VL_EXTENSION_COUNT + 1];
+   const bool validation = vlr_host_has_validation(ctx->host);
+   VkDebugUtilsMessengerCreateInfoEXT messenger_info;
+   if (validation) {
+      bool has = false;
+      for (uint32_t i = 0; i < info->enabledExtensionCount && i < VL_EXTENSION_COUNT; i++) {
+         exts[i] = info->ppEnabledExtensionNames[i];
+         has |= !strcmp(exts[i], VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+      }
+      host_info.enabledExtensionCount = info->enabledExtensionCount;
+      if (!has)
+         exts[host_info.enabledExtensionCount++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+      host_info.ppEnabledExtensionNames = exts;
+      vlr_validation_messenger_info(ctx, &messenger_info);
+      messenger_info.pNext = host_info.pNext;
+      host_info.pNext = &messenger_info;
+   }
    VkInstance host = VK_NULL_HANDLE;
    args->ret = vlr_host_create_instance(ctx->host, &host_info, &host);
    if (args->ret != VK_SUCCESS)
@@ -85,6 +104,9 @@ vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance 
    obj->table = &ctx->instance_table;
    ctx->instance = obj;
    ctx->instance_api_version = app.apiVersion;
+   if (validation && ctx->instance_table.CreateDebugUtilsMessengerEXT)
+      ctx->instance_table.CreateDebugUtilsMessengerEXT(host, &messenger_info, NULL,
+                                                       &ctx->messenger);
 }
 
 static void
@@ -129,6 +151,9 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
    }
    remove_tree(ctx, inst);
    ctx->instance = NULL;
+   if (ctx->messenger && ctx->instance_table.DestroyDebugUtilsMessengerEXT)
+      ctx->instance_table.DestroyDebugUtilsMessengerEXT(host, ctx->messenger, NULL);
+   ctx->messenger = VK_NULL_HANDLE;
    vlr_host_destroy_instance(ctx->host, host);
 }
 

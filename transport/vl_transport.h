@@ -67,7 +67,7 @@ struct vl_transport_options {
     * Venus peer would see them (VL_DEBUG=ring) */
    bool ring_only;
    const char *capture_file;
-   void (*message)(void *data, int severity, const char *text);
+   void (*message)(void *data, int severity, const char *id_name, const char *text);
    void *message_data;
 };
 

@@ -233,6 +233,10 @@ class CodecEmitter:
         if k == "scalar":
             return [self.dec_scalar(sh, lv)]
         if k == "handle":
+            if lookup and not getattr(sh, "optional", True):
+                # vk.xml says it must be a valid handle: VK_NULL_HANDLE would
+                # reach the host driver as a null pointer
+                return ["%s = (%s)(uintptr_t)vl_dec_handle_required(dec, %s);" % (lv, sh.ctype, sh.objtype)]
             if lookup:
                 return ["%s = (%s)(uintptr_t)vl_dec_handle(dec, %s);" % (lv, sh.ctype, sh.objtype)]
             return ["%s = (%s)(uintptr_t)vl_dec_u64(dec);" % (lv, sh.ctype)]

@@ -48,7 +48,14 @@ class RendererEmitter:
         below the instance, guest-only ones included (the renderer maps memory
         and waits for idle on the host itself)."""
         out = []
-        for c in self.f.all_commands:
+        extras = []
+        for cmd in self.p.guest_only_extras():
+            # not in the protocol's tables, but the renderer may call them
+            # (host-side validation messengers)
+            pc = type("Extra", (), {})()
+            pc.name, pc.params, pc.ret, pc.special = cmd.name, cmd.params, cmd.ret, {"renderer": "fatal"}
+            extras.append(pc)
+        for c in list(self.f.all_commands) + extras:
             if c.name.endswith("MESA"):
                 continue
             if self.level(c) is None:

@@ -215,6 +215,10 @@ class Protocol:
         if m.ptr == 0:
             if elem.kind == "void":
                 return Shape("unsupported", why="void value")
+            if elem.kind == "handle":
+                return Shape("handle", ctype=elem.ctype, objtype=elem.objtype,
+                             dispatchable=elem.dispatchable,
+                             optional=m.is_optional_ptr() or m.noautovalidity)
             return elem
 
         lens = m.len_list
@@ -239,6 +243,12 @@ class Protocol:
             return Shape("blob", count=length, output=not m.const,
                          optional=opt, check_zero=not opt)
 
+        if lens and elem.kind == "handle":
+            # element optionality is the second entry of optional="x,y"
+            elem = Shape("handle", ctype=elem.ctype, objtype=elem.objtype,
+                         dispatchable=elem.dispatchable,
+                         optional=(len(m.optional) > 1 and m.optional[1]) or m.noautovalidity or
+                         not m.const)
         if lens:
             length = self._len_expr(m.altlen or lens[0], m, owner_members)
             # A count that is itself a pointer parameter is an in/out count

@@ -229,8 +229,8 @@ enc_graphics_pipeline(struct stream *s)
    VkPipeline id = (VkPipeline)(uintptr_t)0x99;
    struct vl_encoder enc;
    vl_enc_init(&enc, s->data, sizeof(s->data));
-   vl_encode_vkCreateGraphicsPipelines(&enc, 1, (VkDevice)(uintptr_t)0x30, VK_NULL_HANDLE, 1,
-                                       &info, NULL, &id);
+   vl_encode_vkCreateGraphicsPipelines(&enc, 1, (VkDevice)(uintptr_t)0x30, VK_NULL_HANDLE, 1, &info,
+                                       NULL, &id);
    finish(s, &enc);
 }
 
@@ -258,8 +258,7 @@ enc_queue_submit(struct stream *s)
    };
    struct vl_encoder enc;
    vl_enc_init(&enc, s->data, sizeof(s->data));
-   vl_encode_vkQueueSubmit(&enc, 0, (VkQueue)(uintptr_t)0x50, 1, &submit,
-                           (VkFence)(uintptr_t)0x80);
+   vl_encode_vkQueueSubmit(&enc, 0, (VkQueue)(uintptr_t)0x50, 1, &submit, (VkFence)(uintptr_t)0x80);
    finish(s, &enc);
 }
 
@@ -289,8 +288,8 @@ enc_update_descriptor_sets(struct stream *s)
 }
 
 static void (*const valid_commands[])(struct stream *) = {
-   enc_create_buffer,   enc_create_instance, enc_bind_vertex_buffers,
-   enc_graphics_pipeline, enc_queue_submit,  enc_update_descriptor_sets,
+   enc_create_buffer,     enc_create_instance, enc_bind_vertex_buffers,
+   enc_graphics_pipeline, enc_queue_submit,    enc_update_descriptor_sets,
 };
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -506,8 +505,9 @@ static void
 test_unknown_command_ids(void **state)
 {
    (void)state;
-   const int32_t ids[] = { 251, 4096, 0x7fffffff, -1, -5, VL_PRIVATE_COMMAND_BASE + 9999,
-                           VL_PRIVATE_COMMAND_BASE - 1 };
+   const int32_t ids[] = {
+      251, 4096, 0x7fffffff, -1, -5, VL_PRIVATE_COMMAND_BASE + 9999, VL_PRIVATE_COMMAND_BASE - 1
+   };
    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
       struct stream s = { 0 };
       put32(&s, (uint32_t)ids[i]);
@@ -544,8 +544,7 @@ test_other_violations(void **state)
    put64(&s, 0);
    put64(&s, 1);
    put64(&s, 0x42);
-   assert_string_equal(decode_stream(s.data, s.size, NULL),
-                       "NULL pointer where one is required");
+   assert_string_equal(decode_stream(s.data, s.size, NULL), "NULL pointer where one is required");
 
    /* A bad union tag in vkCmdClearColorImage's VkClearColorValue */
    s.size = 0;
@@ -568,6 +567,18 @@ test_other_violations(void **state)
    put32(&s, 0);
    put32(&s, 0);
    assert_string_equal(decode_stream(s.data, s.size, NULL), "NULL dispatchable handle");
+
+   /* VK_NULL_HANDLE where vk.xml requires a handle (vkCmdFillBuffer's buffer) */
+   s.size = 0;
+   put32(&s, VL_CMD_vkCmdFillBuffer);
+   put32(&s, 0);
+   put64(&s, 0x61);
+   put64(&s, 0);
+   put64(&s, 0);
+   put64(&s, 4);
+   put32(&s, 7);
+   assert_string_equal(decode_stream(s.data, s.size, NULL),
+                       "VK_NULL_HANDLE where a handle is required");
 
    /* Object ids: unknown, and of the wrong type */
    struct vl_object_table objects;

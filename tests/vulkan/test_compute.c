@@ -14,8 +14,8 @@ main(void)
    struct vkt t;
    vkt_init(&t, "compute saxpy 1M floats");
    struct vkt_buffer x, y;
-   const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                      VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+   const VkMemoryPropertyFlags host =
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
    vkt_buffer(&t, N * sizeof(float), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, host, &x);
    vkt_buffer(&t, N * sizeof(float), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, host, &y);
    float *xs = x.map, *ys = y.map;
@@ -100,8 +100,8 @@ main(void)
       .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
       .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
    };
-   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0,
-                        1, &barrier, 0, NULL, 0, NULL);
+   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+                        &barrier, 0, NULL, 0, NULL);
    vkt_submit_wait(&t, cmd);
 
    for (uint32_t i = 0; i < N; i++) {

@@ -14,8 +14,8 @@ main(void)
    for (int i = 0; i < 100; i++) {
       vkt_init(&t, "instance and device lifecycle, 100 cycles");
       struct vkt_buffer b;
-      vkt_buffer(&t, 4096, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                 VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT, &b);
+      vkt_buffer(&t, 4096, VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+                 &b);
       ((uint32_t *)b.map)[0] = (uint32_t)i;
       VkCommandBuffer cmd = vkt_begin(&t);
       vkCmdFillBuffer(cmd, b.buffer, 4, 4, 0xabcd0000u + (uint32_t)i);

@@ -168,7 +168,8 @@ test_flush_invalidate(struct vkt *t)
    uint32_t type = UINT32_MAX;
    for (uint32_t i = 0; i < t->memory.memoryTypeCount; i++) {
       const VkMemoryPropertyFlags f = t->memory.memoryTypes[i].propertyFlags;
-      if ((f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) && !(f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT)) {
+      if ((f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+          !(f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT)) {
          type = i;
          break;
       }
@@ -340,8 +341,8 @@ test_image_copies(struct vkt *t)
          for (uint32_t x = 0; x < W; x++) {
             const uint32_t got = d[(l * H + y) * W + x], want = texel(l, x, y);
             if (got != want)
-               vkt_fail("image round trip: layer %u (%u, %u) is 0x%08x, expected 0x%08x", l, x,
-                        y, got, want);
+               vkt_fail("image round trip: layer %u (%u, %u) is 0x%08x, expected 0x%08x", l, x, y,
+                        got, want);
          }
       }
    }

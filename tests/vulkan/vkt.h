@@ -45,7 +45,7 @@ void vkt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
    do {                                                                                            \
       const VkResult vkt_r = (call);                                                               \
       if (vkt_r != VK_SUCCESS)                                                                     \
-         vkt_fail("%s:%d: %s returned %d", __FILE__, __LINE__, #call, vkt_r);                     \
+         vkt_fail("%s:%d: %s returned %d", __FILE__, __LINE__, #call, vkt_r);                      \
    } while (0)
 
 /* Instance (API 1.3), the first physical device, a device with one queue
