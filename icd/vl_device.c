@@ -162,7 +162,7 @@ vl_QueueWaitIdle(VkQueue queue)
    if (r == VK_SUCCESS)
       r = vl_send_vkQueueSubmit(dev->transport, queue, 0, NULL, q->idle_fence);
    if (r == VK_SUCCESS)
-      r = vl_call_vkWaitForFences(dev->transport, device, 1, &q->idle_fence, VK_TRUE, UINT64_MAX);
+      r = vl_WaitForFences(device, 1, &q->idle_fence, VK_TRUE, UINT64_MAX);
    if (r == VK_SUCCESS)
       r = vl_send_vkResetFences(dev->transport, device, 1, &q->idle_fence);
    pthread_mutex_unlock(&q->lock);

@@ -139,6 +139,15 @@ vl_TestInjectCommands(VkDevice device, const void *stream, size_t size)
                                                                           : VK_ERROR_DEVICE_LOST;
 }
 
+/* Statistics for benchmarks and tools: synchronous round trips so far on this
+ * device's connection.  Found through vkGetDeviceProcAddr; absent (NULL) on
+ * any other driver. */
+static VKAPI_ATTR void VKAPI_CALL
+vl_GetLoopbackStats(VkDevice device, uint64_t *round_trips)
+{
+   *round_trips = atomic_load(&vl_device(device)->transport->round_trips);
+}
+
 static bool
 test_hooks_enabled(void)
 {
@@ -156,6 +165,8 @@ vl_GetDeviceProcAddr(VkDevice device, const char *name)
 {
    if (!name)
       return NULL;
+   if (!strcmp(name, "vlGetLoopbackStats"))
+      return (PFN_vkVoidFunction)vl_GetLoopbackStats;
    if (!strcmp(name, "vlTestInjectCommands"))
       return test_hooks_enabled() ? (PFN_vkVoidFunction)vl_TestInjectCommands : NULL;
    const struct vl_entrypoint *e = vl_entrypoint_find(name);

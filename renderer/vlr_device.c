@@ -61,7 +61,7 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    struct vl_object *obj =
       vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)host, ctx->instance);
    if (!obj) {
-      dev->table.DestroyDevice(host, NULL);
+      vlr_host_destroy_device(ctx->host, host, dev->table.DestroyDevice);
       free(dev);
       return;
    }
@@ -108,7 +108,7 @@ vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *a
    struct vlr_device *dev = device->data;
    dev->table.DeviceWaitIdle(args->device);
    vlr_device_destroy_children(x->ctx, device);
-   dev->table.DestroyDevice(args->device, NULL);
+   vlr_host_destroy_device(x->ctx->host, args->device, dev->table.DestroyDevice);
    remove_tree(x->ctx, device);
 }
 

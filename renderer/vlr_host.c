@@ -309,6 +309,13 @@ term_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallback
    VkResult r = create(info, alloc, instance);
    if (r == VK_SUCCESS) {
       struct dispatch_key *key = malloc(sizeof(*key));
+      if (!key) {
+         PFN_vkDestroyInstance destroy =
+            (PFN_vkDestroyInstance)h->icd_gipa(*instance, "vkDestroyInstance");
+         destroy(*instance, alloc);
+         *instance = VK_NULL_HANDLE;
+         return VK_ERROR_OUT_OF_HOST_MEMORY;
+      }
       key->what = "instance";
       set_key(*instance, key);
    }
@@ -382,6 +389,8 @@ term_EnumeratePhysicalDeviceGroups(VkInstance instance, uint32_t *count,
    return r;
 }
 
+static PFN_vkGetDeviceProcAddr icd_gdpa_for_term;
+
 static VKAPI_ATTR VkResult VKAPI_CALL
 term_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
                   const VkAllocationCallbacks *alloc, VkDevice *device)
@@ -389,14 +398,20 @@ term_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
    PFN_vkCreateDevice f = (PFN_vkCreateDevice)creating->icd_gipa(term_instance, "vkCreateDevice");
    VkResult r = f(physical, info, alloc, device);
    if (r == VK_SUCCESS) {
+      /* freed by vlr_host_destroy_device */
       struct dispatch_key *key = malloc(sizeof(*key));
+      if (!key) {
+         PFN_vkDestroyDevice destroy =
+            (PFN_vkDestroyDevice)icd_gdpa_for_term(*device, "vkDestroyDevice");
+         destroy(*device, alloc);
+         *device = VK_NULL_HANDLE;
+         return VK_ERROR_OUT_OF_HOST_MEMORY;
+      }
       key->what = "device";
       set_key(*device, key);
    }
    return r;
 }
-
-static PFN_vkGetDeviceProcAddr icd_gdpa_for_term;
 
 static VKAPI_ATTR void VKAPI_CALL
 term_GetDeviceQueue(VkDevice device, uint32_t family, uint32_t index, VkQueue *queue)
@@ -531,6 +546,14 @@ vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance)
    PFN_vkDestroyInstance destroy =
       (PFN_vkDestroyInstance)vlr_host_get_instance_proc_addr(host, instance, "vkDestroyInstance");
    destroy(instance, NULL);
+   free(key);
+}
+
+void
+vlr_host_destroy_device(struct vlr_host *host, VkDevice device, PFN_vkDestroyDevice destroy)
+{
+   void *key = host->layer_count ? get_key(device) : NULL;
+   destroy(device, NULL);
    free(key);
 }
 

@@ -36,6 +36,8 @@ void vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance);
 VkResult vlr_host_create_device(struct vlr_host *host, VkInstance instance,
                                 VkPhysicalDevice physical_device, const VkDeviceCreateInfo *info,
                                 VkDevice *device, PFN_vkGetDeviceProcAddr *gdpa);
+/* destroy is the device's own vkDestroyDevice (the top of its chain) */
+void vlr_host_destroy_device(struct vlr_host *host, VkDevice device, PFN_vkDestroyDevice destroy);
 /* After the host gave out dispatchable children of a device (queues, command
  * buffers): what the Khronos loader's trampolines do to them. */
 void vlr_host_set_device_child(VkDevice device, void *child);

@@ -132,7 +132,7 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
          const VkDevice device = (VkDevice)(uintptr_t)child->host;
          dev->table.DeviceWaitIdle(device);
          vlr_device_destroy_children(ctx, child);
-         dev->table.DestroyDevice(device, NULL);
+         vlr_host_destroy_device(ctx->host, device, dev->table.DestroyDevice);
          remove_tree(ctx, child);
       }
    }

@@ -49,6 +49,9 @@ struct vl_transport {
    const struct vl_transport_ops *ops;
    /* The loopback-private commands may be sent (in-process only). */
    bool private_commands;
+   /* One renderer thread runs every command in order, so a host wait would
+    * block the signal it waits for: the guest must poll instead. */
+   bool serialized_waits;
    /* statistics */
    bool stats;
    atomic_uint_fast64_t round_trips;
@@ -96,10 +99,10 @@ static inline bool
 vl_transport_call(struct vl_transport *t, const void *cmds, size_t size, void *reply,
                   size_t reply_size)
 {
-   if (t->stats) {
+   /* round trips are always counted: vlGetLoopbackStats reports them */
+   atomic_fetch_add_explicit(&t->round_trips, 1, memory_order_relaxed);
+   if (t->stats)
       atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
-      atomic_fetch_add_explicit(&t->round_trips, 1, memory_order_relaxed);
-   }
    return t->ops->call(t, cmds, size, reply, reply_size);
 }
 

@@ -345,6 +345,7 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
    t->base.private_commands = true;
    t->base.stats = o->stats;
    t->ring_only = o->ring_only;
+   t->base.serialized_waits = o->ring_only;
    pthread_mutex_init(&t->lock, NULL);
    pthread_mutex_init(&t->call_lock, NULL);
 
