@@ -81,10 +81,14 @@ vl_DestroyDevice(VkDevice device, const VkAllocationCallbacks *alloc)
    while (dev->queues) {
       struct vl_queue *q = dev->queues;
       dev->queues = q->next;
+      /* the host fence went with the device */
+      if (q->idle_fence)
+         vl_fence_destroy(dev, q->idle_fence);
       pthread_mutex_destroy(&q->lock);
       free(q);
    }
    vl_device_free_caches(dev);
+   vl_feedback_fini(dev);
    for (size_t i = 0; i < dev->private_count; i++)
       free(dev->private_data[i]);
    free(dev->private_data);
@@ -156,15 +160,14 @@ vl_QueueWaitIdle(VkQueue queue)
    VkResult r = VK_SUCCESS;
    if (!q->idle_fence) {
       const VkFenceCreateInfo info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
-      q->idle_fence = (VkFence)(uintptr_t)vl_new_id();
-      r = vl_send_vkCreateFence(dev->transport, device, &info, NULL, &q->idle_fence);
+      r = vl_CreateFence(device, &info, NULL, &q->idle_fence);
    }
    if (r == VK_SUCCESS)
-      r = vl_send_vkQueueSubmit(dev->transport, queue, 0, NULL, q->idle_fence);
+      r = vl_QueueSubmit(queue, 0, NULL, q->idle_fence);
    if (r == VK_SUCCESS)
       r = vl_WaitForFences(device, 1, &q->idle_fence, VK_TRUE, UINT64_MAX);
    if (r == VK_SUCCESS)
-      r = vl_send_vkResetFences(dev->transport, device, 1, &q->idle_fence);
+      r = vl_ResetFences(device, 1, &q->idle_fence);
    pthread_mutex_unlock(&q->lock);
    return r;
 }

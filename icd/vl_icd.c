@@ -209,6 +209,23 @@ query_global(void)
       return;
    }
    global.result = vl_call_vkEnumerateInstanceVersion(t, &global.version);
+   if (global.result == VK_SUCCESS && !t->private_commands) {
+      /* A Venus renderer implements no instance extension of its own
+       * (virglrenderer lists only its private two and refuses any in
+       * vkCreateInstance): the guest offers the protocol's, which are core
+       * in the renderer's Vulkan 1.1+ instance. */
+      global.extensions = calloc(VL_EXTENSION_COUNT, sizeof(*global.extensions));
+      for (uint32_t i = 0; global.extensions && i < VL_EXTENSION_COUNT; i++) {
+         const struct vl_extension_info *e = &vl_extension_table[i];
+         if (!e->instance || !e->venus)
+            continue;
+         VkExtensionProperties *p = &global.extensions[global.extension_count++];
+         snprintf(p->extensionName, sizeof(p->extensionName), "%s", e->name);
+         p->specVersion = e->spec_version;
+      }
+      t->ops->destroy(t);
+      return;
+   }
    uint32_t n = 0;
    if (global.result == VK_SUCCESS)
       global.result = vl_call_vkEnumerateInstanceExtensionProperties(t, NULL, &n, NULL);
@@ -239,6 +256,13 @@ vl_global_extensions(const VkExtensionProperties **props, uint32_t *count)
    *props = global.extensions;
    *count = global.extension_count;
    return VK_SUCCESS;
+}
+
+uint32_t
+vl_global_instance_version(void)
+{
+   pthread_once(&global_once, query_global);
+   return global.result == VK_SUCCESS ? global.version : VK_API_VERSION_1_0;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL

@@ -85,6 +85,25 @@ struct vl_queue {
 
 struct vl_reqs_entry;
 
+/* Fence completion written by the renderer into memory shared with it
+ * (vl_sync.c): a futex word bumped on every completion, then one 64-bit slot
+ * per fence holding the serial of its last completed submission. */
+struct vl_feedback {
+   bool initialized;
+   uint32_t resource; /* 0: the transport cannot share memory */
+   uint8_t *memory;
+   uint32_t *free_slots;
+   uint32_t free_count;
+   atomic_uint_fast64_t serial;
+};
+
+struct vl_fence {
+   int32_t slot;             /* -1: no slot; every question goes to the host */
+   _Atomic uint64_t pending; /* serial of the last submission to signal it; 0: none */
+   atomic_bool signaled;     /* created signaled and not reset since */
+   atomic_bool untracked;    /* changed by something the guest does not follow */
+};
+
 struct vl_device {
    VK_LOADER_DATA loader;
    struct vl_instance *instance;
@@ -100,6 +119,7 @@ struct vl_device {
    /* private data */
    struct vl_private_entry **private_data;
    size_t private_count, private_cap;
+   struct vl_feedback feedback; /* under lock */
 };
 
 struct vl_memory {
@@ -296,6 +316,17 @@ void vl_device_free_caches(struct vl_device *dev);
 
 /* The instance extensions the ICD offers (asked of the host once per process). */
 VkResult vl_global_extensions(const VkExtensionProperties **props, uint32_t *count);
+/* Fences (vl_sync.c). */
+VkResult vl_fence_create(struct vl_device *dev, bool signaled, VkFence *out);
+void vl_fence_destroy(struct vl_device *dev, VkFence fence);
+/* After a submission that signals fence: the renderer reports completion. */
+void vl_fence_submitted(struct vl_device *dev, VkQueue queue, VkFence fence);
+/* Something the guest does not follow (WSI, an fd) changed the fence. */
+void vl_fence_untrack(VkFence fence);
+void vl_feedback_fini(struct vl_device *dev);
+
+/* The host's instance version (vkEnumerateInstanceVersion), asked once. */
+uint32_t vl_global_instance_version(void);
 
 /* Fatal guest-side trouble (a lost connection) as a message on stderr. */
 void vl_icd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

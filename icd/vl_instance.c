@@ -138,6 +138,16 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
          app.apiVersion = VK_API_VERSION_1_0;
    }
    inst->api_version = app.apiVersion;
+   /* The host instance gets the highest version the host offers: the ICD
+    * asks for properties and features through the core structs of that
+    * version, which an older instance version would make invalid host-side.
+    * The application's own version still governs what it sees and may use. */
+   const uint32_t host_version = vl_global_instance_version();
+   if (VK_API_VERSION_MAJOR(app.apiVersion) == 1 && host_version > app.apiVersion)
+      app.apiVersion = host_version > VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : host_version;
+   /* Pure Venus: the guest implements the instance extensions itself. */
+   if (!inst->transport->private_commands)
+      host_count = 0;
    const VkInstanceCreateInfo host_info = {
       .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
       .pApplicationInfo = &app,

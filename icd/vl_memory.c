@@ -42,8 +42,11 @@ vl_FreeMemory(VkDevice device, VkDeviceMemory memory, const VkAllocationCallback
    if (!memory)
       return;
    struct vl_device *dev = vl_device(device);
+   struct vl_memory *mem = VL_FROM_HANDLE(struct vl_memory, memory);
+   if (mem->map && dev->transport->ops->free_memory)
+      dev->transport->ops->free_memory(dev->transport, (uint64_t)(uintptr_t)memory);
    vl_send_vkFreeMemory(dev->transport, device, memory, NULL);
-   free(VL_FROM_HANDLE(struct vl_memory, memory));
+   free(mem);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
@@ -55,7 +58,7 @@ vl_MapMemory(VkDevice device, VkDeviceMemory memory, VkDeviceSize offset, VkDevi
    struct vl_device *dev = vl_device(device);
    struct vl_memory *mem = VL_FROM_HANDLE(struct vl_memory, memory);
    if (!mem->map) {
-      VkDeviceSize mapped_size = 0;
+      VkDeviceSize mapped_size = mem->size;
       VkResult r = dev->transport->ops->map_memory(dev->transport, (uint64_t)(uintptr_t)memory,
                                                    &mem->map, &mapped_size);
       if (r != VK_SUCCESS) {

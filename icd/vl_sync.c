@@ -1,18 +1,37 @@
 /*
- * Host waits: vkWaitForFences, vkWaitSemaphores, vkGetQueryPoolResults(WAIT).
+ * Fences and host waits, guest side.
  *
- * In-process, a wait runs on the calling thread without the renderer's
- * context lock, so it simply blocks in the host driver.  A transport that
- * runs every command on one renderer thread (VL_DEBUG=ring, vtest) cannot do
- * that: a blocked wait would stop the very signal it waits for.  There the
- * guest polls with a zero timeout and backs off between polls, as a virtio
- * guest must.
+ * Fence feedback: a frame loop waits for a fence every frame, and a round
+ * trip per wait would put the renderer on the application's critical path.
+ * Where the transport can share memory (in-process), each device has a
+ * region the renderer writes: after a fenced submission the ICD sends
+ * vkQueueFenceFeedbackVL (loopback.xml) and the renderer, once the queue has
+ * drained that far, stores the submission's serial in the fence's slot and
+ * wakes a futex.  Status and waits are answered from that memory.  Fences
+ * that something else signals (WSI acquire, fd import/export) go back to
+ * asking the host until they are reset.
+ *
+ * Host waits: in-process, a wait runs on the calling thread without the
+ * renderer's context lock, so it simply blocks in the host driver.  A
+ * transport that runs every command on one renderer thread (VL_DEBUG=ring,
+ * vtest) cannot do that: a blocked wait would stop the very signal it waits
+ * for.  There the guest polls with a zero timeout and backs off between
+ * polls, as a virtio guest must.
  */
 #include <sched.h>
+#include <string.h>
 #include <time.h>
 
+#include "vl_futex.h"
 #include "vl_icd.h"
 #include "vl_icd_calls.h"
+
+/* Region layout: the futex word, then the slots (one per live fence). */
+#define FEEDBACK_SLOTS      4096
+#define FEEDBACK_SLOT_BASE  64
+#define FEEDBACK_SIZE       (FEEDBACK_SLOT_BASE + 8 * FEEDBACK_SLOTS)
+/* A long guest-side wait looks at the connection this often. */
+#define LOST_CHECK_NS       100000000ull
 
 static uint64_t
 now_ns(void)
@@ -51,11 +70,293 @@ must_poll(const struct vl_device *dev)
    return dev->transport->serialized_waits;
 }
 
+/* ---- fence feedback ------------------------------------------------------------ */
+
+static struct vl_fence *
+fence_of(VkFence fence)
+{
+   return VL_FROM_HANDLE(struct vl_fence, fence);
+}
+
+static _Atomic uint32_t *
+feedback_epoch(struct vl_device *dev)
+{
+   return (_Atomic uint32_t *)dev->feedback.memory;
+}
+
+static _Atomic uint64_t *
+feedback_slot(struct vl_device *dev, int32_t slot)
+{
+   return (_Atomic uint64_t *)(dev->feedback.memory + FEEDBACK_SLOT_BASE + 8 * (size_t)slot);
+}
+
+/* Under dev->lock. */
+static void
+feedback_init_locked(struct vl_device *dev)
+{
+   struct vl_feedback *fb = &dev->feedback;
+   fb->initialized = true;
+   struct vl_transport *t = dev->transport;
+   if (!t->ops->share_memory)
+      return;
+   fb->memory = aligned_alloc(64, FEEDBACK_SIZE);
+   fb->free_slots = malloc(FEEDBACK_SLOTS * sizeof(*fb->free_slots));
+   if (fb->memory && fb->free_slots) {
+      memset(fb->memory, 0, FEEDBACK_SIZE);
+      fb->resource = t->ops->share_memory(t, fb->memory, FEEDBACK_SIZE);
+   }
+   if (!fb->resource) {
+      free(fb->memory);
+      free(fb->free_slots);
+      fb->memory = NULL;
+      fb->free_slots = NULL;
+      return;
+   }
+   /* lowest slots handed out first */
+   for (uint32_t i = 0; i < FEEDBACK_SLOTS; i++)
+      fb->free_slots[i] = FEEDBACK_SLOTS - 1 - i;
+   fb->free_count = FEEDBACK_SLOTS;
+}
+
+void
+vl_feedback_fini(struct vl_device *dev)
+{
+   /* the renderer stopped writing when it destroyed the device */
+   if (dev->feedback.resource)
+      dev->transport->ops->unshare_memory(dev->transport, dev->feedback.resource);
+   free(dev->feedback.memory);
+   free(dev->feedback.free_slots);
+   memset(&dev->feedback, 0, sizeof(dev->feedback));
+}
+
+VkResult
+vl_fence_create(struct vl_device *dev, bool signaled, VkFence *out)
+{
+   struct vl_fence *f = calloc(1, sizeof(*f));
+   if (!f)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   f->slot = -1;
+   atomic_init(&f->signaled, signaled);
+   pthread_mutex_lock(&dev->lock);
+   if (!dev->feedback.initialized)
+      feedback_init_locked(dev);
+   if (dev->feedback.free_count) {
+      f->slot = (int32_t)dev->feedback.free_slots[--dev->feedback.free_count];
+      atomic_store(feedback_slot(dev, f->slot), 0);
+   }
+   pthread_mutex_unlock(&dev->lock);
+   *out = VL_TO_HANDLE(VkFence, f);
+   return VK_SUCCESS;
+}
+
+void
+vl_fence_destroy(struct vl_device *dev, VkFence fence)
+{
+   struct vl_fence *f = fence_of(fence);
+   if (f->slot >= 0) {
+      pthread_mutex_lock(&dev->lock);
+      dev->feedback.free_slots[dev->feedback.free_count++] = (uint32_t)f->slot;
+      pthread_mutex_unlock(&dev->lock);
+   }
+   free(f);
+}
+
+void
+vl_fence_submitted(struct vl_device *dev, VkQueue queue, VkFence fence)
+{
+   struct vl_fence *f = fence_of(fence);
+   atomic_store(&f->signaled, false);
+   if (f->slot < 0 || atomic_load(&f->untracked))
+      return;
+   const uint64_t serial = atomic_fetch_add(&dev->feedback.serial, 1) + 1;
+   atomic_store(&f->pending, serial);
+   vl_send_vkQueueFenceFeedbackVL(dev->transport, queue, dev->feedback.resource,
+                                  FEEDBACK_SLOT_BASE + 8 * (uint32_t)f->slot, serial);
+}
+
+void
+vl_fence_untrack(VkFence fence)
+{
+   if (fence)
+      atomic_store(&fence_of(fence)->untracked, true);
+}
+
+static bool
+transport_lost(struct vl_transport *t)
+{
+   return t->ops->lost && t->ops->lost(t);
+}
+
+static bool
+fence_tracked(const struct vl_fence *f)
+{
+   return f->slot >= 0 && !atomic_load(&f->untracked);
+}
+
+static bool
+fence_done(struct vl_device *dev, struct vl_fence *f)
+{
+   if (atomic_load(&f->signaled))
+      return true;
+   const uint64_t pending = atomic_load(&f->pending);
+   return pending && atomic_load_explicit(feedback_slot(dev, f->slot), memory_order_acquire) >=
+                        pending;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateFence(VkDevice device, const VkFenceCreateInfo *info, const VkAllocationCallbacks *alloc,
+               VkFence *out)
+{
+   (void)alloc;
+   struct vl_device *dev = vl_device(device);
+   VkFence fence;
+   VkResult r = vl_fence_create(dev, info->flags & VK_FENCE_CREATE_SIGNALED_BIT, &fence);
+   if (r != VK_SUCCESS)
+      return r;
+   r = vl_send_vkCreateFence(dev->transport, device, info, NULL, &fence);
+   /* a lost connection surfaces at the next command that may report it */
+   if (r != VK_SUCCESS && r != VK_ERROR_DEVICE_LOST) {
+      vl_fence_destroy(dev, fence);
+      return r;
+   }
+   *out = fence;
+   return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_DestroyFence(VkDevice device, VkFence fence, const VkAllocationCallbacks *alloc)
+{
+   (void)alloc;
+   if (!fence)
+      return;
+   struct vl_device *dev = vl_device(device);
+   vl_send_vkDestroyFence(dev->transport, device, fence, NULL);
+   vl_fence_destroy(dev, fence);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_ResetFences(VkDevice device, uint32_t count, const VkFence *fences)
+{
+   for (uint32_t i = 0; i < count; i++) {
+      struct vl_fence *f = fence_of(fences[i]);
+      atomic_store(&f->signaled, false);
+      atomic_store(&f->pending, 0);
+      atomic_store(&f->untracked, false);
+   }
+   const VkResult r = vl_send_vkResetFences(vl_device(device)->transport, device, count, fences);
+   return r == VK_ERROR_DEVICE_LOST ? VK_SUCCESS : r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_GetFenceStatus(VkDevice device, VkFence fence)
+{
+   struct vl_device *dev = vl_device(device);
+   struct vl_fence *f = fence_of(fence);
+   if (!fence_tracked(f))
+      return vl_call_vkGetFenceStatus(dev->transport, device, fence);
+   if (fence_done(dev, f))
+      return VK_SUCCESS;
+   if (transport_lost(dev->transport))
+      return VK_ERROR_DEVICE_LOST;
+   return VK_NOT_READY;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_ImportFenceFdKHR(VkDevice device, const VkImportFenceFdInfoKHR *info)
+{
+   vl_fence_untrack(info->fence);
+   return vl_call_vkImportFenceFdKHR(vl_device(device)->transport, device, info);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_GetFenceFdKHR(VkDevice device, const VkFenceGetFdInfoKHR *info, int *fd)
+{
+   vl_fence_untrack(info->fence);
+   return vl_call_vkGetFenceFdKHR(vl_device(device)->transport, device, info, fd);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_QueueSubmit(VkQueue queue, uint32_t count, const VkSubmitInfo *submits, VkFence fence)
+{
+   struct vl_device *dev = vl_queue(queue)->device;
+   VkResult r = vl_send_vkQueueSubmit(dev->transport, queue, count, submits, fence);
+   if (r == VK_SUCCESS && fence)
+      vl_fence_submitted(dev, queue, fence);
+   return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_QueueSubmit2(VkQueue queue, uint32_t count, const VkSubmitInfo2 *submits, VkFence fence)
+{
+   struct vl_device *dev = vl_queue(queue)->device;
+   VkResult r = vl_send_vkQueueSubmit2(dev->transport, queue, count, submits, fence);
+   if (r == VK_SUCCESS && fence)
+      vl_fence_submitted(dev, queue, fence);
+   return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_QueueBindSparse(VkQueue queue, uint32_t count, const VkBindSparseInfo *binds, VkFence fence)
+{
+   struct vl_device *dev = vl_queue(queue)->device;
+   VkResult r = vl_send_vkQueueBindSparse(dev->transport, queue, count, binds, fence);
+   if (r == VK_SUCCESS && fence)
+      vl_fence_submitted(dev, queue, fence);
+   return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_AcquireNextImageKHR(VkDevice device, VkSwapchainKHR swapchain, uint64_t timeout,
+                       VkSemaphore semaphore, VkFence fence, uint32_t *index)
+{
+   vl_fence_untrack(fence);
+   return vl_call_vkAcquireNextImageKHR(vl_device(device)->transport, device, swapchain, timeout,
+                                        semaphore, fence, index);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_AcquireNextImage2KHR(VkDevice device, const VkAcquireNextImageInfoKHR *info, uint32_t *index)
+{
+   vl_fence_untrack(info->fence);
+   return vl_call_vkAcquireNextImage2KHR(vl_device(device)->transport, device, info, index);
+}
+
+/* Every fence has feedback: wait on the region's futex word. */
+static VkResult
+wait_feedback(struct vl_device *dev, uint32_t count, const VkFence *fences, bool all,
+              uint64_t timeout)
+{
+   const uint64_t deadline = deadline_after(timeout);
+   _Atomic uint32_t *epoch = feedback_epoch(dev);
+   for (;;) {
+      /* read the word first: a completion after the check changes it */
+      const uint32_t seen = atomic_load_explicit(epoch, memory_order_acquire);
+      uint32_t done = 0;
+      for (uint32_t i = 0; i < count; i++)
+         done += fence_done(dev, fence_of(fences[i]));
+      if (all ? done == count : done > 0)
+         return VK_SUCCESS;
+      if (transport_lost(dev->transport))
+         return VK_ERROR_DEVICE_LOST;
+      const uint64_t now = now_ns();
+      if (timeout == 0 || now >= deadline)
+         return VK_TIMEOUT;
+      const uint64_t left = deadline - now;
+      vl_futex_wait(epoch, seen, left < LOST_CHECK_NS ? left : LOST_CHECK_NS);
+   }
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL
 vl_WaitForFences(VkDevice device, uint32_t count, const VkFence *fences, VkBool32 all,
                  uint64_t timeout)
 {
-   struct vl_transport *t = vl_device(device)->transport;
+   struct vl_device *dev = vl_device(device);
+   struct vl_transport *t = dev->transport;
+   bool tracked = count > 0;
+   for (uint32_t i = 0; i < count && tracked; i++)
+      tracked = fence_tracked(fence_of(fences[i]));
+   if (tracked)
+      return wait_feedback(dev, count, fences, all, timeout);
    if (!must_poll(vl_device(device)) || timeout == 0)
       return vl_call_vkWaitForFences(t, device, count, fences, all, timeout);
    const uint64_t deadline = deadline_after(timeout);

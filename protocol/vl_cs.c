@@ -13,8 +13,10 @@ vl_enc_overflow(struct vl_encoder *enc)
 void
 vl_dec_fail(struct vl_decoder *dec, const char *why)
 {
-   if (!dec->error)
+   if (!dec->error) {
       dec->error = why;
+      dec->error_at = dec->cur;
+   }
    dec->cur = dec->end;
 }
 

@@ -191,6 +191,8 @@ struct vl_decoder {
    const char *error;
    /* Object id that caused the failure, if one did. */
    uint64_t error_id;
+   /* Where the decoder stood when it failed (tools report the byte). */
+   const uint8_t *error_at;
 };
 
 VL_INLINE void
@@ -204,6 +206,7 @@ vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_are
    dec->last_object = NULL;
    dec->error = NULL;
    dec->error_id = 0;
+   dec->error_at = NULL;
 }
 
 /* Records the first failure and moves to the end, so every later read

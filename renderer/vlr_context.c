@@ -4,10 +4,12 @@
  */
 #include "vlr_context.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_host.h"
@@ -30,6 +32,7 @@ vlr_exec_finish(struct vlr_exec *x)
       vlr_exec_finish(x->nested);
       free(x->nested);
    }
+   free(x->capture_replies);
    vl_arena_finish(&x->arena);
 }
 
@@ -43,6 +46,57 @@ command_name(int32_t id)
 /* The executor running on this thread, for host-side messages. */
 static _Thread_local struct vlr_exec *current_exec;
 
+/* Capture numbers the threads that run streams outside rings (1, 2, ... in
+ * the order they first do so), for the ring field of their records. */
+static atomic_uint_fast64_t capture_threads;
+static _Thread_local uint64_t capture_thread;
+
+static void
+capture_stream(struct vlr_exec *x, const char *kind, const void *data, size_t size)
+{
+   uint16_t k = 2;
+   uint64_t ring = 0, ref = 0;
+   if (!strcmp(kind, "ring")) {
+      k = 1;
+      ring = x->ring_id;
+   } else if (!strcmp(kind, "indirect") && current_exec) {
+      /* run by the vkExecuteCommandStreamsMESA of the stream current_exec
+       * is decoding: it belongs to that stream */
+      k = 3;
+      ring = current_exec->capture_ring;
+      ref = current_exec->capture_seq;
+   } else {
+      if (!capture_thread)
+         capture_thread = atomic_fetch_add(&capture_threads, 1) + 1;
+      ring = capture_thread;
+   }
+   x->capture_ring = ring;
+   x->capture_seq = vlr_context_capture(x->ctx, k, ring, ref, data, size);
+   x->capture_replies_len = 0;
+   x->capture_reply_size = 0;
+}
+
+/* Keeps the reply the command just executed wrote, for the stream's reply
+ * record. */
+static void
+capture_reply(struct vlr_exec *x)
+{
+   const size_t size = x->capture_reply_size;
+   x->capture_reply_size = 0;
+   if (x->capture_replies_cap - x->capture_replies_len < size) {
+      size_t cap = x->capture_replies_cap ? x->capture_replies_cap : 4096;
+      while (cap - x->capture_replies_len < size)
+         cap *= 2;
+      uint8_t *p = realloc(x->capture_replies, cap);
+      if (!p)
+         return; /* the reply record will lack it; execution is unaffected */
+      x->capture_replies = p;
+      x->capture_replies_cap = cap;
+   }
+   memcpy(x->capture_replies + x->capture_replies_len, x->capture_reply_at, size);
+   x->capture_replies_len += size;
+}
+
 bool
 vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *kind)
 {
@@ -50,8 +104,7 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
    if (atomic_load(&ctx->lost))
       return false;
    if (ctx->options.capture)
-      vlr_context_capture(ctx, strcmp(kind, "ring") ? (strcmp(kind, "indirect") ? 2 : 3) : 1, data,
-                          size);
+      capture_stream(x, kind, data, size);
    if (ctx->options.stats) {
       atomic_fetch_add(&ctx->stats.bytes, size);
       atomic_fetch_add(&ctx->stats.streams, 1);
@@ -77,11 +130,18 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       if (ctx->options.stats)
          vlr_context_count(ctx, id);
       vlr_dispatch_command(x, id, flags);
+      if (x->capture_reply_size)
+         capture_reply(x);
       vl_arena_reset(&x->arena);
       if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
          break;
    }
    current_exec = outer;
+   if (x->capture_replies_len) {
+      vlr_context_capture(ctx, 4, x->capture_ring, x->capture_seq, x->capture_replies,
+                          x->capture_replies_len);
+      x->capture_replies_len = 0;
+   }
    return !atomic_load(&ctx->lost);
 }
 
@@ -255,6 +315,10 @@ vlr_exec_reply(struct vlr_exec *x, size_t size)
          vlr_exec_fail(x, "reply larger than the space reserved for it");
          return NULL;
       }
+      if (ctx->options.capture) {
+         x->capture_reply_at = x->reply_buf.cur;
+         x->capture_reply_size = size;
+      }
       return &x->reply_buf;
    }
    if (!ctx->reply.set) {
@@ -270,6 +334,10 @@ vlr_exec_reply(struct vlr_exec *x, size_t size)
    uint8_t *at = (uint8_t *)res.data + ctx->reply.offset + ctx->reply.pos;
    vl_enc_init(&x->reply_buf, at, size);
    ctx->reply.pos += size;
+   if (ctx->options.capture) {
+      x->capture_reply_at = at;
+      x->capture_reply_size = size;
+   }
    return &x->reply_buf;
 }
 
@@ -584,20 +652,56 @@ vlr_context_print_stats(struct vlr_context *ctx, FILE *out)
    free(shown);
 }
 
-void
-vlr_context_capture(struct vlr_context *ctx, uint16_t kind, const void *data, size_t size)
+uint64_t
+vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint64_t ref,
+                    const void *data, size_t size)
 {
-   /* One VKRD record (the format of ../shared/venus/corpus) per stream. */
+   /* One VKRD record per stream (docs/capture.md).  Callers hold the context
+    * lock, so sequence numbers follow file order within a context.  Header
+    * and payload go out in one writev on the O_APPEND descriptor: contexts
+    * of one process share the file, and a record must not be split by
+    * another context's record or by stdio buffering. */
+   static atomic_bool warned;
+   if (size > UINT32_MAX) {
+      if (!atomic_exchange(&warned, true))
+         fprintf(stderr, "venus-loopback: capture: a %zu-byte stream is too large for a record; "
+                         "the capture is incomplete\n", size);
+      return 0;
+   }
    uint8_t header[40] = { 'V', 'K', 'R', 'D', 1, 0 };
    const uint64_t seq = ++ctx->capture_seq;
    const uint32_t length = (uint32_t)size;
    const uint32_t tag = (uint32_t)(uintptr_t)ctx;
    memcpy(header + 6, &kind, 2);
    memcpy(header + 8, &seq, 8);
+   memcpy(header + 16, &ring, 8);
    memcpy(header + 24, &length, 4);
    memcpy(header + 28, &tag, 4);
-   flockfile(ctx->options.capture);
-   fwrite(header, 1, sizeof(header), ctx->options.capture);
-   fwrite(data, 1, size, ctx->options.capture);
-   funlockfile(ctx->options.capture);
+   memcpy(header + 32, &ref, 8);
+   struct iovec iov[2] = { { header, sizeof(header) }, { (void *)data, size } };
+   const int fd = fileno(ctx->options.capture);
+   size_t left = sizeof(header) + size;
+   int n = 2;
+   struct iovec *v = iov;
+   while (left) {
+      const ssize_t w = writev(fd, v, n);
+      if (w < 0 && errno == EINTR)
+         continue;
+      if (w <= 0) {
+         if (!atomic_exchange(&warned, true))
+            fprintf(stderr, "venus-loopback: capture: writing the capture file failed (%s); "
+                            "the capture is incomplete\n", strerror(errno));
+         break;
+      }
+      /* a short write: go on after what was written */
+      size_t done = (size_t)w;
+      left -= done;
+      for (; n && done >= v->iov_len; n--, v++)
+         done -= v->iov_len;
+      if (n) {
+         v->iov_base = (uint8_t *)v->iov_base + done;
+         v->iov_len -= done;
+      }
+   }
+   return seq;
 }

@@ -34,10 +34,24 @@ struct vlr_resource {
 };
 
 /* Per-device state of the renderer (vl_object.data of a VkDevice). */
+struct vlr_feedback;
 struct vlr_device {
    struct vlr_host_device_table table;
    struct vl_object *physical_device;
+   /* vlr_inflight.c: submissions so far and how far they have provably
+    * completed (31-bit numbers), the queue of the last one, and whether
+    * several queues were used */
+   uint32_t submitted, completed;
+   struct vl_object *queue;
+   bool several_queues;
+   struct vlr_feedback *feedback; /* fence feedback waiter, made on first use */
+   /* export_memory: host-visible memory is imported from memfds
+    * (VK_EXT_external_memory_host), with this alignment */
+   VkDeviceSize host_pointer_alignment;
 };
+
+/* Stops the fence feedback waiter of an idle device (vlr_feedback.c). */
+void vlr_feedback_destroy(struct vlr_device *dev);
 
 /* Per-memory state (vl_object.data of a VkDeviceMemory). */
 struct vlr_memory {
@@ -47,6 +61,11 @@ struct vlr_memory {
    uint32_t type_index;
    bool host_visible;
    void *map; /* the host's own mapping, made on first use */
+   /* export_memory: the memfd behind the memory and its mapping (shm is
+    * NULL when the memory is not shareable) */
+   int fd;
+   void *shm;
+   size_t shm_size;
 };
 
 struct vlr_stats {
@@ -65,6 +84,9 @@ struct vlr_context_options {
    /* Messages of the host-side validation layer go here (NULL: stderr). */
    void (*message)(void *data, int severity, const char *id_name, const char *text);
    void *message_data;
+   /* Host-visible memory must be shareable with another process: it is
+    * backed by memfds (vlr_context_export_memory); for the vtest server. */
+   bool export_memory;
 };
 
 struct vlr_context {
@@ -140,6 +162,15 @@ VkResult vlr_context_flush_ranges(struct vlr_context *ctx, bool invalidate, uint
 
 bool vlr_context_lost(const struct vlr_context *ctx);
 
+/* export_memory: a new fd of the memfd behind a host-visible VkDeviceMemory
+ * of at least size bytes, to be mapped by another process; -1 with the
+ * reason in why. */
+int vlr_context_export_memory(struct vlr_context *ctx, uint64_t memory_id, uint64_t size, char *why,
+                              size_t why_size);
+/* A transport resource is going away: the rings that live in it stop, and
+ * the context is lost (Venus).  Call without the context lock. */
+void vlr_context_stop_rings_on(struct vlr_context *ctx, uint32_t resource);
+
 /* Wakes a sleeping ring thread.  In-process, the transport's wake-up is a
  * direct call (ring.md §9), so it does not wait for the context lock. */
 void vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id);
@@ -152,7 +183,9 @@ void vlr_context_print_stats(struct vlr_context *ctx, FILE *out);
 void vlr_context_set_lost(struct vlr_context *ctx, const char *message);
 /* A copy of the resource's description (the table may move). */
 bool vlr_context_resource(struct vlr_context *ctx, uint32_t id, struct vlr_resource *out);
-void vlr_context_capture(struct vlr_context *ctx, uint16_t kind, const void *data, size_t size);
+/* Writes one VKRD record (docs/capture.md) and returns its sequence number. */
+uint64_t vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint64_t ref,
+                             const void *data, size_t size);
 void vlr_context_count(struct vlr_context *ctx, int32_t id);
 
 /* The host messenger that turns validation messages into host-side reports. */
@@ -161,6 +194,8 @@ void vlr_validation_messenger_info(struct vlr_context *ctx, VkDebugUtilsMessenge
 /* Host destruction of everything under a device (vkDestroyDevice), and of
  * the instance with everything under it (context teardown). */
 void vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *device);
+/* The memfd behind an exportable memory, after the host freed the memory. */
+void vlr_memory_release_shm(struct vlr_memory *mem);
 void vlr_instance_destroy_all(struct vlr_context *ctx);
 /* Memory properties of a physical device, read when its id was bound. */
 const VkPhysicalDeviceMemoryProperties *

@@ -3,9 +3,12 @@
  * dispatch table, binding guest queue ids to the queues the device created,
  * and destroying whatever the guest left behind when the device goes.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_context.h"
@@ -34,6 +37,39 @@ strip_venus_structs(const void *pnext)
    return head;
 }
 
+/* export_memory: host-visible memory is imported from memfds, which needs
+ * VK_EXT_external_memory_host; its import alignment, or 0 without it. */
+static VkDeviceSize
+host_pointer_alignment(struct vlr_context *ctx, VkPhysicalDevice physical)
+{
+   const struct vlr_host_instance_table *vk = &ctx->instance_table;
+   uint32_t n = 0;
+   if (vk->EnumerateDeviceExtensionProperties(physical, NULL, &n, NULL) != VK_SUCCESS)
+      return 0;
+   VkExtensionProperties *props = calloc(n ? n : 1, sizeof(*props));
+   bool found = false;
+   if (props && vk->EnumerateDeviceExtensionProperties(physical, NULL, &n, props) == VK_SUCCESS) {
+      for (uint32_t i = 0; i < n; i++)
+         found |= !strcmp(props[i].extensionName, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+   }
+   free(props);
+   if (!found)
+      return 0;
+   VkPhysicalDeviceExternalMemoryHostPropertiesEXT host = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT,
+   };
+   VkPhysicalDeviceProperties2 props2 = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+      .pNext = &host,
+   };
+   vk->GetPhysicalDeviceProperties2(physical, &props2);
+   const VkDeviceSize a = host.minImportedHostPointerAlignment;
+   const long page = sysconf(_SC_PAGESIZE);
+   /* a memfd is mapped at page granularity */
+   return a && !(a & (a - 1)) && a <= (1u << 30) ? (a < (VkDeviceSize)page ? (VkDeviceSize)page : a)
+                                                 : 0;
+}
+
 void
 vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *args)
 {
@@ -48,15 +84,33 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    }
    VkDeviceCreateInfo info = *args->pCreateInfo;
    info.pNext = strip_venus_structs(info.pNext);
+   const VkDeviceSize alignment =
+      ctx->options.export_memory ? host_pointer_alignment(ctx, args->physicalDevice) : 0;
+   const char **names = NULL;
+   if (alignment) {
+      bool has = false;
+      for (uint32_t i = 0; i < info.enabledExtensionCount; i++)
+         has |=
+            !strcmp(info.ppEnabledExtensionNames[i], VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+      names = has ? NULL : malloc((info.enabledExtensionCount + 1) * sizeof(*names));
+      if (names) {
+         memcpy(names, info.ppEnabledExtensionNames, info.enabledExtensionCount * sizeof(*names));
+         names[info.enabledExtensionCount++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
+         info.ppEnabledExtensionNames = names;
+      }
+   }
    VkDevice host = VK_NULL_HANDLE;
    PFN_vkGetDeviceProcAddr gdpa = NULL;
    args->ret = vlr_host_create_device(ctx->host, (VkInstance)(uintptr_t)ctx->instance->host,
                                       args->physicalDevice, &info, &host, &gdpa);
+   free(names);
    if (args->ret != VK_SUCCESS) {
       free(dev);
       return;
    }
    vlr_host_device_table_load(&dev->table, gdpa, host);
+   if (dev->table.GetMemoryHostPointerPropertiesEXT)
+      dev->host_pointer_alignment = alignment;
    dev->physical_device = args->owner;
    struct vl_object *obj =
       vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)host, ctx->instance);
@@ -87,16 +141,16 @@ vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *device)
     * from (views before images, pipelines before layouts ...). */
    while (!vl_list_empty(&device->children)) {
       struct vl_object *child = vl_object_from_link(device->children.prev);
-      if (child->type == VK_OBJECT_TYPE_DEVICE_MEMORY) {
-         struct vlr_memory *mem = child->data;
-         if (mem && mem->map)
-            dev->table.UnmapMemory(host, (VkDeviceMemory)(uintptr_t)child->host);
-      }
+      struct vlr_memory *mem = child->type == VK_OBJECT_TYPE_DEVICE_MEMORY ? child->data : NULL;
+      if (mem && mem->map)
+         dev->table.UnmapMemory(host, (VkDeviceMemory)(uintptr_t)child->host);
       if (child->type == VK_OBJECT_TYPE_COMMAND_POOL ||
           child->type == VK_OBJECT_TYPE_DESCRIPTOR_POOL) {
          /* their command buffers and sets go with them */
       }
       vlr_host_destroy_object(&dev->table, host, child);
+      if (mem)
+         vlr_memory_release_shm(mem);
       remove_tree(ctx, child);
    }
 }
@@ -107,6 +161,7 @@ vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *a
    struct vl_object *device = args->owner;
    struct vlr_device *dev = device->data;
    dev->table.DeviceWaitIdle(args->device);
+   vlr_feedback_destroy(dev);
    vlr_device_destroy_children(x->ctx, device);
    vlr_host_destroy_device(x->ctx->host, args->device, dev->table.DestroyDevice);
    remove_tree(x->ctx, device);
@@ -157,6 +212,105 @@ vlr_handle_vkGetDeviceQueue2(struct vlr_exec *x, struct vl_args_vkGetDeviceQueue
 /* ---- memory -------------------------------------------------------------------- */
 
 void
+vlr_memory_release_shm(struct vlr_memory *mem)
+{
+   if (!mem->shm)
+      return;
+   munmap(mem->shm, mem->shm_size);
+   close(mem->fd);
+   mem->shm = NULL;
+   mem->fd = -1;
+}
+
+/* export_memory: backs a host-visible allocation with a memfd, imported as
+ * host memory, so that the transport can pass the fd to another process.
+ * Only plain allocations (no import or export of their own); anything that
+ * does not work out leaves an ordinary, unshareable allocation. */
+static void
+back_with_memfd(struct vlr_device *dev, VkDevice device, VkMemoryAllocateInfo *info,
+                VkImportMemoryHostPointerInfoEXT *import, struct vlr_memory *mem)
+{
+   const void *rest = NULL;
+   for (const VkBaseInStructure *s = info->pNext; s; s = s->pNext) {
+      switch (s->sType) {
+      case VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO:
+         if (rest)
+            return;
+         rest = s; /* kept, with what follows it */
+         break;
+      case VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO:
+         /* a hint only: the allocation size is rounded up below */
+         if (s != info->pNext)
+            return;
+         break;
+      default:
+         return;
+      }
+   }
+   const VkDeviceSize a = dev->host_pointer_alignment;
+   if (!info->allocationSize || info->allocationSize > SIZE_MAX - a)
+      return;
+   const size_t size = (size_t)((info->allocationSize + a - 1) & ~(a - 1));
+   const int fd = memfd_create("venus-loopback-memory", MFD_CLOEXEC);
+   if (fd < 0)
+      return;
+   void *p = MAP_FAILED;
+   if (!ftruncate(fd, (off_t)size))
+      p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+   VkMemoryHostPointerPropertiesEXT props = {
+      .sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT,
+   };
+   if (p == MAP_FAILED ||
+       dev->table.GetMemoryHostPointerPropertiesEXT(
+          device, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, p, &props) !=
+          VK_SUCCESS ||
+       !(props.memoryTypeBits & (1u << info->memoryTypeIndex))) {
+      if (p != MAP_FAILED)
+         munmap(p, size);
+      close(fd);
+      return;
+   }
+   *import = (VkImportMemoryHostPointerInfoEXT){
+      .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT,
+      .pNext = rest,
+      .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+      .pHostPointer = p,
+   };
+   info->pNext = import;
+   info->allocationSize = size;
+   mem->fd = fd;
+   mem->shm = p;
+   mem->shm_size = size;
+}
+
+int
+vlr_context_export_memory(struct vlr_context *ctx, uint64_t memory_id, uint64_t size, char *why,
+                          size_t why_size)
+{
+   int fd = -1;
+   pthread_mutex_lock(&ctx->lock);
+   struct vl_object *obj = vl_object_table_lookup(&ctx->objects, memory_id);
+   const struct vlr_memory *mem =
+      obj && obj->type == VK_OBJECT_TYPE_DEVICE_MEMORY ? obj->data : NULL;
+   if (!mem)
+      snprintf(why, why_size, "no VkDeviceMemory has id 0x%" PRIx64, memory_id);
+   else if (!mem->host_visible)
+      snprintf(why, why_size, "memory 0x%" PRIx64 " is not host-visible", memory_id);
+   else if (!mem->shm)
+      snprintf(why, why_size,
+               "memory 0x%" PRIx64 " is not shareable (the host driver cannot import host "
+               "memory for it)",
+               memory_id);
+   else if (!size || size > mem->shm_size)
+      snprintf(why, why_size, "memory 0x%" PRIx64 " has %zu bytes, not %" PRIu64, memory_id,
+               mem->shm_size, size);
+   else if ((fd = fcntl(mem->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+      snprintf(why, why_size, "cannot duplicate the memory's fd");
+   pthread_mutex_unlock(&ctx->lock);
+   return fd;
+}
+
+void
 vlr_handle_vkAllocateMemory(struct vlr_exec *x, struct vl_args_vkAllocateMemory *args)
 {
    const uint64_t id = (uint64_t)(uintptr_t)*args->pMemory;
@@ -182,9 +336,15 @@ vlr_handle_vkAllocateMemory(struct vlr_exec *x, struct vl_args_vkAllocateMemory 
       args->ret = VK_ERROR_OUT_OF_HOST_MEMORY;
       return;
    }
+   mem->fd = -1;
+   VkImportMemoryHostPointerInfoEXT import;
+   if (dev->host_pointer_alignment && (props->memoryTypes[info.memoryTypeIndex].propertyFlags &
+                                       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+      back_with_memfd(dev, args->device, &info, &import, mem);
    VkDeviceMemory host = VK_NULL_HANDLE;
    args->ret = dev->table.AllocateMemory(args->device, &info, NULL, &host);
    if (args->ret != VK_SUCCESS) {
+      vlr_memory_release_shm(mem);
       free(mem);
       vlr_exec_create_failed(x, args->ret, id);
       return;
@@ -199,6 +359,7 @@ vlr_handle_vkAllocateMemory(struct vlr_exec *x, struct vl_args_vkAllocateMemory 
                                                (uint64_t)(uintptr_t)host, args->owner);
    if (!obj) {
       dev->table.FreeMemory(args->device, host, NULL);
+      vlr_memory_release_shm(mem);
       free(mem);
       return;
    }
@@ -216,6 +377,8 @@ vlr_handle_vkFreeMemory(struct vlr_exec *x, struct vl_args_vkFreeMemory *args)
    if (mem && mem->map)
       dev->table.UnmapMemory(args->device, args->memory);
    dev->table.FreeMemory(args->device, args->memory, NULL);
+   if (mem)
+      vlr_memory_release_shm(mem);
    free(mem);
    obj->data = NULL;
    vlr_exec_remove_object(x, obj);

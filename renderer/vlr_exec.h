@@ -45,6 +45,16 @@ struct vlr_exec {
    /* a vkExecuteCommandStreamsMESA runs its streams in this one */
    struct vlr_exec *nested;
    unsigned depth;
+   /* VL_DEBUG=capture: the ring this executor serves (0: none), and the
+    * sequence number and ring field of the stream it is decoding */
+   uint64_t ring_id;
+   uint64_t capture_seq, capture_ring;
+   /* the replies of the stream so far, and the one the command being
+    * executed writes (copied once the command is done) */
+   uint8_t *capture_replies;
+   size_t capture_replies_len, capture_replies_cap;
+   const uint8_t *capture_reply_at;
+   size_t capture_reply_size;
 };
 
 void vlr_exec_init(struct vlr_exec *x, struct vlr_context *ctx);

@@ -131,6 +131,7 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
          struct vlr_device *dev = child->data;
          const VkDevice device = (VkDevice)(uintptr_t)child->host;
          dev->table.DeviceWaitIdle(device);
+         vlr_feedback_destroy(dev);
          vlr_device_destroy_children(ctx, child);
          vlr_host_destroy_device(ctx->host, device, dev->table.DestroyDevice);
          remove_tree(ctx, child);

@@ -169,6 +169,7 @@ vlr_handle_vkCreateRingMESA(struct vlr_exec *x, struct vl_args_vkCreateRingMESA 
       return;
    }
    vlr_exec_init(&ring->exec, ctx);
+   ring->exec.ring_id = ring->id;
    struct vlr_ring **rings = realloc(ctx->rings, (ctx->ring_count + 1) * sizeof(*rings));
    if (!rings || pthread_create(&ring->thread, NULL, ring_thread, ring)) {
       if (rings)
@@ -242,6 +243,27 @@ vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id)
    for (size_t i = 0; i < ctx->ring_count; i++) {
       if (ctx->rings[i]->id == ring_id)
          wake(ctx->rings[i]);
+   }
+}
+
+void
+vlr_context_stop_rings_on(struct vlr_context *ctx, uint32_t resource)
+{
+   /* A ring's own span may create rings: the list changes under the lock. */
+   for (;;) {
+      struct vlr_ring *ring = NULL;
+      pthread_mutex_lock(&ctx->lock);
+      for (size_t i = 0; i < ctx->ring_count && !ring; i++) {
+         if (ctx->rings[i]->resource == resource) {
+            ring = ctx->rings[i];
+            ctx->rings[i] = ctx->rings[--ctx->ring_count];
+         }
+      }
+      pthread_mutex_unlock(&ctx->lock);
+      if (!ring)
+         return;
+      vlr_context_set_lost(ctx, "the resource of a ring was released while the ring ran");
+      vlr_ring_destroy(ring);
    }
 }
 

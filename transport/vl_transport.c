@@ -86,10 +86,7 @@ vl_transport_create(const struct vl_transport_options *o, char *err, size_t err_
    case VL_TRANSPORT_RING:
       return vl_transport_inproc_create(o, err, err_size);
    case VL_TRANSPORT_VTEST:
-      snprintf(err, err_size,
-               "VL_TRANSPORT=vtest is not available in this build; use "
-               "VL_TRANSPORT=ring");
-      return NULL;
+      return vl_transport_vtest_create(o, err, err_size);
    case VL_TRANSPORT_VIRTGPU:
       snprintf(err, err_size,
                "VL_TRANSPORT=virtgpu is not available in this build; use "

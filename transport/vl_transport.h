@@ -37,12 +37,21 @@ struct vl_transport_ops {
    /* A stream the caller keeps unchanged until wait(*token) returns. */
    bool (*submit_stream)(struct vl_transport *t, const void *data, size_t size, uint32_t *token);
    void (*wait)(struct vl_transport *t, uint32_t token);
-   /* Host-visible memory (whole allocation). */
+   /* Host-visible memory (whole allocation); *size is the allocation size
+    * on entry. */
    VkResult (*map_memory)(struct vl_transport *t, uint64_t memory_id, void **ptr,
                           VkDeviceSize *size);
+   /* Optional: the memory is about to be freed; drop its mapping. */
+   void (*free_memory)(struct vl_transport *t, uint64_t memory_id);
    VkResult (*flush_ranges)(struct vl_transport *t, bool invalidate, uint32_t count,
                             const struct vl_mapped_range *ranges);
    void (*print_stats)(struct vl_transport *t, FILE *out);
+   /* Guest memory the renderer may write (in-process only; NULL elsewhere):
+    * a resource id, 0 on failure.  Unshare only once nothing can write. */
+   uint32_t (*share_memory)(struct vl_transport *t, void *data, size_t size);
+   void (*unshare_memory)(struct vl_transport *t, uint32_t resource);
+   /* The renderer gave up on this connection. */
+   bool (*lost)(struct vl_transport *t);
 };
 
 struct vl_transport {
@@ -84,6 +93,8 @@ struct vl_transport *vl_transport_create(const struct vl_transport_options *o, c
 
 struct vl_transport *vl_transport_inproc_create(const struct vl_transport_options *o, char *err,
                                                 size_t err_size);
+struct vl_transport *vl_transport_vtest_create(const struct vl_transport_options *o, char *err,
+                                               size_t err_size);
 
 static inline bool
 vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)

@@ -294,6 +294,27 @@ inproc_print_stats(struct vl_transport *base, FILE *out)
    vlr_context_print_stats(t->ctx, out);
 }
 
+static uint32_t
+inproc_share_memory(struct vl_transport *base, void *data, size_t size)
+{
+   struct inproc *t = (struct inproc *)base;
+   return vlr_context_resource_create(t->ctx, data, size);
+}
+
+static void
+inproc_unshare_memory(struct vl_transport *base, uint32_t resource)
+{
+   struct inproc *t = (struct inproc *)base;
+   vlr_context_resource_destroy(t->ctx, resource);
+}
+
+static bool
+inproc_lost(struct vl_transport *base)
+{
+   struct inproc *t = (struct inproc *)base;
+   return vlr_context_lost(t->ctx);
+}
+
 static void
 inproc_destroy(struct vl_transport *base)
 {
@@ -331,6 +352,9 @@ static const struct vl_transport_ops inproc_ops = {
    .map_memory = inproc_map_memory,
    .flush_ranges = inproc_flush_ranges,
    .print_stats = inproc_print_stats,
+   .share_memory = inproc_share_memory,
+   .unshare_memory = inproc_unshare_memory,
+   .lost = inproc_lost,
 };
 
 struct vl_transport *

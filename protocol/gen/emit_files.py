@@ -172,9 +172,19 @@ class Files:
             body += ["(void)dec;", "(void)val;"]
             out += self.func("void vl_decode_%s%s_temp(struct vl_decoder *dec, %s *val)" % (n, psfx, n), body)
             rsfx = "_self_reply" if chained else "_reply"
+            # A count member is overwritten by the reply before the array it
+            # sizes: arrays are bounded by the capacity the caller gave.
+            caps = {}
             body = []
             for m, sh in own:
-                body += e.decode_reply(sh, "val->" + m.name, ctx)
+                if sh.kind in ("array", "blob") and re.fullmatch(r"\$\w+", sh.count):
+                    name = sh.count[1:]
+                    if name not in caps:
+                        caps[name] = "cap_" + name
+                        body.append("const uint64_t cap_%s = (uint64_t)val->%s;" % (name, name))
+            rctx = MemberCapCtx("val->", caps)
+            for m, sh in own:
+                body += e.decode_reply(sh, "val->" + m.name, rctx)
             body += ["(void)dec;", "(void)val;"]
             out += self.func("void vl_decode_%s%s(struct vl_decoder *dec, %s *val)" % (n, rsfx, n), body)
             if chained:
@@ -645,6 +655,20 @@ def rename_size(lines):
     return [re.sub(r"^(\s*)size \+= ", r"\1vl_size += ", l)
             .replace("size_t size = ", "size_t vl_size = ").replace("return size;", "return vl_size;")
             for l in lines]
+
+
+class MemberCapCtx(Ctx):
+    """Reply decoding of a struct: counts that are members of the struct are
+    replaced by the capacities saved before any member was decoded."""
+
+    def __init__(self, prefix, caps):
+        super().__init__(prefix)
+        self.caps = caps
+
+    def expr(self, e):
+        for name, cap in self.caps.items():
+            e = re.sub(r"\$%s\b" % name, cap, e)
+        return super().expr(e)
 
 
 class CapCtx(Ctx):

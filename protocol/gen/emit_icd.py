@@ -169,6 +169,12 @@ class IcdEmitter:
         call = "vl_%s_%s(vl_t%s%s)" % ("call" if sync else "send", c.name, sep, names)
         if c.ret == "void":
             body += ["%s;" % call]
+        elif not sync and "VK_ERROR_DEVICE_LOST" not in c.errorcodes:
+            # A one-way command the spec does not let fail with a lost device
+            # (creates, resets): the loss surfaces at the next command that may
+            # report it.
+            body += ["const VkResult vl_r = %s;" % call,
+                     "return vl_r == VK_ERROR_DEVICE_LOST ? VK_SUCCESS : vl_r;"]
         else:
             body += ["return %s;" % call]
         return lines + indent(body) + ["}", ""]
@@ -189,7 +195,7 @@ class IcdEmitter:
                     exts.append(n)
             alts.append((core, exts))
         if not alts:
-            alts = [(0, [])]  # our own MESA commands: never looked up by name
+            alts = [(0, [])]  # our own commands (MESA, VL): never looked up by name
         return alts
 
     def generate(self, outdir):
@@ -231,7 +237,7 @@ class IcdEmitter:
              "extern const struct vl_chained_info vl_features_chain[];",
              "extern const uint32_t vl_features_chain_count;", ""]
         for c in all_cmds:
-            if c.name.endswith("MESA"):
+            if c.own:
                 continue
             h.append("%s;" % self.decl(c).replace("\n", " "))
         h += ["", "#endif", ""]
@@ -241,7 +247,9 @@ class IcdEmitter:
         calls = [HEADER, "#ifndef VL_ICD_CALLS_H", "#define VL_ICD_CALLS_H", "",
                  '#include "vl_icd.h"', ""]
         for c in f.commands:
-            if not c.name.endswith("MESA"):
+            # the MESA commands belong to the transports; the loopback's own
+            # private commands are sent by the ICD
+            if not c.own or c.origin == "loopback":
                 calls += self.helpers(c)
         calls += ["#endif", ""]
         with open(os.path.join(outdir, "vl_icd_calls.h"), "w") as fh:
@@ -249,13 +257,13 @@ class IcdEmitter:
 
         s = [HEADER, '#include "vl_icd_calls.h"', "", "#include <string.h>", ""]
         for c in f.commands:
-            if c.special.get("guest", "gen") != "gen" or c.name.endswith("MESA"):
+            if c.special.get("guest", "gen") != "gen" or c.own:
                 continue
             s += self.gen_entry(c)
         # the table, sorted by name
         entries = []
         for c in all_cmds:
-            if c.name.endswith("MESA"):
+            if c.own:
                 continue
             ft = self.first_type(c)
             level = LEVELS.get(ft, "VL_LEVEL_GLOBAL")

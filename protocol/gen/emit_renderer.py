@@ -54,9 +54,10 @@ class RendererEmitter:
             # (host-side validation messengers)
             pc = type("Extra", (), {})()
             pc.name, pc.params, pc.ret, pc.special = cmd.name, cmd.params, cmd.ret, {"renderer": "fatal"}
+            pc.own = cmd.own
             extras.append(pc)
         for c in list(self.f.all_commands) + extras:
-            if c.name.endswith("MESA"):
+            if c.own:
                 continue
             if self.level(c) is None:
                 continue  # global commands: the handlers call the host loader entry points
@@ -150,6 +151,23 @@ class RendererEmitter:
             lines += [call]
         return lines
 
+    # Work in flight (renderer/vlr_inflight.c): commands that may destroy,
+    # free or re-record what pending work uses, and commands that submit
+    # work or prove it complete.
+    def inflight_before(self, c):
+        if self.level(c) != "device" or self.owner_type(c) == "VkQueue":
+            return False
+        n = self.reg.canonical_command(c.name)
+        if n in ("vkDestroyDevice", "vkResetFences", "vkResetEvent"):
+            return False
+        return n.startswith(("vkDestroy", "vkFree", "vkReset", "vkCmd")) or \
+            n in ("vkBeginCommandBuffer", "vkEndCommandBuffer")
+
+    def inflight_after(self, c):
+        return self.reg.canonical_command(c.name) in (
+            "vkQueueSubmit", "vkQueueSubmit2", "vkQueueBindSparse", "vkCmdExecuteCommands",
+            "vkWaitForFences", "vkGetFenceStatus")
+
     def dispatch_fn(self, c):
         n = c.name
         k = self.kind(c)
@@ -164,10 +182,14 @@ class RendererEmitter:
         if self.destroyed(c) and k != "handler":
             body += ["x->destroyed = x->dec.last_object;"]
         body += ["if (x->dec.error) {", "    vlr_exec_decode_failed(x);", "    return;", "}"]
+        if self.inflight_before(c):
+            body += ["vlr_inflight_before(x, VL_CMD_%s, args->owner, args);" % n]
         if k == "handler":
             body += ["vlr_handle_%s(x, args);" % n]
         else:
             body += ["{"] + indent(self.executor(c)) + ["}"]
+        if self.inflight_after(c):
+            body += ["vlr_inflight_after(x, VL_CMD_%s, args->owner, args);" % n]
         body += ["if (flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT) {",
                  "    struct vl_encoder *enc = vlr_exec_reply(x, vl_sizeof_%s_reply_args(args));" % n,
                  "    if (enc)",
@@ -234,7 +256,8 @@ class RendererEmitter:
         with open(os.path.join(outdir, "vlr_gen.h"), "w") as fh:
             fh.write("\n".join(h) + "\n")
 
-        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', "", "#include <stddef.h>", ""]
+        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', '#include "vlr_inflight.h"', "",
+             "#include <stddef.h>", ""]
         for name, lst, gpa, obj in (("instance", inst, "gipa", "instance"), ("device", dev, "gdpa", "device")):
             ptype = "PFN_vkGetInstanceProcAddr" if name == "instance" else "PFN_vkGetDeviceProcAddr"
             otype = "VkInstance" if name == "instance" else "VkDevice"

@@ -80,6 +80,9 @@ class ProtoCommand:
         self.params = cmd.params
         self.ret = cmd.ret
         self.special = {}
+        # Venus's MESA commands and the loopback's own: no host driver has them
+        self.own = cmd.own
+        self.errorcodes = cmd.errorcodes
 
 
 class ProtoStruct:

@@ -96,8 +96,10 @@ class Command:
         self.ret = proto.find("type").text
         self.params = [Member(p, True) for p in elem.findall("param")
                        if p.get("api") in (None, "vulkan")]
+        self.errorcodes = [e for e in (elem.get("errorcodes") or "").split(",") if e]
         self.provider = None
         self.aliases = []
+        self.own = False  # defined by our XML (venus_mesa.xml, loopback.xml), not vk.xml
 
     def __repr__(self):
         return "Command(%s)" % self.name
@@ -117,6 +119,8 @@ class Registry:
         self.type_alias = {}
         self.cmd_alias = {}
         self.enum_values = {}    # enumerant name -> int (for VkStructureType)
+        self.enum_members = {}   # enum type -> {int value: first enumerant name} (dumps)
+        self.bitmask_bits = {}   # bitmask type -> its FlagBits enum type
         self.features = {}       # feature name -> (major, minor)
         self.extensions = {}     # ext name -> dict(number, type, provides...)
         self._provides = {}      # command name -> first feature/extension
@@ -124,13 +128,13 @@ class Registry:
         self.type_requires = {}  # type name -> [[feature/extension, ...], ...]
         self.command_requires = {}
         self.header_version = getattr(self, "header_version", 0)
-        for path in paths:
-            self._load(ET.parse(path).getroot())
+        for i, path in enumerate(paths):
+            self._load(ET.parse(path).getroot(), own=i > 0)
         self._resolve()
 
     # -- loading ---------------------------------------------------------
 
-    def _load(self, root):
+    def _load(self, root, own):
         for t in root.iter("type"):
             self._load_type(t)
         for cmds in root.findall("commands"):
@@ -141,10 +145,13 @@ class Registry:
                     self.cmd_alias[c.get("name")] = c.get("alias")
                     continue
                 cmd = Command(c)
+                cmd.own = own
                 self.commands[cmd.name] = cmd
         for enums in root.findall("enums"):
             for e in enums.findall("enum"):
                 self._load_enum(e, None)
+                if enums.get("type") in ("enum", "bitmask"):
+                    self._add_enum_member(enums.get("name"), e, None)
         for t in root.iter("type"):
             if t.get("category") == "define" and t.find("name") is not None and \
                     t.find("name").text == "VK_HEADER_VERSION":
@@ -178,6 +185,7 @@ class Registry:
             if enums.get("extnumber"):
                 for e in enums.findall("enum"):
                     self.enum_values[e.get("name")] = int(e.get("value"))
+                    self._add_enum_member(enums.get("name"), e, None)
 
     def _load_type(self, t):
         cat = t.get("category")
@@ -201,6 +209,9 @@ class Registry:
             ty = t.find("type")
             width = 64 if ty is not None and ty.text == "VkFlags64" else 32
             self.bitmasks[name] = width
+            bits = t.get("requires") or t.get("bitvalues")
+            if bits:
+                self.bitmask_bits[name] = bits
         elif cat == "basetype":
             ty = t.find("type")
             self.basetypes[name] = ty.text if ty is not None else None
@@ -220,6 +231,27 @@ class Registry:
         if e.get("value") is not None and name and name.startswith("VK_STRUCTURE_TYPE_"):
             self.enum_values[name] = int(e.get("value"), 0)
 
+    def _add_enum_member(self, enum, e, extnumber):
+        """Records one enumerant's value; aliases and later names of a value
+        are skipped (a value keeps its first name)."""
+        if e.get("alias") or not e.get("name"):
+            return
+        if e.get("bitpos") is not None:
+            val = 1 << int(e.get("bitpos"))
+        elif e.get("offset") is not None:
+            num = int(e.get("extnumber") or extnumber or 0)
+            val = 1000000000 + (num - 1) * 1000 + int(e.get("offset"))
+            if e.get("dir") == "-":
+                val = -val
+        elif e.get("value") is not None:
+            try:
+                val = int(e.get("value"), 0)
+            except ValueError:
+                return
+        else:
+            return
+        self.enum_members.setdefault(enum, {}).setdefault(val, e.get("name"))
+
     def _load_require(self, req, provider, extnumber):
         # A require block may be conditional on another feature or extension;
         # what it lists is then available only when both are.
@@ -235,6 +267,8 @@ class Registry:
             self.type_requires.setdefault(t.get("name"), []).append(needs)
         for e in req.findall("enum"):
             name = e.get("name")
+            if e.get("extends"):
+                self._add_enum_member(e.get("extends"), e, extnumber)
             if extnumber is not None and name and name.endswith("_SPEC_VERSION") and \
                     e.get("value") is not None and e.get("value").isdigit():
                 self.extensions[provider]["spec_version"] = int(e.get("value"))

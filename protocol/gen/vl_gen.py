@@ -6,7 +6,8 @@ writes the wire codecs and tables into an output directory.  Standard library
 only; Meson runs it at build time.
 
 usage: vl_gen.py --xml vk.xml --data protocol/ --out DIR TARGET...
-targets: protocol (codecs), renderer (executors), icd (entry points), tests
+targets: protocol (codecs), renderer (executors), icd (entry points), tests,
+         dump (the stream printer of tools/vl-dump)
 """
 
 import argparse
@@ -246,7 +247,8 @@ def main():
     ap.add_argument("targets", nargs="+")
     args = ap.parse_args()
 
-    reg = registry.Registry([args.xml, os.path.join(args.data, "venus_mesa.xml")])
+    reg = registry.Registry([args.xml, os.path.join(args.data, "venus_mesa.xml"),
+                             os.path.join(args.data, "loopback.xml")])
     proto = protocol.Protocol(reg, args.data)
     files = Files(proto)
     os.makedirs(args.out, exist_ok=True)
@@ -262,6 +264,9 @@ def main():
         elif t == "icd":
             import emit_icd
             emit_icd.generate(proto, files, args.out)
+        elif t == "dump":
+            import emit_dump
+            emit_dump.generate(proto, files, args.out)
         else:
             ap.error("unknown target %s" % t)
     return 0

@@ -45,8 +45,14 @@ void vkt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
    do {                                                                                            \
       const VkResult vkt_r = (call);                                                               \
       if (vkt_r != VK_SUCCESS)                                                                     \
-         vkt_fail("%s:%d: %s returned %d", __FILE__, __LINE__, #call, vkt_r);                      \
+         vkt_vk_failed(__FILE__, __LINE__, #call, vkt_r);                                          \
    } while (0)
+
+/* Fails; but a VK_ERROR_MEMORY_MAP_FAILED is a skip (exit 77) when
+ * VKT_SKIP_UNMAPPABLE=1 says the renderer cannot share host-visible memory
+ * (virglrenderer's vtest server on lavapipe). */
+void vkt_vk_failed(const char *file, int line, const char *call, VkResult r)
+   __attribute__((noreturn));
 
 /* Instance (API 1.3), the first physical device, a device with one queue
  * that does graphics and compute, with the 1.2/1.3 features the tests use,

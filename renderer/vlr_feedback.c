@@ -1,0 +1,201 @@
+/*
+ * Fence feedback, host side (vkQueueFenceFeedbackVL, protocol/loopback.xml).
+ *
+ * The guest asks to learn, through memory it shares with us, when the work
+ * submitted to a queue so far has completed.  The renderer submits an empty
+ * batch with a fence of its own (signaled once everything before it on the
+ * queue is done) and a per-device waiter thread blocks on those fences in
+ * order, stores each serial into the guest's slot and wakes the guest's
+ * futex.  Using our own fences keeps the application's fence free for it
+ * to reset or destroy whenever it likes.  The waiter sleeps in the host
+ * driver's wait; it never spins.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "vl_futex.h"
+#include "vlr_context.h"
+
+struct pending {
+   VkFence fence;
+   _Atomic uint64_t *slot;
+   _Atomic uint32_t *epoch;
+   uint64_t serial;
+};
+
+struct vlr_feedback {
+   struct vlr_context *ctx;
+   VkDevice device;
+   const struct vlr_host_device_table *vk;
+   pthread_t thread;
+   pthread_mutex_t lock;
+   pthread_cond_t cond;
+   bool stop;
+   struct pending *queue; /* FIFO ring of cap entries */
+   size_t head, count, cap;
+   VkFence *pool; /* signaled-and-reset fences ready for reuse */
+   size_t pool_count, pool_cap;
+};
+
+static void *
+waiter_main(void *data)
+{
+   struct vlr_feedback *fb = data;
+   pthread_mutex_lock(&fb->lock);
+   for (;;) {
+      while (!fb->count && !fb->stop)
+         pthread_cond_wait(&fb->cond, &fb->lock);
+      if (!fb->count)
+         break;
+      const struct pending p = fb->queue[fb->head];
+      fb->head = (fb->head + 1) % fb->cap;
+      fb->count--;
+      pthread_mutex_unlock(&fb->lock);
+
+      const VkResult r = fb->vk->WaitForFences(fb->device, 1, &p.fence, VK_TRUE, UINT64_MAX);
+      if (r != VK_SUCCESS)
+         vlr_context_set_lost(fb->ctx, "the host driver failed a fence wait (device lost)");
+      /* Written even on failure: the guest sees the context lost and stops. */
+      atomic_store_explicit(p.slot, p.serial, memory_order_release);
+      atomic_fetch_add_explicit(p.epoch, 1, memory_order_release);
+      vl_futex_wake(p.epoch);
+      fb->vk->ResetFences(fb->device, 1, &p.fence);
+
+      pthread_mutex_lock(&fb->lock);
+      fb->pool[fb->pool_count++] = p.fence; /* room: pool_cap >= fences made */
+   }
+   pthread_mutex_unlock(&fb->lock);
+   return NULL;
+}
+
+static struct vlr_feedback *
+feedback_get(struct vlr_exec *x, struct vlr_device *dev, VkDevice device)
+{
+   if (dev->feedback)
+      return dev->feedback;
+   struct vlr_feedback *fb = calloc(1, sizeof(*fb));
+   if (!fb) {
+      vlr_exec_fail(x, "out of memory for fence feedback");
+      return NULL;
+   }
+   fb->ctx = x->ctx;
+   fb->device = device;
+   fb->vk = &dev->table;
+   pthread_mutex_init(&fb->lock, NULL);
+   pthread_cond_init(&fb->cond, NULL);
+   if (pthread_create(&fb->thread, NULL, waiter_main, fb)) {
+      pthread_cond_destroy(&fb->cond);
+      pthread_mutex_destroy(&fb->lock);
+      free(fb);
+      vlr_exec_fail(x, "cannot start the fence feedback thread");
+      return NULL;
+   }
+   dev->feedback = fb;
+   return fb;
+}
+
+/* Under fb->lock: a fence for one more pending entry, and room for it. */
+static bool
+reserve_locked(struct vlr_feedback *fb, VkFence *fence)
+{
+   if (fb->count == fb->cap) {
+      const size_t cap = fb->cap ? fb->cap * 2 : 16;
+      struct pending *q = malloc(cap * sizeof(*q));
+      if (!q)
+         return false;
+      for (size_t i = 0; i < fb->count; i++)
+         q[i] = fb->queue[(fb->head + i) % fb->cap];
+      free(fb->queue);
+      fb->queue = q;
+      fb->head = 0;
+      fb->cap = cap;
+   }
+   if (fb->pool_count) {
+      *fence = fb->pool[--fb->pool_count];
+      return true;
+   }
+   /* A new fence: every fence is either pending or in the pool, so the
+    * pool's capacity must cover them all. */
+   if (fb->pool_cap < fb->cap) {
+      VkFence *p = realloc(fb->pool, fb->cap * sizeof(*p));
+      if (!p)
+         return false;
+      fb->pool = p;
+      fb->pool_cap = fb->cap;
+   }
+   const VkFenceCreateInfo info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+   return fb->vk->CreateFence(fb->device, &info, NULL, fence) == VK_SUCCESS;
+}
+
+void
+vlr_handle_vkQueueFenceFeedbackVL(struct vlr_exec *x, struct vl_args_vkQueueFenceFeedbackVL *args)
+{
+   struct vl_object *queue = args->owner;
+   struct vl_object *device = queue->parent;
+   struct vlr_device *dev = device->data;
+   struct vlr_resource res;
+   if (!vlr_context_resource(x->ctx, args->resourceId, &res)) {
+      vlr_exec_failf(x, "fence feedback: unknown resource %u", args->resourceId);
+      return;
+   }
+   if (res.size < 8 || args->offset < 8 || args->offset % 8 || args->offset > res.size - 8) {
+      vlr_exec_failf(x, "fence feedback: slot offset %u outside the %zu bytes of resource %u",
+                     args->offset, res.size, args->resourceId);
+      return;
+   }
+   if (((uintptr_t)res.data) % 8) {
+      vlr_exec_fail(x, "fence feedback: the resource is not 8-byte aligned");
+      return;
+   }
+   const VkDevice host_device = (VkDevice)(uintptr_t)device->host;
+   struct vlr_feedback *fb = feedback_get(x, dev, host_device);
+   if (!fb)
+      return;
+   pthread_mutex_lock(&fb->lock);
+   VkFence fence;
+   if (!reserve_locked(fb, &fence)) {
+      pthread_mutex_unlock(&fb->lock);
+      vlr_exec_fail(x, "fence feedback: out of host memory");
+      return;
+   }
+   pthread_mutex_unlock(&fb->lock);
+   /* An empty batch with a fence: signaled once all earlier work on the
+    * queue has completed. */
+   if (dev->table.QueueSubmit(args->queue, 0, NULL, fence) != VK_SUCCESS) {
+      dev->table.DestroyFence(host_device, fence, NULL);
+      vlr_exec_fail(x, "fence feedback: the host refused an empty submission");
+      return;
+   }
+   pthread_mutex_lock(&fb->lock);
+   fb->queue[(fb->head + fb->count++) % fb->cap] = (struct pending){
+      .fence = fence,
+      .slot = (_Atomic uint64_t *)((uint8_t *)res.data + args->offset),
+      .epoch = (_Atomic uint32_t *)res.data,
+      .serial = args->serial,
+   };
+   pthread_cond_signal(&fb->cond);
+   pthread_mutex_unlock(&fb->lock);
+}
+
+void
+vlr_feedback_destroy(struct vlr_device *dev)
+{
+   struct vlr_feedback *fb = dev->feedback;
+   if (!fb)
+      return;
+   /* The device is idle: every pending fence is signaled, the thread drains
+    * the queue and leaves. */
+   pthread_mutex_lock(&fb->lock);
+   fb->stop = true;
+   pthread_cond_signal(&fb->cond);
+   pthread_mutex_unlock(&fb->lock);
+   pthread_join(fb->thread, NULL);
+   for (size_t i = 0; i < fb->pool_count; i++)
+      fb->vk->DestroyFence(fb->device, fb->pool[i], NULL);
+   pthread_cond_destroy(&fb->cond);
+   pthread_mutex_destroy(&fb->lock);
+   free(fb->pool);
+   free(fb->queue);
+   free(fb);
+   dev->feedback = NULL;
+}

@@ -1,0 +1,240 @@
+/*
+ * Work in flight on the host driver.
+ *
+ * A host driver without a GPU (lavapipe) runs submitted work on threads of
+ * this process.  A guest that destroys, frees or re-records what pending
+ * work still uses would make the host driver read or write freed memory: a
+ * host crash at best.  So before such a command the renderer waits for the
+ * device to go idle, when work may still be in flight.
+ *
+ * To keep well-behaved guests from waiting, the renderer knows how far
+ * submissions have provably completed.  Submissions are numbered per device;
+ * a command buffer and a fence keep the number of their last submission
+ * (vl_object.flags).  A fence the guest saw signaled proves that its
+ * submission, and every earlier one on its queue, has completed (the
+ * submission order of Vulkan): a guest that waits for its fences before it
+ * reuses things, as Vulkan requires, never waits here.
+ *
+ * vl_object.flags of a command buffer or fence: bits 0-30 the number of its
+ * last submission (0: none), bit 31 (command buffers) "executed by a primary
+ * command buffer", whose submissions are not tracked per command buffer.
+ */
+#include "vlr_inflight.h"
+
+#include "vl_protocol_defs.h"
+#include "vlr_context.h"
+
+#define SEQ_MASK  0x7fffffffu
+#define SECONDARY 0x80000000u
+
+/* Submission numbers are 31 bits and wrap; a difference below 2^30 is ahead. */
+static bool
+after(uint32_t a, uint32_t b)
+{
+   const uint32_t d = (a - b) & SEQ_MASK;
+   return d && d < 0x40000000u;
+}
+
+static struct vl_object *
+device_of(struct vl_object *o)
+{
+   while (o && o->type != VK_OBJECT_TYPE_DEVICE)
+      o = o->parent;
+   return o;
+}
+
+static bool
+pending(const struct vlr_device *dev, uint32_t flags)
+{
+   const uint32_t seq = flags & SEQ_MASK;
+   return seq && after(seq, dev->completed);
+}
+
+/* Waits until everything submitted to the device has completed. */
+static void
+quiesce(struct vl_object *device)
+{
+   struct vlr_device *dev = device->data;
+   if (dev->submitted == dev->completed)
+      return;
+   dev->table.DeviceWaitIdle((VkDevice)(uintptr_t)device->host);
+   dev->completed = dev->submitted;
+}
+
+static bool
+cb_in_flight(const struct vlr_device *dev, const struct vl_object *cb)
+{
+   /* a secondary is in flight whenever anything may be */
+   if (cb->flags & SECONDARY)
+      return dev->submitted != dev->completed;
+   return pending(dev, cb->flags);
+}
+
+static struct vl_object *
+lookup(struct vlr_exec *x, int32_t type, uint64_t host)
+{
+   return host ? vl_object_table_lookup_host(&x->ctx->objects, type, host) : NULL;
+}
+
+void
+vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+{
+   struct vl_object *device = device_of(owner);
+   struct vlr_device *dev = device ? device->data : NULL;
+   if (!dev || dev->submitted == dev->completed)
+      return; /* nothing in flight */
+   switch (id) {
+   case VL_CMD_vkFreeCommandBuffers: {
+      const struct vl_args_vkFreeCommandBuffers *a = args;
+      for (uint32_t i = 0; a->pCommandBuffers && i < a->commandBufferCount; i++) {
+         const struct vl_object *cb = lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER,
+                                             (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
+         if (cb && cb_in_flight(dev, cb)) {
+            quiesce(device);
+            return;
+         }
+      }
+      return;
+   }
+   case VL_CMD_vkResetCommandPool:
+   case VL_CMD_vkDestroyCommandPool: {
+      /* the pool is the first non-dispatchable handle: the decoder's last
+       * object for vkDestroyCommandPool, looked up for the reset */
+      const uint64_t pool_host = id == VL_CMD_vkResetCommandPool
+                                    ? (uint64_t)(uintptr_t)((const struct vl_args_vkResetCommandPool *)args)
+                                         ->commandPool
+                                    : (uint64_t)(uintptr_t)((const struct vl_args_vkDestroyCommandPool *)args)
+                                         ->commandPool;
+      const struct vl_object *pool = lookup(x, VK_OBJECT_TYPE_COMMAND_POOL, pool_host);
+      if (!pool)
+         return;
+      for (const struct vl_list *l = pool->children.next; l != &pool->children; l = l->next) {
+         if (cb_in_flight(dev, vl_object_from_link(l))) {
+            quiesce(device);
+            return;
+         }
+      }
+      return;
+   }
+   default:
+      break;
+   }
+   if (owner->type == VK_OBJECT_TYPE_COMMAND_BUFFER) {
+      /* recording into, resetting or re-beginning a command buffer */
+      if (cb_in_flight(dev, owner))
+         quiesce(device);
+      return;
+   }
+   /* destroying, freeing or resetting a resource: its users are unknown */
+   quiesce(device);
+}
+
+static void
+stamp_cb(struct vlr_exec *x, VkCommandBuffer host, uint32_t seq)
+{
+   struct vl_object *cb = lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER, (uint64_t)(uintptr_t)host);
+   if (cb)
+      cb->flags = (cb->flags & SECONDARY) | seq;
+}
+
+static void
+stamp_fence(struct vlr_exec *x, const struct vlr_device *dev, VkFence host, uint32_t seq)
+{
+   struct vl_object *fence = lookup(x, VK_OBJECT_TYPE_FENCE, (uint64_t)(uintptr_t)host);
+   /* A fence submitted again while pending (invalid) keeps its first
+    * number: its signal proves no more than that. */
+   if (fence && !pending(dev, fence->flags))
+      fence->flags = seq;
+}
+
+/* The guest saw the fence signaled. */
+static void
+signaled(struct vlr_exec *x, struct vlr_device *dev, VkFence host)
+{
+   const struct vl_object *fence = lookup(x, VK_OBJECT_TYPE_FENCE, (uint64_t)(uintptr_t)host);
+   if (fence && !dev->several_queues && pending(dev, fence->flags))
+      dev->completed = fence->flags & SEQ_MASK;
+}
+
+static uint32_t
+next_submission(struct vlr_device *dev, struct vl_object *queue)
+{
+   /* Fences prove the order of one queue only. */
+   if (dev->queue && dev->queue != queue)
+      dev->several_queues = true;
+   dev->queue = queue;
+   dev->submitted = (dev->submitted + 1) & SEQ_MASK;
+   if (!dev->submitted)
+      dev->submitted = 1;
+   return dev->submitted;
+}
+
+void
+vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+{
+   struct vl_object *device = device_of(owner);
+   struct vlr_device *dev = device ? device->data : NULL;
+   if (!dev)
+      return;
+   switch (id) {
+   case VL_CMD_vkQueueSubmit: {
+      const struct vl_args_vkQueueSubmit *a = args;
+      if (a->ret != VK_SUCCESS)
+         return;
+      const uint32_t seq = next_submission(dev, owner);
+      for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
+         const VkSubmitInfo *s = &a->pSubmits[i];
+         for (uint32_t j = 0; s->pCommandBuffers && j < s->commandBufferCount; j++)
+            stamp_cb(x, s->pCommandBuffers[j], seq);
+      }
+      stamp_fence(x, dev, a->fence, seq);
+      return;
+   }
+   case VL_CMD_vkQueueSubmit2: {
+      const struct vl_args_vkQueueSubmit2 *a = args;
+      if (a->ret != VK_SUCCESS)
+         return;
+      const uint32_t seq = next_submission(dev, owner);
+      for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
+         const VkSubmitInfo2 *s = &a->pSubmits[i];
+         for (uint32_t j = 0; s->pCommandBufferInfos && j < s->commandBufferInfoCount; j++)
+            stamp_cb(x, s->pCommandBufferInfos[j].commandBuffer, seq);
+      }
+      stamp_fence(x, dev, a->fence, seq);
+      return;
+   }
+   case VL_CMD_vkQueueBindSparse: {
+      const struct vl_args_vkQueueBindSparse *a = args;
+      if (a->ret == VK_SUCCESS)
+         stamp_fence(x, dev, a->fence, next_submission(dev, owner));
+      return;
+   }
+   case VL_CMD_vkCmdExecuteCommands: {
+      const struct vl_args_vkCmdExecuteCommands *a = args;
+      for (uint32_t i = 0; a->pCommandBuffers && i < a->commandBufferCount; i++) {
+         struct vl_object *cb = lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER,
+                                       (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
+         if (cb)
+            cb->flags |= SECONDARY;
+      }
+      return;
+   }
+   case VL_CMD_vkWaitForFences: {
+      const struct vl_args_vkWaitForFences *a = args;
+      /* with waitAny, which fence signaled is unknown */
+      if (a->ret != VK_SUCCESS || (!a->waitAll && a->fenceCount != 1))
+         return;
+      for (uint32_t i = 0; a->pFences && i < a->fenceCount; i++)
+         signaled(x, dev, a->pFences[i]);
+      return;
+   }
+   case VL_CMD_vkGetFenceStatus: {
+      const struct vl_args_vkGetFenceStatus *a = args;
+      if (a->ret == VK_SUCCESS)
+         signaled(x, dev, a->fence);
+      return;
+   }
+   default:
+      return;
+   }
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""vulkaninfo through our ICD over vtest agrees with native lavapipe.
+
+Over vtest the ICD speaks pure Venus: it offers only the extensions of the
+Venus protocol, so the output cannot equal native's line for line (the
+in-process suite checks that).  What must hold instead:
+
+  * vulkaninfo exits 0 and reports the loopback device;
+  * every instance and device extension offered is one native offers, at
+    the same or a lower revision;
+  * every section (properties, limits, features, memory and queue
+    families, format properties, ...) that both outputs print is identical,
+    apart from the lines that name the driver.
+
+Prints how many sections were compared and how many lines differ from
+native in total (the extension-dependent parts), as a figure.
+
+usage: vulkaninfo_vtest.py NATIVE_ICD_JSON LOOPBACK_ICD_JSON
+(run through with_vtest_server.py, which sets VL_TRANSPORT and VL_VTEST_SOCKET)
+"""
+import difflib
+import os
+import re
+import subprocess
+import sys
+
+NAMING = re.compile(r"\s*(driverName|driverInfo|deviceName|driverVersion)\s*=|venus-loopback")
+
+
+# Lists of extensions are checked on their own; presentation needs
+# window-system integration, which is not part of the Venus protocol.
+SKIPPED_SECTIONS = ("Extensions", "Layers", "Device Groups", "Group ", "Presentable Surfaces")
+
+
+def device_name(lines):
+    for line in lines:
+        m = re.match(r"\s*deviceName\s*=\s*(.*)$", line)
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+def run(icd):
+    env = dict(os.environ)
+    env["VK_ICD_FILENAMES"] = icd
+    env["VK_DRIVER_FILES"] = icd
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    p = subprocess.run(["vulkaninfo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=150)
+    if p.returncode != 0:
+        print("FAIL vulkaninfo: exit %d with %s\n%s" % (p.returncode, icd, p.stderr[-3000:]))
+        sys.exit(1)
+    return p.stdout.splitlines()
+
+
+def sections(lines):
+    """Title -> body; a title is a line underlined by dashes or equals, or
+    one that starts at column 0."""
+    out, title, body = {}, None, []
+    seen = {}
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        underlined = re.match(r"^\s*[-=]{3,}\s*$", nxt)
+        if line.strip() and (underlined or (line[0] not in " \t-=")):
+            if title:
+                out[title] = body
+            key = line.strip()
+            seen[key] = seen.get(key, 0) + 1
+            title, body = "%s #%d" % (key, seen[key]), []
+            continue
+        if re.match(r"^\s*[-=]{3,}\s*$", line):
+            continue
+        body.append(line)
+    if title:
+        out[title] = body
+    return out
+
+
+def extensions(lines, title):
+    exts, on = {}, False
+    for line in lines:
+        if line.startswith(title):
+            on = True
+            continue
+        if on:
+            m = re.match(r"^\s+(VK_\w+)\s*:\s*extension revision (\d+)", line)
+            if m:
+                exts[m.group(1)] = int(m.group(2))
+            elif line.strip() and not re.match(r"^\s*[-=]+$", line):
+                on = False
+    return exts
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    native_env_clean = {k: v for k, v in os.environ.items() if not k.startswith("VL_")}
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(native_env_clean)
+    native = run(sys.argv[1])
+    os.environ.clear()
+    os.environ.update(saved)
+    loop = run(sys.argv[2])
+    if not any("venus-loopback" in line for line in loop):
+        print("FAIL vulkaninfo: the loopback device was not reported")
+        return 1
+    problems = []
+    for title in ("Instance Extensions", "Device Extensions"):
+        a, b = extensions(native, title), extensions(loop, title)
+        if not b and title == "Device Extensions":
+            problems.append("no device extension at all")
+        for name, rev in sorted(b.items()):
+            if name not in a:
+                problems.append("%s: %s is not offered natively" % (title, name))
+            elif rev > a[name]:
+                problems.append("%s: %s revision %d > native %d" % (title, name, rev, a[name]))
+    sa, sb = sections(native), sections(loop)
+    names = [n for n in (device_name(native), device_name(loop)) if n]
+    compared = 0
+    for title, body in sb.items():
+        if title not in sa or any(w in title for w in SKIPPED_SECTIONS):
+            continue
+        x = [l for l in sa[title] if not NAMING.search(l) and not any(n in l for n in names)]
+        y = [l for l in body if not NAMING.search(l) and not any(n in l for n in names)]
+        while x and not x[-1].strip():
+            x.pop()
+        while y and not y[-1].strip():
+            y.pop()
+        compared += 1
+        if x != y:
+            d = list(difflib.unified_diff(x, y, "native", "vtest", lineterm="", n=1))
+            problems.append("section %s differs:\n%s" % (title, "\n".join(d[:30])))
+    total = sum(1 for d in difflib.unified_diff(native, loop, lineterm="", n=0)
+                if d[:1] in "+-" and d[:3] not in ("+++", "---"))
+    if problems:
+        print("FAIL vulkaninfo over vtest: %d problems" % len(problems))
+        print("\n".join(problems[:40]))
+        return 1
+    print("PASS vulkaninfo over vtest: %d sections equal to native's; %d of %d extensions offered; "
+          "%d lines differ from native in all (extension-dependent)" %
+          (compared, len(extensions(loop, "Device Extensions")),
+           len(extensions(native, "Device Extensions")), total))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
