@@ -70,6 +70,8 @@ entry_enabled(const struct vl_entrypoint *e, uint32_t api_version, const bool *i
 
 /* ---- the loader interface ---------------------------------------------------------- */
 
+/* (The layer build has its own: layer/vl_layer.c.) */
+#ifndef VL_LAYER
 VL_EXPORT VKAPI_ATTR VkResult VKAPI_CALL
 vk_icdNegotiateLoaderICDInterfaceVersion(uint32_t *version)
 {
@@ -81,6 +83,7 @@ vk_icdNegotiateLoaderICDInterfaceVersion(uint32_t *version)
    *version = 5;
    return VK_SUCCESS;
 }
+#endif
 
 static PFN_vkVoidFunction
 global_proc_addr(const char *name)
@@ -115,6 +118,7 @@ vl_GetInstanceProcAddr(VkInstance instance, const char *name)
    return e->fn;
 }
 
+#ifndef VL_LAYER
 VL_EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
 vk_icdGetInstanceProcAddr(VkInstance instance, const char *name)
 {
@@ -128,6 +132,7 @@ vk_icdGetPhysicalDeviceProcAddr(VkInstance instance, const char *name)
    const struct vl_entrypoint *e = name ? vl_entrypoint_find(name) : NULL;
    return e && e->level == VL_LEVEL_PHYSICAL_DEVICE ? e->fn : NULL;
 }
+#endif
 
 /* Test-only hook (VL_TEST_HOOKS=1): sends raw Venus commands one-way, in
  * order with everything else, so a test can put into the stream what no

@@ -7,6 +7,13 @@
  * (id = address); every other non-dispatchable handle is a number from a
  * process-wide counter, which never reaches the range of heap addresses.
  * The guest never calls host Vulkan; everything goes through the transport.
+ *
+ * Layer mode (-DVL_LAYER, libVkLayer_venus_loopback.so): the application's
+ * dispatchable handles are the objects of the loader's chain below the layer
+ * (their first word is the loader's, never ours).  Such an object's id is its
+ * host handle: created under the address of our struct, it is renamed once
+ * the renderer made it (vl_adopt), and our struct is found through a map
+ * (vl_handles.c).
  */
 #ifndef VL_ICD_H
 #define VL_ICD_H
@@ -36,6 +43,12 @@ struct vl_debug_messenger {
 
 struct vl_instance {
    VK_LOADER_DATA loader;
+#ifdef VL_LAYER
+   uint64_t handle; /* the chain's instance (layer mode) */
+   /* the next element, for the instance commands the protocol does not carry */
+   PFN_vkGetInstanceProcAddr next_gipa;
+   PFN_GetPhysicalDeviceProcAddr next_gpdpa;
+#endif
    struct vl_transport *transport;
    uint32_t api_version;
    bool *enabled; /* per vl_extension_table entry */
@@ -55,6 +68,9 @@ struct vl_format_cache {
 
 struct vl_physical_device {
    VK_LOADER_DATA loader;
+#ifdef VL_LAYER
+   uint64_t handle;
+#endif
    struct vl_instance *instance;
    /* immutable answers, fetched once */
    VkPhysicalDeviceProperties2 properties;
@@ -75,6 +91,9 @@ struct vl_physical_device {
 
 struct vl_queue {
    VK_LOADER_DATA loader;
+#ifdef VL_LAYER
+   uint64_t handle;
+#endif
    struct vl_device *device;
    struct vl_queue *next;
    uint32_t family, index;
@@ -106,6 +125,9 @@ struct vl_fence {
 
 struct vl_device {
    VK_LOADER_DATA loader;
+#ifdef VL_LAYER
+   uint64_t handle;
+#endif
    struct vl_instance *instance;
    struct vl_physical_device *physical;
    struct vl_transport *transport;
@@ -147,6 +169,9 @@ enum vl_cmd_state { VL_CMD_INITIAL, VL_CMD_RECORDING, VL_CMD_EXECUTABLE, VL_CMD_
 
 struct vl_command_buffer {
    VK_LOADER_DATA loader;
+#ifdef VL_LAYER
+   uint64_t handle;
+#endif
    struct vl_device *device;
    struct vl_command_pool *pool;
    struct vl_command_buffer *next, *prev;
@@ -208,34 +233,91 @@ struct vl_private_slot {
 
 /* ---- handles ------------------------------------------------------------------ */
 
+#ifdef VL_LAYER
+
+/* Layer mode (vl_handles.c): handle -> our struct.  An unknown handle is a
+ * fatal application error, reported before the process aborts (as the
+ * loader does); VK_NULL_HANDLE gives NULL. */
+void *vl_handle_lookup(uint64_t handle, VkObjectType type);
+/* Maps a host handle to our struct; a stale entry (a host object destroyed
+ * and its address reused) is replaced. */
+bool vl_handle_register(uint64_t handle, VkObjectType type, void *object);
+/* Forgets handle, if it still maps to object. */
+void vl_handle_unregister(uint64_t handle, const void *object);
+/* After the renderer made the object created under the id object: renames
+ * it to its host handle and maps that to object.  0 when the connection is
+ * lost or the renderer refused. */
+uint64_t vl_adopt(struct vl_transport *t, void *object, VkObjectType type);
+
+#define VL_DISPATCHABLE(h, type)        vl_handle_lookup((uint64_t)(uintptr_t)(h), type)
+#define VL_DISPATCHABLE_HANDLE(Type, p) ((Type)(uintptr_t)(p)->handle)
+
+#else
+
+#define VL_DISPATCHABLE(h, type)        ((void *)(h))
+#define VL_DISPATCHABLE_HANDLE(Type, p) ((Type)(uintptr_t)(p))
+
+#endif
+
+/* Our struct behind an application's handle, and the handle of a struct. */
 static inline struct vl_instance *
 vl_instance(VkInstance h)
 {
-   return (struct vl_instance *)h;
+   return (struct vl_instance *)VL_DISPATCHABLE(h, VK_OBJECT_TYPE_INSTANCE);
+}
+
+static inline VkInstance
+vl_instance_handle(const struct vl_instance *p)
+{
+   return VL_DISPATCHABLE_HANDLE(VkInstance, p);
 }
 
 static inline struct vl_physical_device *
 vl_physical_device(VkPhysicalDevice h)
 {
-   return (struct vl_physical_device *)h;
+   return (struct vl_physical_device *)VL_DISPATCHABLE(h, VK_OBJECT_TYPE_PHYSICAL_DEVICE);
+}
+
+static inline VkPhysicalDevice
+vl_physical_device_handle(const struct vl_physical_device *p)
+{
+   return VL_DISPATCHABLE_HANDLE(VkPhysicalDevice, p);
 }
 
 static inline struct vl_device *
 vl_device(VkDevice h)
 {
-   return (struct vl_device *)h;
+   return (struct vl_device *)VL_DISPATCHABLE(h, VK_OBJECT_TYPE_DEVICE);
+}
+
+static inline VkDevice
+vl_device_handle(const struct vl_device *p)
+{
+   return VL_DISPATCHABLE_HANDLE(VkDevice, p);
 }
 
 static inline struct vl_queue *
 vl_queue(VkQueue h)
 {
-   return (struct vl_queue *)h;
+   return (struct vl_queue *)VL_DISPATCHABLE(h, VK_OBJECT_TYPE_QUEUE);
+}
+
+static inline VkQueue
+vl_queue_handle(const struct vl_queue *p)
+{
+   return VL_DISPATCHABLE_HANDLE(VkQueue, p);
 }
 
 static inline struct vl_command_buffer *
 vl_command_buffer(VkCommandBuffer h)
 {
-   return (struct vl_command_buffer *)h;
+   return (struct vl_command_buffer *)VL_DISPATCHABLE(h, VK_OBJECT_TYPE_COMMAND_BUFFER);
+}
+
+static inline VkCommandBuffer
+vl_command_buffer_handle(const struct vl_command_buffer *p)
+{
+   return VL_DISPATCHABLE_HANDLE(VkCommandBuffer, p);
 }
 
 #define VL_FROM_HANDLE(type, h) ((type *)(uintptr_t)(h))
@@ -327,6 +409,18 @@ void vl_feedback_fini(struct vl_device *dev);
 
 /* The host's instance version (vkEnumerateInstanceVersion), asked once. */
 uint32_t vl_global_instance_version(void);
+
+#ifdef VL_LAYER
+/* Layer mode (layer/vl_layer.c): our element's part of the loader's link for
+ * this vkCreateInstance or vkCreateDevice.  Takes the next element's entry
+ * points, advances the link past us, and describes what the renderer needs
+ * to call the next element; the instance's version also reads and checks the
+ * transport options (in-process only) and points o->chain at chain. */
+VkResult vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
+                                 struct vl_transport_options *o, struct vl_chain *chain);
+VkResult vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device,
+                               struct vl_chain *chain);
+#endif
 
 /* Fatal guest-side trouble (a lost connection) as a message on stderr. */
 void vl_icd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

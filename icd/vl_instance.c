@@ -73,6 +73,92 @@ extension_index(const char *name)
    return e ? (int)(e - vl_extension_table) : -1;
 }
 
+#ifdef VL_LAYER
+/* Layer mode: the host instance is the application's own, made by the next
+ * element of the chain from exactly its application info and extensions (the
+ * loader checked them); the layers are the loader's business. */
+static void
+host_create_info(const VkInstanceCreateInfo *info, struct vl_instance *inst, VkApplicationInfo *app,
+                 VkInstanceCreateInfo *host_info)
+{
+   for (uint32_t i = 0; i < info->enabledExtensionCount; i++) {
+      const int e = extension_index(info->ppEnabledExtensionNames[i]);
+      if (e >= 0)
+         inst->enabled[e] = true;
+   }
+   *app = (VkApplicationInfo){ .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO };
+   if (info->pApplicationInfo) {
+      *app = *info->pApplicationInfo;
+      app->pNext = NULL;
+   }
+   inst->api_version = app->apiVersion ? app->apiVersion : VK_API_VERSION_1_0;
+   *host_info = (VkInstanceCreateInfo){
+      .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+      .flags = info->flags,
+      .pApplicationInfo = app,
+      .enabledExtensionCount = info->enabledExtensionCount,
+      .ppEnabledExtensionNames = info->ppEnabledExtensionNames,
+   };
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks *alloc,
+                  VkInstance *out)
+{
+   (void)alloc;
+   struct vl_transport_options o;
+   char err[512];
+   struct vl_chain chain;
+   VkResult r = vl_layer_instance_chain(info, out, &o, &chain);
+   if (r != VK_SUCCESS)
+      return r;
+   struct vl_instance *inst = calloc(1, sizeof(*inst));
+   bool *enabled = calloc(VL_EXTENSION_COUNT, sizeof(*enabled));
+   if (!inst || !enabled) {
+      free(inst);
+      free(enabled);
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   }
+   inst->enabled = enabled;
+   inst->next_gipa = chain.next_gipa;
+   inst->next_gpdpa = chain.next_gpdpa;
+   pthread_mutex_init(&inst->lock, NULL);
+   o.message = host_message;
+   o.message_data = inst;
+   inst->transport = vl_transport_create(&o, err, sizeof(err));
+   if (!inst->transport) {
+      vl_icd_log("%s", err);
+      pthread_mutex_destroy(&inst->lock);
+      free(enabled);
+      free(inst);
+      return VK_ERROR_INITIALIZATION_FAILED;
+   }
+   VkApplicationInfo app;
+   VkInstanceCreateInfo host_info;
+   host_create_info(info, inst, &app, &host_info);
+   VkInstance id = VL_TO_HANDLE(VkInstance, inst);
+   r = vl_call_vkCreateInstance(inst->transport, &host_info, NULL, &id);
+   if (r == VK_SUCCESS) {
+      inst->handle = vl_adopt(inst->transport, inst, VK_OBJECT_TYPE_INSTANCE);
+      if (!inst->handle) {
+         /* the host instance goes with the renderer context */
+         r = VK_ERROR_INITIALIZATION_FAILED;
+      }
+   }
+   if (r != VK_SUCCESS) {
+      inst->transport->ops->destroy(inst->transport);
+      pthread_mutex_destroy(&inst->lock);
+      free(enabled);
+      free(inst);
+      return r;
+   }
+   track(inst, true);
+   *out = vl_instance_handle(inst);
+   return VK_SUCCESS;
+}
+
+#else
+
 VKAPI_ATTR VkResult VKAPI_CALL
 vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks *alloc,
                   VkInstance *out)
@@ -167,6 +253,8 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    return VK_SUCCESS;
 }
 
+#endif
+
 VKAPI_ATTR void VKAPI_CALL
 vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
 {
@@ -175,6 +263,9 @@ vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
       return;
    struct vl_instance *inst = vl_instance(instance);
    vl_call_vkDestroyInstance(inst->transport, instance, NULL);
+#ifdef VL_LAYER
+   vl_handle_unregister((uint64_t)(uintptr_t)instance, inst);
+#endif
    track(inst, false);
    print_stats(inst);
    inst->transport->ops->destroy(inst->transport);
@@ -196,6 +287,9 @@ vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
 static void
 destroy_physical_device(struct vl_physical_device *pd)
 {
+#ifdef VL_LAYER
+   vl_handle_unregister(pd->handle, pd);
+#endif
    for (uint32_t i = 0; i < pd->chained_count; i++)
       free(pd->chained[i]);
    free(pd->chained);
@@ -298,7 +392,7 @@ static VkResult
 load_physical_device(struct vl_physical_device *pd)
 {
    struct vl_transport *t = pd->instance->transport;
-   VkPhysicalDevice handle = VL_TO_HANDLE(VkPhysicalDevice, pd);
+   VkPhysicalDevice handle = vl_physical_device_handle(pd);
    uint32_t n = 0;
    VkResult r = vl_call_vkEnumerateDeviceExtensionProperties(t, handle, NULL, &n, NULL);
    if (r != VK_SUCCESS)
@@ -380,7 +474,7 @@ enumerate_locked(struct vl_instance *inst)
    if (inst->enumerated)
       return VK_SUCCESS;
    struct vl_transport *t = inst->transport;
-   VkInstance handle = VL_TO_HANDLE(VkInstance, inst);
+   VkInstance handle = vl_instance_handle(inst);
    uint32_t n = 0;
    VkResult r = vl_call_vkEnumeratePhysicalDevices(t, handle, &n, NULL);
    if (r != VK_SUCCESS)
@@ -407,6 +501,14 @@ enumerate_locked(struct vl_instance *inst)
    free(ids);
    if (r != VK_SUCCESS)
       return r;
+#ifdef VL_LAYER
+   for (uint32_t i = 0; i < inst->physical_count; i++) {
+      inst->physical[i]->handle =
+         vl_adopt(t, inst->physical[i], VK_OBJECT_TYPE_PHYSICAL_DEVICE);
+      if (!inst->physical[i]->handle)
+         return VK_ERROR_INITIALIZATION_FAILED;
+   }
+#endif
    for (uint32_t i = 0; i < inst->physical_count; i++) {
       r = load_physical_device(inst->physical[i]);
       if (r != VK_SUCCESS)
@@ -431,7 +533,7 @@ vl_EnumeratePhysicalDevices(VkInstance instance, uint32_t *count, VkPhysicalDevi
    }
    const uint32_t n = *count < inst->physical_count ? *count : inst->physical_count;
    for (uint32_t i = 0; i < n; i++)
-      devices[i] = VL_TO_HANDLE(VkPhysicalDevice, inst->physical[i]);
+      devices[i] = vl_physical_device_handle(inst->physical[i]);
    *count = n;
    return n < inst->physical_count ? VK_INCOMPLETE : VK_SUCCESS;
 }
@@ -560,7 +662,7 @@ format_props(struct vl_physical_device *pd, VkFormat format)
    if (c.has_props3)
       p2.pNext = &c.props3;
    if (!vl_call_vkGetPhysicalDeviceFormatProperties2(
-          pd->instance->transport, VL_TO_HANDLE(VkPhysicalDevice, pd), format, &p2))
+          pd->instance->transport, vl_physical_device_handle(pd), format, &p2))
       return NULL;
    c.props = p2.formatProperties;
    c.props3.pNext = NULL;
@@ -662,12 +764,11 @@ vl_DestroyDebugUtilsMessengerEXT(VkInstance instance, VkDebugUtilsMessengerEXT m
    pthread_mutex_unlock(&inst->lock);
 }
 
-VKAPI_ATTR void VKAPI_CALL
-vl_SubmitDebugUtilsMessageEXT(VkInstance instance, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                              VkDebugUtilsMessageTypeFlagsEXT types,
-                              const VkDebugUtilsMessengerCallbackDataEXT *data)
+static void
+submit_message(struct vl_instance *inst, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+               VkDebugUtilsMessageTypeFlagsEXT types,
+               const VkDebugUtilsMessengerCallbackDataEXT *data)
 {
-   struct vl_instance *inst = vl_instance(instance);
    pthread_mutex_lock(&inst->lock);
    for (struct vl_debug_messenger *m = inst->messengers; m; m = m->next) {
       if ((m->info.messageSeverity & severity) && (m->info.messageType & types))
@@ -676,6 +777,16 @@ vl_SubmitDebugUtilsMessageEXT(VkInstance instance, VkDebugUtilsMessageSeverityFl
    pthread_mutex_unlock(&inst->lock);
 }
 
+VKAPI_ATTR void VKAPI_CALL
+vl_SubmitDebugUtilsMessageEXT(VkInstance instance, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                              VkDebugUtilsMessageTypeFlagsEXT types,
+                              const VkDebugUtilsMessengerCallbackDataEXT *data)
+{
+   submit_message(vl_instance(instance), severity, types, data);
+}
+
+/* Host-side messages may come while the instance is being created, before it
+ * has a handle (layer mode): they go to the messengers directly. */
 void
 vl_instance_message(struct vl_instance *inst, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                     const char *id_name, const char *text)
@@ -685,8 +796,7 @@ vl_instance_message(struct vl_instance *inst, VkDebugUtilsMessageSeverityFlagBit
       .pMessageIdName = id_name,
       .pMessage = text,
    };
-   vl_SubmitDebugUtilsMessageEXT(VL_TO_HANDLE(VkInstance, inst), severity,
-                                 VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT, &data);
+   submit_message(inst, severity, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT, &data);
 }
 
 /* VK_EXT_debug_report: accepted for compatibility; the loader routes its own

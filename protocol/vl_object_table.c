@@ -151,6 +151,29 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
    return o;
 }
 
+bool
+vl_object_table_rename(struct vl_object_table *t, struct vl_object *obj, uint64_t id)
+{
+   if (!id || vl_object_table_lookup(t, id))
+      return false;
+   if ((t->count + t->tombstones + t->host_tombstones + 1) * 2 > t->capacity && !grow(t))
+      return false;
+   const size_t mask = t->capacity - 1;
+   size_t i = hash_id(obj->id) & mask;
+   while (t->slots[i] != obj)
+      i = (i + 1) & mask;
+   t->slots[i] = TOMBSTONE;
+   t->tombstones++;
+   obj->id = id;
+   i = hash_id(id) & mask;
+   while (t->slots[i] && t->slots[i] != TOMBSTONE)
+      i = (i + 1) & mask;
+   if (t->slots[i] == TOMBSTONE)
+      t->tombstones--;
+   t->slots[i] = obj;
+   return true;
+}
+
 void
 vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
 {

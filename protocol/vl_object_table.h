@@ -55,6 +55,10 @@ struct vl_object *vl_object_table_lookup_host(const struct vl_object_table *t, i
 struct vl_object *vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type,
                                       uint64_t host, struct vl_object *parent);
 
+/* Gives an entry a new id (layer mode: dispatchable objects take their host
+ * handle as id); false if id is 0 or in use, or memory runs out. */
+bool vl_object_table_rename(struct vl_object_table *t, struct vl_object *obj, uint64_t id);
+
 /* Removes and frees one entry; its children are re-parented to nothing. */
 void vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj);
 

@@ -290,6 +290,17 @@ vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type)
    return obj;
 }
 
+bool
+vlr_exec_may_block(struct vlr_exec *x, bool blocks)
+{
+   if (!blocks || (x->stream_kind && !strcmp(x->stream_kind, "inline")))
+      return true;
+   vlr_exec_failf(x, "a wait that may block, in a %s stream: it would stall the thread that "
+                     "must run what it waits for (poll with a zero timeout instead)",
+                  x->stream_kind ? x->stream_kind : "");
+   return false;
+}
+
 void
 vlr_exec_unlock(struct vlr_exec *x)
 {
@@ -387,7 +398,11 @@ vlr_context_create(const struct vlr_context_options *options, char *err, size_t 
       return NULL;
    }
    ctx->options = *options;
-   ctx->host = vlr_host_get(options->host_icd, options->host_validation, err, err_size);
+   ctx->host = options->chain
+                  ? vlr_host_chain(options->chain, options->host_validation, err, err_size)
+                  : vlr_host_get(options->host_icd, options->host_validation, err, err_size);
+   /* the link lives on the creating call's stack; vlr_host_is_chain() tells the mode */
+   ctx->options.chain = NULL;
    if (!ctx->host) {
       free(ctx);
       return NULL;
@@ -414,6 +429,7 @@ vlr_context_destroy(struct vlr_context *ctx)
    free(ctx->rings);
    if (ctx->instance)
       vlr_instance_destroy_all(ctx);
+   vlr_host_release(ctx->host);
    vl_object_table_finish(&ctx->objects);
    if (ctx->options.capture)
       fclose(ctx->options.capture);

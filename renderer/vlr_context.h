@@ -26,6 +26,7 @@
 
 struct vlr_host;
 struct vlr_ring;
+struct vl_chain;
 
 struct vlr_resource {
    uint32_t id;
@@ -44,6 +45,9 @@ struct vlr_device {
    uint32_t submitted, completed;
    struct vl_object *queue;
    bool several_queues;
+   /* the latest submission number fence feedback saw complete (written by
+    * the feedback waiter thread, absorbed into completed by vlr_inflight.c) */
+   _Atomic uint32_t feedback_completed;
    struct vlr_feedback *feedback; /* fence feedback waiter, made on first use */
    /* export_memory: host-visible memory is imported from memfds
     * (VK_EXT_external_memory_host), with this alignment */
@@ -87,6 +91,12 @@ struct vlr_context_options {
    /* Host-visible memory must be shareable with another process: it is
     * backed by memfds (vlr_context_export_memory); for the vtest server. */
    bool export_memory;
+   /* Layer mode: the host is the next element of the loader's chain
+    * (host_icd is ignored); see vlr_layer.c. */
+   const struct vl_chain *chain;
+   /* How long submitted work may take to complete before a command that
+    * must wait for it (vlr_inflight.c); 0: 10 s. */
+   uint64_t idle_timeout_ns;
 };
 
 struct vlr_context {
@@ -162,6 +172,15 @@ VkResult vlr_context_flush_ranges(struct vlr_context *ctx, bool invalidate, uint
 
 bool vlr_context_lost(const struct vlr_context *ctx);
 
+/* Layer mode (vlr_layer.c).  Renames the instance, physical device, device,
+ * queue or command buffer with this id to its host handle, the id the
+ * application's handle gives it from now on; false if there is no such
+ * object or the host handle is taken. */
+bool vlr_context_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host);
+/* The loader's link for the vkCreateDevice of device id that follows. */
+void vlr_context_set_device_chain(struct vlr_context *ctx, uint64_t id,
+                                  const struct vl_chain *chain);
+
 /* export_memory: a new fd of the memfd behind a host-visible VkDeviceMemory
  * of at least size bytes, to be mapped by another process; -1 with the
  * reason in why. */
@@ -197,6 +216,9 @@ void vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *devi
 /* The memfd behind an exportable memory, after the host freed the memory. */
 void vlr_memory_release_shm(struct vlr_memory *mem);
 void vlr_instance_destroy_all(struct vlr_context *ctx);
+/* Layer mode: physical device old_id is now new_id (vlr_instance.c). */
+void vlr_instance_rename_physical_device(struct vl_object *instance, uint64_t old_id,
+                                         uint64_t new_id);
 /* Memory properties of a physical device, read when its id was bound. */
 const VkPhysicalDeviceMemoryProperties *
 vlr_physical_device_memory(const struct vl_object *physical_device);

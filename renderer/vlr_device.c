@@ -13,6 +13,7 @@
 #include "vl_protocol_defs.h"
 #include "vlr_context.h"
 #include "vlr_host.h"
+#include "vlr_inflight.h"
 
 /* Structs of the Venus protocol that no host driver knows. */
 static bool
@@ -102,7 +103,7 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    VkDevice host = VK_NULL_HANDLE;
    PFN_vkGetDeviceProcAddr gdpa = NULL;
    args->ret = vlr_host_create_device(ctx->host, (VkInstance)(uintptr_t)ctx->instance->host,
-                                      args->physicalDevice, &info, &host, &gdpa);
+                                      args->physicalDevice, &info, id, &host, &gdpa);
    free(names);
    if (args->ret != VK_SUCCESS) {
       free(dev);
@@ -160,7 +161,11 @@ vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *a
 {
    struct vl_object *device = args->owner;
    struct vlr_device *dev = device->data;
-   dev->table.DeviceWaitIdle(args->device);
+   if (!vlr_inflight_idle(x->ctx, device)) {
+      /* work that never completes still uses the device: it stays */
+      vlr_exec_fail(x, "submitted work does not complete; the device cannot be destroyed");
+      return;
+   }
    vlr_feedback_destroy(dev);
    vlr_device_destroy_children(x->ctx, device);
    vlr_host_destroy_device(x->ctx->host, args->device, dev->table.DestroyDevice);

@@ -80,6 +80,13 @@ void vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj);
 void vlr_exec_create_failed(struct vlr_exec *x, int32_t result, uint64_t id);
 struct vl_object *vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type);
 
+/* Whether a command that waits for GPU work or a guest's signal may block:
+ * on an application's own thread (inline streams) it may; a stream of a
+ * ring or a transport runs on the thread that must execute the signal, so
+ * the wait would never end, and the context is lost instead (guests poll
+ * with a zero timeout there, as Venus guests do). */
+bool vlr_exec_may_block(struct vlr_exec *x, bool blocks);
+
 /* Blocking commands release the context lock around the host call. */
 void vlr_exec_unlock(struct vlr_exec *x);
 void vlr_exec_lock(struct vlr_exec *x);

@@ -21,10 +21,12 @@ struct pending {
    _Atomic uint64_t *slot;
    _Atomic uint32_t *epoch;
    uint64_t serial;
+   uint32_t submission; /* vlr_inflight.c's number of the last submission before it */
 };
 
 struct vlr_feedback {
    struct vlr_context *ctx;
+   struct vlr_device *dev;
    VkDevice device;
    const struct vlr_host_device_table *vk;
    pthread_t thread;
@@ -55,6 +57,8 @@ waiter_main(void *data)
       const VkResult r = fb->vk->WaitForFences(fb->device, 1, &p.fence, VK_TRUE, UINT64_MAX);
       if (r != VK_SUCCESS)
          vlr_context_set_lost(fb->ctx, "the host driver failed a fence wait (device lost)");
+      else if (p.submission)
+         atomic_store_explicit(&fb->dev->feedback_completed, p.submission, memory_order_release);
       /* Written even on failure: the guest sees the context lost and stops. */
       atomic_store_explicit(p.slot, p.serial, memory_order_release);
       atomic_fetch_add_explicit(p.epoch, 1, memory_order_release);
@@ -79,6 +83,7 @@ feedback_get(struct vlr_exec *x, struct vlr_device *dev, VkDevice device)
       return NULL;
    }
    fb->ctx = x->ctx;
+   fb->dev = dev;
    fb->device = device;
    fb->vk = &dev->table;
    pthread_mutex_init(&fb->lock, NULL);
@@ -172,6 +177,7 @@ vlr_handle_vkQueueFenceFeedbackVL(struct vlr_exec *x, struct vl_args_vkQueueFenc
       .slot = (_Atomic uint64_t *)((uint8_t *)res.data + args->offset),
       .epoch = (_Atomic uint32_t *)res.data,
       .serial = args->serial,
+      .submission = dev->submitted,
    };
    pthread_cond_signal(&fb->cond);
    pthread_mutex_unlock(&fb->lock);

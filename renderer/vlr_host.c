@@ -20,9 +20,12 @@
 #include <vulkan/vk_icd.h>
 #include <vulkan/vk_layer.h>
 
+#include "vl_transport.h"
 #include "vlr_json.h"
 
 #define MAX_LAYERS 4
+/* loader structs of one create info copied in chain mode (the loader sends 2-4) */
+#define MAX_LOADER_STRUCTS 8
 
 struct vlr_layer {
    char name[128];
@@ -43,6 +46,18 @@ struct vlr_host {
    PFN_GetPhysicalDeviceProcAddr icd_gpdpa;
    struct vlr_layer layers[MAX_LAYERS]; /* layers[0] is closest to the application */
    unsigned layer_count;
+   /* chain mode: icd_gipa is the next element's; the instance's link is
+    * used once, and each device's link waits here for its creation */
+   bool chain;
+   struct vl_chain instance_chain;
+   pthread_mutex_t pending_lock;
+   struct pending_device *pending;
+};
+
+struct pending_device {
+   struct pending_device *next;
+   uint64_t id;
+   struct vl_chain chain;
 };
 
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -173,8 +188,10 @@ load_icd(struct vlr_host *h, const char *manifest, char *err, size_t err_size)
    return true;
 }
 
+/* own_namespace: dlmopen into a new link-map namespace, so that the layer's
+ * globals are not shared with a copy the application loaded. */
 static bool
-load_layer(struct vlr_layer *l, const char *name, char *err, size_t err_size)
+load_layer(struct vlr_layer *l, const char *name, bool own_namespace, char *err, size_t err_size)
 {
    char dirs[16][PATH_MAX];
    const unsigned n = manifest_dirs("explicit_layer.d", dirs, 16);
@@ -196,7 +213,8 @@ load_layer(struct vlr_layer *l, const char *name, char *err, size_t err_size)
             vlr_json_free(j);
             closedir(d);
             snprintf(l->name, sizeof(l->name), "%s", name);
-            l->lib = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+            l->lib = own_namespace ? dlmopen(LM_ID_NEWLM, lib, RTLD_NOW | RTLD_LOCAL)
+                                   : dlopen(lib, RTLD_NOW | RTLD_LOCAL);
             if (!l->lib) {
                snprintf(err, err_size, "cannot load %s (%s): %s", name, lib, dlerror());
                return false;
@@ -252,7 +270,8 @@ vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size)
    h->validation = validation;
    if (!load_icd(h, manifest, err, err_size) ||
        (validation &&
-        !load_layer(&h->layers[h->layer_count++], "VK_LAYER_KHRONOS_validation", err, err_size))) {
+        !load_layer(&h->layers[h->layer_count++], "VK_LAYER_KHRONOS_validation", false, err,
+                    err_size))) {
       /* Libraries stay loaded: unloading a half-initialised driver is worse. */
       free(h);
       h = NULL;
@@ -263,6 +282,118 @@ vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size)
 out:
    pthread_mutex_unlock(&hosts_lock);
    return h;
+}
+
+/* Chain mode's validation layer: one namespace per process (their number is
+ * small), shared by every layer instance. */
+static pthread_mutex_t chain_validation_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vlr_layer chain_validation;
+static bool chain_validation_tried;
+static char chain_validation_error[512];
+
+static const struct vlr_layer *
+chain_validation_layer(char *err, size_t err_size)
+{
+   pthread_mutex_lock(&chain_validation_lock);
+   if (!chain_validation_tried) {
+      chain_validation_tried = true;
+      if (!load_layer(&chain_validation, "VK_LAYER_KHRONOS_validation", true,
+                      chain_validation_error, sizeof(chain_validation_error)))
+         chain_validation.gipa = NULL;
+   }
+   const bool ok = chain_validation.gipa && chain_validation.gdpa;
+   if (!ok)
+      snprintf(err, err_size, "%s", chain_validation_error);
+   pthread_mutex_unlock(&chain_validation_lock);
+   return ok ? &chain_validation : NULL;
+}
+
+struct vlr_host *
+vlr_host_chain(const struct vl_chain *chain, bool validation, char *err, size_t err_size)
+{
+   if (!chain->next_gipa) {
+      snprintf(err, err_size, "the loader gave the layer no next element");
+      return NULL;
+   }
+   struct vlr_host *h = calloc(1, sizeof(*h));
+   if (!h) {
+      snprintf(err, err_size, "out of memory");
+      return NULL;
+   }
+   h->chain = true;
+   h->validation = validation;
+   h->instance_chain = *chain;
+   h->icd_gipa = chain->next_gipa;
+   h->icd_gpdpa = chain->next_gpdpa;
+   snprintf(h->library, sizeof(h->library), "the next element of the Vulkan loader's chain");
+   pthread_mutex_init(&h->pending_lock, NULL);
+   if (validation) {
+      const struct vlr_layer *l = chain_validation_layer(err, err_size);
+      if (!l) {
+         vlr_host_release(h);
+         return NULL;
+      }
+      h->layers[h->layer_count++] = *l;
+   }
+   return h;
+}
+
+bool
+vlr_host_is_chain(const struct vlr_host *host)
+{
+   return host->chain;
+}
+
+void
+vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vl_chain *chain)
+{
+   if (!host->chain)
+      return;
+   pthread_mutex_lock(&host->pending_lock);
+   struct pending_device *p;
+   for (p = host->pending; p && p->id != id; p = p->next)
+      ;
+   if (!p && (p = calloc(1, sizeof(*p)))) {
+      p->id = id;
+      p->next = host->pending;
+      host->pending = p;
+   }
+   if (p)
+      p->chain = *chain;
+   pthread_mutex_unlock(&host->pending_lock);
+}
+
+static bool
+take_device_chain(struct vlr_host *host, uint64_t id, struct vl_chain *out)
+{
+   bool found = false;
+   pthread_mutex_lock(&host->pending_lock);
+   for (struct pending_device **p = &host->pending; *p; p = &(*p)->next) {
+      if ((*p)->id == id) {
+         struct pending_device *d = *p;
+         *p = d->next;
+         *out = d->chain;
+         free(d);
+         found = true;
+         break;
+      }
+   }
+   pthread_mutex_unlock(&host->pending_lock);
+   return found;
+}
+
+void
+vlr_host_release(struct vlr_host *host)
+{
+   if (!host || !host->chain)
+      return;
+   while (host->pending) {
+      struct pending_device *d = host->pending;
+      host->pending = d->next;
+      free(d);
+   }
+   pthread_mutex_destroy(&host->pending_lock);
+   free(host);
 }
 
 const char *
@@ -487,15 +618,71 @@ vlr_host_set_device_child(VkDevice device, void *child)
 PFN_vkVoidFunction
 vlr_host_get_instance_proc_addr(struct vlr_host *host, VkInstance instance, const char *name)
 {
+   /* Chain mode: before an instance, the loader answers the application. */
+   if (host->chain && !instance && strcmp(name, "vkCreateInstance"))
+      return NULL;
    if (host->layer_count)
       return host->layers[0].gipa(instance, name);
    return host->icd_gipa(instance, name);
+}
+
+/* Chain mode: copies of the loader's structs of a create info's chain, linked
+ * in front of next; the validation layer, if any, gets a link of its own in
+ * front of the loader's next one. */
+static unsigned
+instance_loader_structs(const struct vlr_host *h, const struct vl_chain *c,
+                        VkLayerInstanceCreateInfo *out, VkLayerInstanceLink *validation_link,
+                        const void *next)
+{
+   unsigned n = 0, walked = 0;
+   for (const VkBaseInStructure *s = c->loader_pnext; s && n < MAX_LOADER_STRUCTS && walked < 1024;
+        s = s->pNext, walked++) {
+      if (s->sType != VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO)
+         continue;
+      out[n] = *(const VkLayerInstanceCreateInfo *)s;
+      if (h->layer_count && out[n].function == VK_LAYER_LINK_INFO) {
+         *validation_link = (VkLayerInstanceLink){
+            .pNext = out[n].u.pLayerInfo,
+            .pfnNextGetInstanceProcAddr = c->next_gipa,
+            .pfnNextGetPhysicalDeviceProcAddr = c->next_gpdpa,
+         };
+         out[n].u.pLayerInfo = validation_link;
+      }
+      n++;
+   }
+   for (unsigned i = 0; i < n; i++)
+      out[i].pNext = i + 1 < n ? (const void *)&out[i + 1] : next;
+   return n;
+}
+
+static VkResult
+chain_create_instance(struct vlr_host *h, const VkInstanceCreateInfo *info, VkInstance *instance)
+{
+   struct vl_chain *c = &h->instance_chain;
+   if (!c->loader_object) {
+      fprintf(stderr, "venus-loopback: renderer: a layer instance has one host instance\n");
+      return VK_ERROR_INITIALIZATION_FAILED;
+   }
+   VkLayerInstanceCreateInfo loader[MAX_LOADER_STRUCTS];
+   VkLayerInstanceLink validation_link;
+   const unsigned n = instance_loader_structs(h, c, loader, &validation_link, info->pNext);
+   VkInstanceCreateInfo chained = *info;
+   chained.pNext = n ? (const void *)loader : info->pNext;
+   *instance = (VkInstance)c->loader_object;
+   /* The link structs live on the stack of the application's call. */
+   c->loader_pnext = NULL;
+   c->loader_object = NULL;
+   PFN_vkCreateInstance create =
+      (PFN_vkCreateInstance)vlr_host_get_instance_proc_addr(h, NULL, "vkCreateInstance");
+   return create ? create(&chained, NULL, instance) : VK_ERROR_INITIALIZATION_FAILED;
 }
 
 VkResult
 vlr_host_create_instance(struct vlr_host *host, const VkInstanceCreateInfo *info,
                          VkInstance *instance)
 {
+   if (host->chain)
+      return chain_create_instance(host, info, instance);
    if (!host->layer_count) {
       PFN_vkCreateInstance create = (PFN_vkCreateInstance)host->icd_gipa(NULL, "vkCreateInstance");
       return create(info, NULL, instance);
@@ -540,11 +727,15 @@ vlr_host_create_instance(struct vlr_host *host, const VkInstanceCreateInfo *info
 }
 
 void
-vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance)
+vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance, PFN_vkDestroyInstance destroy)
 {
-   void *key = host->layer_count ? get_key(instance) : NULL;
-   PFN_vkDestroyInstance destroy =
-      (PFN_vkDestroyInstance)vlr_host_get_instance_proc_addr(host, instance, "vkDestroyInstance");
+   /* chain mode: the keys are the loader's */
+   void *key = host->layer_count && !host->chain ? get_key(instance) : NULL;
+   /* Chain mode: once the loader's vkCreateInstance is done, the next
+    * element's lookups answer with the top of the chain. */
+   if (!destroy)
+      destroy = (PFN_vkDestroyInstance)vlr_host_get_instance_proc_addr(host, instance,
+                                                                      "vkDestroyInstance");
    destroy(instance, NULL);
    free(key);
 }
@@ -552,16 +743,67 @@ vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance)
 void
 vlr_host_destroy_device(struct vlr_host *host, VkDevice device, PFN_vkDestroyDevice destroy)
 {
-   void *key = host->layer_count ? get_key(device) : NULL;
+   void *key = host->layer_count && !host->chain ? get_key(device) : NULL;
    destroy(device, NULL);
    free(key);
 }
 
+static unsigned
+device_loader_structs(const struct vlr_host *h, const struct vl_chain *c,
+                      VkLayerDeviceCreateInfo *out, VkLayerDeviceLink *validation_link,
+                      const void *next)
+{
+   unsigned n = 0, walked = 0;
+   for (const VkBaseInStructure *s = c->loader_pnext; s && n < MAX_LOADER_STRUCTS && walked < 1024;
+        s = s->pNext, walked++) {
+      if (s->sType != VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO)
+         continue;
+      out[n] = *(const VkLayerDeviceCreateInfo *)s;
+      if (h->layer_count && out[n].function == VK_LAYER_LINK_INFO) {
+         *validation_link = (VkLayerDeviceLink){
+            .pNext = out[n].u.pLayerInfo,
+            .pfnNextGetInstanceProcAddr = c->next_gipa,
+            .pfnNextGetDeviceProcAddr = c->next_gdpa,
+         };
+         out[n].u.pLayerInfo = validation_link;
+      }
+      n++;
+   }
+   for (unsigned i = 0; i < n; i++)
+      out[i].pNext = i + 1 < n ? (const void *)&out[i + 1] : next;
+   return n;
+}
+
+static VkResult
+chain_create_device(struct vlr_host *h, VkInstance instance, VkPhysicalDevice physical,
+                    const VkDeviceCreateInfo *info, uint64_t id, VkDevice *device,
+                    PFN_vkGetDeviceProcAddr *gdpa)
+{
+   struct vl_chain c;
+   if (!take_device_chain(h, id, &c) || !c.next_gipa || !c.next_gdpa) {
+      fprintf(stderr, "venus-loopback: renderer: no loader link for the device being created\n");
+      return VK_ERROR_INITIALIZATION_FAILED;
+   }
+   VkLayerDeviceCreateInfo loader[MAX_LOADER_STRUCTS];
+   VkLayerDeviceLink validation_link;
+   const unsigned n = device_loader_structs(h, &c, loader, &validation_link, info->pNext);
+   VkDeviceCreateInfo chained = *info;
+   chained.pNext = n ? (const void *)loader : info->pNext;
+   *device = (VkDevice)c.loader_object;
+   const PFN_vkGetInstanceProcAddr gipa = h->layer_count ? h->layers[0].gipa : c.next_gipa;
+   PFN_vkCreateDevice create = (PFN_vkCreateDevice)gipa(instance, "vkCreateDevice");
+   *gdpa = h->layer_count ? h->layers[0].gdpa : c.next_gdpa;
+   return create ? create(physical, &chained, NULL, device) : VK_ERROR_INITIALIZATION_FAILED;
+}
+
 VkResult
 vlr_host_create_device(struct vlr_host *host, VkInstance instance, VkPhysicalDevice physical,
-                       const VkDeviceCreateInfo *info, VkDevice *device,
+                       const VkDeviceCreateInfo *info, uint64_t id, VkDevice *device,
                        PFN_vkGetDeviceProcAddr *gdpa)
 {
+   if (host->chain)
+      return chain_create_device(host, instance, physical, info, id, device, gdpa);
+   (void)id;
    if (!host->layer_count) {
       PFN_vkCreateDevice create = (PFN_vkCreateDevice)host->icd_gipa(instance, "vkCreateDevice");
       VkResult r = create(physical, info, NULL, device);

@@ -8,19 +8,39 @@
  * interface, and, when asked, builds a layer chain above it (the Khronos
  * validation layer) following the loader-layer interface, with a terminator
  * that does what the loader does for dispatchable objects.
+ *
+ * Chain mode (the venus-loopback layer): the host is the next element of the
+ * Khronos loader's own chain, and the loader's terminator looks after the
+ * dispatchable objects.  The validation layer, when asked for, goes between
+ * the renderer and that element; it is loaded into a namespace of its own
+ * (dlmopen), because the application's copy above the layer keys its state by
+ * the same dispatch pointers.
  */
 #ifndef VLR_HOST_H
 #define VLR_HOST_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <vulkan/vulkan.h>
 
 struct vlr_host;
+struct vl_chain;
 
 /* The host for this manifest (NULL: lavapipe's) with or without the
  * validation layer; loaded once per process and kept.  NULL with a reason. */
 struct vlr_host *vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size);
+
+/* Chain mode: a host of its own for one layer instance, whose next element
+ * chain names; chain's create-time parts are used by the one
+ * vlr_host_create_instance that follows.  NULL with a reason. */
+struct vlr_host *vlr_host_chain(const struct vl_chain *chain, bool validation, char *err,
+                                size_t err_size);
+bool vlr_host_is_chain(const struct vlr_host *host);
+/* The loader's link for the creation of device id (chain mode). */
+void vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vl_chain *chain);
+/* Frees a chain-mode host; the process-wide ones stay. */
+void vlr_host_release(struct vlr_host *host);
 
 /* Top of the chain: what the renderer calls. */
 PFN_vkVoidFunction vlr_host_get_instance_proc_addr(struct vlr_host *host, VkInstance instance,
@@ -32,10 +52,14 @@ bool vlr_host_has_validation(const struct vlr_host *host);
  * link structs, which are added here).  The caller's pNext is kept. */
 VkResult vlr_host_create_instance(struct vlr_host *host, const VkInstanceCreateInfo *info,
                                   VkInstance *instance);
-void vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance);
+/* destroy: the instance's vkDestroyInstance from its table (NULL: looked up
+ * now, which chain mode allows only while the instance is being created) */
+void vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance,
+                               PFN_vkDestroyInstance destroy);
+/* id: the guest's id of the device (chain mode finds its link by it) */
 VkResult vlr_host_create_device(struct vlr_host *host, VkInstance instance,
                                 VkPhysicalDevice physical_device, const VkDeviceCreateInfo *info,
-                                VkDevice *device, PFN_vkGetDeviceProcAddr *gdpa);
+                                uint64_t id, VkDevice *device, PFN_vkGetDeviceProcAddr *gdpa);
 /* destroy is the device's own vkDestroyDevice (the top of its chain) */
 void vlr_host_destroy_device(struct vlr_host *host, VkDevice device, PFN_vkDestroyDevice destroy);
 /* After the host gave out dispatchable children of a device (queues, command

@@ -18,14 +18,25 @@
  * vl_object.flags of a command buffer or fence: bits 0-30 the number of its
  * last submission (0: none), bit 31 (command buffers) "executed by a primary
  * command buffer", whose submissions are not tracked per command buffer.
+ * Of a semaphore: bit 0, a timeline semaphore.
+ *
+ * Waiting is bounded: work that waits for an event or a semaphore nobody
+ * will signal never completes.  Then the renderer releases it (sets every
+ * event, signals every timeline semaphore), and if even that does not end
+ * it, the context is lost and the device is left alone at teardown.
  */
 #include "vlr_inflight.h"
 
 #include "vl_protocol_defs.h"
 #include "vlr_context.h"
 
+/* How long the renderer waits for submitted work before it releases the
+ * waits that hold it (vlr_context_options.idle_timeout_ns overrides). */
+#define VLR_IDLE_TIMEOUT_NS (10ull * 1000 * 1000 * 1000)
+
 #define SEQ_MASK  0x7fffffffu
-#define SECONDARY 0x80000000u
+#define SECONDARY 0x80000000u /* command buffers */
+#define TIMELINE  1u          /* semaphores */
 
 /* Submission numbers are 31 bits and wrap; a difference below 2^30 is ahead. */
 static bool
@@ -50,15 +61,95 @@ pending(const struct vlr_device *dev, uint32_t flags)
    return seq && after(seq, dev->completed);
 }
 
-/* Waits until everything submitted to the device has completed. */
+/* Waits, at most timeout_ns, for the work submitted to every queue of the
+ * device the guest has bound: a fence submitted after it on each. */
+static bool
+wait_idle(struct vl_object *device, uint64_t timeout_ns)
+{
+   struct vlr_device *dev = device->data;
+   const VkDevice host = (VkDevice)(uintptr_t)device->host;
+   VkFence fences[16];
+   uint32_t n = 0;
+   bool ok = true;
+   for (const struct vl_list *l = device->children.next; l != &device->children && ok;
+        l = l->next) {
+      const struct vl_object *q = vl_object_from_link(l);
+      if (q->type != VK_OBJECT_TYPE_QUEUE)
+         continue;
+      if (n == sizeof(fences) / sizeof(fences[0])) {
+         ok = false;
+         break;
+      }
+      const VkFenceCreateInfo info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+      if (dev->table.CreateFence(host, &info, NULL, &fences[n]) != VK_SUCCESS) {
+         ok = false;
+         break;
+      }
+      if (dev->table.QueueSubmit((VkQueue)(uintptr_t)q->host, 0, NULL, fences[n]) != VK_SUCCESS)
+         ok = false;
+      n++;
+   }
+   if (!ok) {
+      /* no way to bound the wait: wait for idle as the guest asked */
+      dev->table.DeviceWaitIdle(host);
+   } else if (n && dev->table.WaitForFences(host, n, fences, VK_TRUE, timeout_ns) != VK_SUCCESS) {
+      return false; /* the fences stay behind: destroying a pending fence is worse */
+   }
+   for (uint32_t i = 0; i < n; i++)
+      dev->table.DestroyFence(host, fences[i], NULL);
+   return true;
+}
+
+/* Work that waits for an event or a timeline value that no command will
+ * set can only be released by the renderer: every event of the device is
+ * set and every timeline semaphore signaled to its largest value. */
 static void
-quiesce(struct vl_object *device)
+release_waits(struct vl_object *device)
+{
+   struct vlr_device *dev = device->data;
+   const VkDevice host = (VkDevice)(uintptr_t)device->host;
+   for (const struct vl_list *l = device->children.next; l != &device->children; l = l->next) {
+      const struct vl_object *o = vl_object_from_link(l);
+      if (o->type == VK_OBJECT_TYPE_EVENT && dev->table.SetEvent) {
+         dev->table.SetEvent(host, (VkEvent)(uintptr_t)o->host);
+      } else if (o->type == VK_OBJECT_TYPE_SEMAPHORE && (o->flags & TIMELINE) &&
+                 dev->table.SignalSemaphore) {
+         const VkSemaphoreSignalInfo info = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                              .semaphore = (VkSemaphore)(uintptr_t)o->host,
+                                              .value = UINT64_MAX };
+         dev->table.SignalSemaphore(host, &info);
+      }
+   }
+}
+
+bool
+vlr_inflight_idle(struct vlr_context *ctx, struct vl_object *device)
+{
+   const uint64_t timeout =
+      ctx->options.idle_timeout_ns ? ctx->options.idle_timeout_ns : VLR_IDLE_TIMEOUT_NS;
+   struct vlr_device *dev = device->data;
+   if (!wait_idle(device, timeout)) {
+      release_waits(device);
+      if (!wait_idle(device, timeout))
+         return false;
+   }
+   dev->completed = dev->submitted;
+   return true;
+}
+
+/* Waits until everything submitted to the device has completed; false
+ * (and the context lost) when it does not. */
+static bool
+quiesce(struct vlr_exec *x, struct vl_object *device)
 {
    struct vlr_device *dev = device->data;
    if (dev->submitted == dev->completed)
-      return;
-   dev->table.DeviceWaitIdle((VkDevice)(uintptr_t)device->host);
-   dev->completed = dev->submitted;
+      return true;
+   if (vlr_inflight_idle(x->ctx, device))
+      return true;
+   vlr_exec_fail(x, "submitted work does not complete, and this command would destroy, free or "
+                    "re-record what it may use");
+   return false;
 }
 
 static bool
@@ -76,57 +167,58 @@ lookup(struct vlr_exec *x, int32_t type, uint64_t host)
    return host ? vl_object_table_lookup_host(&x->ctx->objects, type, host) : NULL;
 }
 
-void
+/* Fence feedback (vlr_feedback.c) proves completion as a fence wait does. */
+static void
+absorb_feedback(struct vlr_device *dev)
+{
+   const uint32_t seen = atomic_load_explicit(&dev->feedback_completed, memory_order_acquire);
+   if (seen && !dev->several_queues && after(seen, dev->completed))
+      dev->completed = seen;
+}
+
+bool
 vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
 {
    struct vl_object *device = device_of(owner);
    struct vlr_device *dev = device ? device->data : NULL;
+   if (dev && dev->submitted != dev->completed)
+      absorb_feedback(dev);
    if (!dev || dev->submitted == dev->completed)
-      return; /* nothing in flight */
+      return true; /* nothing in flight */
    switch (id) {
    case VL_CMD_vkFreeCommandBuffers: {
       const struct vl_args_vkFreeCommandBuffers *a = args;
       for (uint32_t i = 0; a->pCommandBuffers && i < a->commandBufferCount; i++) {
          const struct vl_object *cb = lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER,
                                              (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
-         if (cb && cb_in_flight(dev, cb)) {
-            quiesce(device);
-            return;
-         }
+         if (cb && cb_in_flight(dev, cb))
+            return quiesce(x, device);
       }
-      return;
+      return true;
    }
    case VL_CMD_vkResetCommandPool:
    case VL_CMD_vkDestroyCommandPool: {
-      /* the pool is the first non-dispatchable handle: the decoder's last
-       * object for vkDestroyCommandPool, looked up for the reset */
-      const uint64_t pool_host = id == VL_CMD_vkResetCommandPool
-                                    ? (uint64_t)(uintptr_t)((const struct vl_args_vkResetCommandPool *)args)
-                                         ->commandPool
-                                    : (uint64_t)(uintptr_t)((const struct vl_args_vkDestroyCommandPool *)args)
-                                         ->commandPool;
+      const uint64_t pool_host =
+         id == VL_CMD_vkResetCommandPool
+            ? (uint64_t)(uintptr_t)((const struct vl_args_vkResetCommandPool *)args)->commandPool
+            : (uint64_t)(uintptr_t)((const struct vl_args_vkDestroyCommandPool *)args)->commandPool;
       const struct vl_object *pool = lookup(x, VK_OBJECT_TYPE_COMMAND_POOL, pool_host);
       if (!pool)
-         return;
+         return true;
       for (const struct vl_list *l = pool->children.next; l != &pool->children; l = l->next) {
-         if (cb_in_flight(dev, vl_object_from_link(l))) {
-            quiesce(device);
-            return;
-         }
+         if (cb_in_flight(dev, vl_object_from_link(l)))
+            return quiesce(x, device);
       }
-      return;
+      return true;
    }
    default:
       break;
    }
-   if (owner->type == VK_OBJECT_TYPE_COMMAND_BUFFER) {
-      /* recording into, resetting or re-beginning a command buffer */
-      if (cb_in_flight(dev, owner))
-         quiesce(device);
-      return;
-   }
+   /* recording into, resetting or re-beginning a command buffer */
+   if (owner->type == VK_OBJECT_TYPE_COMMAND_BUFFER)
+      return !cb_in_flight(dev, owner) || quiesce(x, device);
    /* destroying, freeing or resetting a resource: its users are unknown */
-   quiesce(device);
+   return quiesce(x, device);
 }
 
 static void
@@ -216,6 +308,21 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
                                        (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
          if (cb)
             cb->flags |= SECONDARY;
+      }
+      return;
+   }
+   case VL_CMD_vkCreateSemaphore: {
+      const struct vl_args_vkCreateSemaphore *a = args;
+      if (a->ret != VK_SUCCESS || !a->pSemaphore)
+         return;
+      for (const VkBaseInStructure *s = a->pCreateInfo->pNext; s; s = s->pNext) {
+         if (s->sType == VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO &&
+             ((const VkSemaphoreTypeCreateInfo *)s)->semaphoreType == VK_SEMAPHORE_TYPE_TIMELINE) {
+            struct vl_object *o =
+               vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pSemaphore);
+            if (o && o->type == VK_OBJECT_TYPE_SEMAPHORE)
+               o->flags |= TIMELINE;
+         }
       }
       return;
    }

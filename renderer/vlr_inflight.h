@@ -6,14 +6,22 @@
 #ifndef VLR_INFLIGHT_H
 #define VLR_INFLIGHT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+struct vlr_context;
 struct vlr_exec;
 struct vl_object;
 
 /* Before a command that destroys, frees, resets or records: waits for the
- * device to go idle when the objects may be used by pending work. */
-void vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args);
+ * device to go idle when the objects may be used by pending work.  False
+ * (and the context lost) when the work does not complete. */
+bool vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args);
+/* Waits, bounded, for everything submitted to the device to complete,
+ * releasing waits no command will end if it must (context teardown, device
+ * destruction): false when the device still does not go idle, and must then
+ * be left alone. */
+bool vlr_inflight_idle(struct vlr_context *ctx, struct vl_object *device);
 /* After a command that submits work or proves it complete. */
 void vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args);
 

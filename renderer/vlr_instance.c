@@ -4,12 +4,14 @@
  * filters to what the protocol carries (extension lists, API versions).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_context.h"
 #include "vlr_host.h"
+#include "vlr_inflight.h"
 
 /* Per-instance state (vl_object.data of the VkInstance). */
 struct vlr_instance {
@@ -45,8 +47,11 @@ vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance 
       args->ret = VK_ERROR_LAYER_NOT_PRESENT;
       return;
    }
-   /* Only extensions the protocol carries; the host must have them. */
-   for (uint32_t i = 0; i < info->enabledExtensionCount; i++) {
+   /* Only extensions the protocol carries; the host must have them.  Layer
+    * mode: the application's own instance, whose extensions the loader
+    * checked; those the protocol does not carry work below the layer. */
+   const bool chain = vlr_host_is_chain(ctx->host);
+   for (uint32_t i = 0; i < info->enabledExtensionCount && !chain; i++) {
       const struct vl_extension_info *e = vl_extension_find(info->ppEnabledExtensionNames[i]);
       if (!e || !e->instance) {
          args->ret = VK_ERROR_EXTENSION_NOT_PRESENT;
@@ -66,12 +71,15 @@ vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance 
    host_info.pApplicationInfo = &app;
    /* Host-side validation reports through a debug-utils messenger of ours;
     * chained here, it also covers instance creation itself. */
-   const char *exts[VL_EXTENSION_COUNT + 1];
+   const char **exts = NULL;
    const bool validation = vlr_host_has_validation(ctx->host);
    VkDebugUtilsMessengerCreateInfoEXT messenger_info;
    if (validation) {
+      exts = vlr_exec_args(x, (info->enabledExtensionCount + 1) * sizeof(*exts));
+      if (!exts)
+         return;
       bool has = false;
-      for (uint32_t i = 0; i < info->enabledExtensionCount && i < VL_EXTENSION_COUNT; i++) {
+      for (uint32_t i = 0; i < info->enabledExtensionCount; i++) {
          exts[i] = info->ppEnabledExtensionNames[i];
          has |= !strcmp(exts[i], VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
       }
@@ -93,7 +101,7 @@ vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance 
            : NULL;
    if (!obj) {
       free(data);
-      vlr_host_destroy_instance(ctx->host, host);
+      vlr_host_destroy_instance(ctx->host, host, NULL);
       vlr_exec_fail(x, "out of memory");
       return;
    }
@@ -123,6 +131,7 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
 {
    struct vl_object *inst = ctx->instance;
    const VkInstance host = (VkInstance)(uintptr_t)inst->host;
+   bool leaked = false;
    /* Devices first (with everything under them), then instance children. */
    for (struct vl_list *l = inst->children.prev; l != &inst->children;) {
       struct vl_object *child = vl_object_from_link(l);
@@ -130,7 +139,17 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
       if (child->type == VK_OBJECT_TYPE_DEVICE) {
          struct vlr_device *dev = child->data;
          const VkDevice device = (VkDevice)(uintptr_t)child->host;
-         dev->table.DeviceWaitIdle(device);
+         if (!vlr_inflight_idle(ctx, child)) {
+            /* Work that never completes still runs on the device: the
+             * device, its state and the instance are left to the host
+             * driver rather than freed under it. */
+            fprintf(stderr, "venus-loopback: renderer: submitted work does not complete; the "
+                            "host device is leaked\n");
+            child->data = NULL;
+            remove_tree(ctx, child);
+            leaked = true;
+            continue;
+         }
          vlr_feedback_destroy(dev);
          vlr_device_destroy_children(ctx, child);
          vlr_host_destroy_device(ctx->host, device, dev->table.DestroyDevice);
@@ -152,10 +171,14 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
    }
    remove_tree(ctx, inst);
    ctx->instance = NULL;
+   if (leaked) {
+      ctx->messenger = VK_NULL_HANDLE;
+      return; /* a leaked device keeps its instance */
+   }
    if (ctx->messenger && ctx->instance_table.DestroyDebugUtilsMessengerEXT)
       ctx->instance_table.DestroyDebugUtilsMessengerEXT(host, ctx->messenger, NULL);
    ctx->messenger = VK_NULL_HANDLE;
-   vlr_host_destroy_instance(ctx->host, host);
+   vlr_host_destroy_instance(ctx->host, host, ctx->instance_table.DestroyInstance);
 }
 
 void
@@ -218,6 +241,11 @@ vlr_handle_vkEnumerateInstanceExtensionProperties(
       (PFN_vkEnumerateInstanceExtensionProperties)vlr_host_get_instance_proc_addr(
          x->ctx->host, NULL, "vkEnumerateInstanceExtensionProperties");
    uint32_t n = 0;
+   if (!f) {
+      /* layer mode: the loader answers this before there is an instance */
+      args->ret = VK_ERROR_INITIALIZATION_FAILED;
+      return;
+   }
    f(NULL, &n, NULL);
    VkExtensionProperties *host = calloc(n ? n : 1, sizeof(*host));
    if (!host) {
@@ -360,6 +388,16 @@ vlr_handle_vkGetPhysicalDeviceProperties2(struct vlr_exec *x,
    const struct vlr_host_instance_table *vk = vlr_object_instance_table(args->owner);
    vk->GetPhysicalDeviceProperties2(args->physicalDevice, args->pProperties);
    args->pProperties->properties.apiVersion = cap_version(args->pProperties->properties.apiVersion);
+}
+
+void
+vlr_instance_rename_physical_device(struct vl_object *instance, uint64_t old_id, uint64_t new_id)
+{
+   struct vlr_instance *inst = instance->data;
+   for (uint32_t i = 0; inst && i < inst->physical_count; i++) {
+      if (inst->bound[i] == old_id)
+         inst->bound[i] = new_id;
+   }
 }
 
 const VkPhysicalDeviceMemoryProperties *

@@ -87,17 +87,9 @@ context_for(struct replay *rp, uint32_t tag)
       const struct vlr_context_options opts = { 0 }; /* the default host: lavapipe */
       s->ctx = vlr_context_create(&opts, err, sizeof(err));
       s->reply_mem = calloc(1, REPLY_SIZE);
-      uint32_t res = 0;
-      if (s->ctx && s->reply_mem)
-         res = vlr_context_resource_create(s->ctx, s->reply_mem, REPLY_SIZE);
-      uint8_t cmd[64];
-      struct vl_encoder enc;
-      vl_enc_init(&enc, cmd, sizeof(cmd));
-      const VkCommandStreamDescriptionMESA stream = { .resourceId = res, .size = REPLY_SIZE };
-      vl_encode_vkSetReplyCommandStreamMESA(&enc, 0, &stream);
-      if (!res || !vlr_context_submit(s->ctx, cmd, (size_t)(enc.cur - cmd))) {
+      if (!s->ctx || !s->reply_mem) {
          snprintf(s->why, sizeof(s->why), "no renderer context: %s",
-                  err[0] ? err : (s->ctx ? s->ctx->lost_message : "out of memory"));
+                  err[0] ? err : "out of memory");
          s->lost = true;
       }
    }
@@ -140,7 +132,7 @@ not_yet(int32_t result)
    return result == VK_TIMEOUT || result == VK_NOT_READY || result == VK_EVENT_RESET;
 }
 
-/* What the replayed command returned, from the replay's reply stream. */
+/* What the replayed command returned, from its reply. */
 static bool
 replayed_result(struct ctx_state *s, struct vl_walk *w, int32_t *result)
 {
@@ -150,31 +142,64 @@ replayed_result(struct ctx_state *s, struct vl_walk *w, int32_t *result)
           vl_args_vkresult(w->id, w->args, result);
 }
 
-/* One command, as its own direct submission (rewinding the reply stream
- * first when it asks for a reply).  captured: the result the capture
- * recorded for it, if any. */
+/* The command as a Venus guest sends it on a stream of a ring or transport
+ * (the flattened form, which fuzz_renderer submits that way): a wait that
+ * may block becomes a poll, and a reply is preceded by a rewind of the
+ * reply stream.  Returns its size in rp->buf, 0 on failure. */
+static size_t
+direct_form(struct replay *rp, struct vl_walk *w)
+{
+   if (!reserve(rp, w->length + 32))
+      return 0;
+   struct vl_encoder enc;
+   vl_enc_init(&enc, rp->buf, w->length + 32);
+   if (w->flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT)
+      vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
+   switch (w->id) {
+   case VL_CMD_vkWaitForFences:
+      ((struct vl_args_vkWaitForFences *)w->args)->timeout = 0;
+      vl_reencode_any(&enc, w->id, w->flags, w->args);
+      break;
+   case VL_CMD_vkWaitSemaphores:
+      ((struct vl_args_vkWaitSemaphores *)w->args)->timeout = 0;
+      vl_reencode_any(&enc, w->id, w->flags, w->args);
+      break;
+   case VL_CMD_vkGetQueryPoolResults:
+      ((struct vl_args_vkGetQueryPoolResults *)w->args)->flags &= ~VK_QUERY_RESULT_WAIT_BIT;
+      vl_reencode_any(&enc, w->id, w->flags, w->args);
+      break;
+   default:
+      vl_enc_bytes(&enc, w->data + w->offset, w->length, w->length);
+      break;
+   }
+   return enc.overflow ? 0 : (size_t)(enc.cur - rp->buf);
+}
+
+/* Runs the command on this thread, as the application's own thread runs
+ * its calls in-process: waits may block, a reply comes back directly. */
+static bool
+run(struct ctx_state *s, const struct vl_walk *w)
+{
+   const uint8_t *cmd = w->data + w->offset;
+   if (w->flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT)
+      return vlr_context_call(s->ctx, cmd, w->length, s->reply_mem, REPLY_SIZE);
+   return vlr_context_execute(s->ctx, cmd, w->length);
+}
+
+/* One command: written in its flattened form, and replayed on its own.
+ * captured: the result the capture recorded for it, if any. */
 static void
 emit(struct replay *rp, struct ctx_state *s, const struct vl_record *r, struct vl_walk *w,
      const int32_t *captured)
 {
-   size_t n = 0;
-   if (!reserve(rp, w->length + 32)) {
-      snprintf(s->why, sizeof(s->why), "out of memory");
-      s->lost = true;
-      return;
-   }
-   if (w->flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT) {
-      struct vl_encoder enc;
-      vl_enc_init(&enc, rp->buf, 32);
-      vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
-      n = (size_t)(enc.cur - rp->buf);
-      s->replies++;
-   }
-   memcpy(rp->buf + n, w->data + w->offset, w->length);
-   n += w->length;
    s->commands++;
-   if (s->flat && fwrite(rp->buf, 1, n, s->flat) != n)
-      rp->io_error = true;
+   if (w->flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT)
+      s->replies++;
+   if (s->flat) {
+      const size_t n = direct_form(rp, w);
+      if (!n || fwrite(rp->buf, 1, n, s->flat) != n)
+         rp->io_error = true;
+   }
    if (!s->ctx)
       return;
    snprintf(hang_message, sizeof(hang_message),
@@ -182,14 +207,14 @@ emit(struct replay *rp, struct ctx_state *s, const struct vl_record *r, struct v
             s->number, r->seq, vl_record_kind_name(r->kind), s->cmd_no, w->offset, name_of(w->id));
    if (rp->o->timeout)
       alarm(rp->o->timeout);
-   bool ok = vlr_context_submit(s->ctx, rp->buf, n);
+   bool ok = run(s, w);
    int32_t result;
    if (ok && captured && replayed_result(s, w, &result)) {
       /* The application polled until this answer: so does the replay. */
       while (ok && polled(w->id) && result != *captured && not_yet(result)) {
          const struct timespec pause = { 0, 100000 };
          nanosleep(&pause, NULL);
-         ok = vlr_context_submit(s->ctx, rp->buf, n) && replayed_result(s, w, &result);
+         ok = run(s, w) && replayed_result(s, w, &result);
          s->polls++;
       }
       /* a poll that found the work done earlier than the capture did is

@@ -18,9 +18,26 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <vulkan/vk_layer.h>
 #include <vulkan/vulkan.h>
 
 struct vl_transport;
+
+/* Layer mode: the host is the next element of the Khronos loader's chain.
+ * What our element's vkCreateInstance or vkCreateDevice received, so that the
+ * renderer calls the next element as the loader-layer interface says. */
+struct vl_chain {
+   PFN_vkGetInstanceProcAddr next_gipa;
+   PFN_vkGetDeviceProcAddr next_gdpa;           /* device creation only */
+   PFN_GetPhysicalDeviceProcAddr next_gpdpa;    /* instance creation only; may be NULL */
+   /* the create info's own chain: its VK_STRUCTURE_TYPE_LOADER_*_CREATE_INFO
+    * structs (the link already advanced past us) go in front of the decoded
+    * chain; valid during the create call only */
+   const void *loader_pnext;
+   /* *pInstance / *pDevice on entry: the loader's object, which its
+    * terminator expects to find there */
+   void *loader_object;
+};
 
 struct vl_mapped_range {
    uint64_t memory_id;
@@ -52,6 +69,13 @@ struct vl_transport_ops {
    void (*unshare_memory)(struct vl_transport *t, uint32_t resource);
    /* The renderer gave up on this connection. */
    bool (*lost)(struct vl_transport *t);
+   /* Layer mode (in-process only; NULL elsewhere).  Once everything submitted
+    * so far has executed, the dispatchable object created under id is renamed
+    * to its host handle, which *host receives; false if there is none. */
+   bool (*adopt_host_handle)(struct vl_transport *t, uint64_t id, uint64_t *host);
+   /* The loader's link for the vkCreateDevice of device id, sent next. */
+   void (*set_device_chain)(struct vl_transport *t, uint64_t device_id,
+                            const struct vl_chain *chain);
 };
 
 struct vl_transport {
@@ -81,6 +105,8 @@ struct vl_transport_options {
    const char *capture_file;
    void (*message)(void *data, int severity, const char *id_name, const char *text);
    void *message_data;
+   /* layer mode: the loader's link for the instance (in-process only) */
+   const struct vl_chain *chain;
 };
 
 /* Reads and checks the VL_* environment.  On an unknown value, writes a

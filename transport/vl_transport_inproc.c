@@ -315,6 +315,24 @@ inproc_lost(struct vl_transport *base)
    return vlr_context_lost(t->ctx);
 }
 
+static bool
+inproc_adopt_host_handle(struct vl_transport *base, uint64_t id, uint64_t *host)
+{
+   struct inproc *t = (struct inproc *)base;
+   pthread_mutex_lock(&t->lock);
+   const uint32_t before = t->cur;
+   pthread_mutex_unlock(&t->lock);
+   wait_head(t, before);
+   return vlr_context_adopt(t->ctx, id, host);
+}
+
+static void
+inproc_set_device_chain(struct vl_transport *base, uint64_t device_id, const struct vl_chain *chain)
+{
+   struct inproc *t = (struct inproc *)base;
+   vlr_context_set_device_chain(t->ctx, device_id, chain);
+}
+
 static void
 inproc_destroy(struct vl_transport *base)
 {
@@ -355,6 +373,8 @@ static const struct vl_transport_ops inproc_ops = {
    .share_memory = inproc_share_memory,
    .unshare_memory = inproc_unshare_memory,
    .lost = inproc_lost,
+   .adopt_host_handle = inproc_adopt_host_handle,
+   .set_device_chain = inproc_set_device_chain,
 };
 
 struct vl_transport *
@@ -379,6 +399,7 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
       .stats = o->stats,
       .message = o->message,
       .message_data = o->message_data,
+      .chain = o->chain,
    };
    if (o->capture_file) {
       co.capture = fopen(o->capture_file, "ab");

@@ -18,6 +18,14 @@ import os
 from emit_files import HEADER, indent
 
 DEVICE_OWNERS = ("VkDevice", "VkQueue", "VkCommandBuffer")
+
+# Blocking commands that wait for GPU work or a guest's signal, and when
+# they do: only an application thread may (vlr_exec_may_block).
+BLOCKING_WAITS = {
+    "vkWaitForFences": "args->timeout != 0",
+    "vkWaitSemaphores": "args->timeout != 0",
+    "vkGetQueryPoolResults": "(args->flags & VK_QUERY_RESULT_WAIT_BIT) != 0",
+}
 INSTANCE_OWNERS = ("VkInstance", "VkPhysicalDevice")
 
 
@@ -146,6 +154,9 @@ class RendererEmitter:
             return lines
         call = "%svk->%s(%s);" % (ret, fn, self.call_args(c))
         if blocking:
+            waits = BLOCKING_WAITS.get(self.reg.canonical_command(c.name))
+            if waits:
+                lines += ["if (!vlr_exec_may_block(x, %s))" % waits, "    return;"]
             lines += ["vlr_exec_unlock(x);", call, "vlr_exec_lock(x);"]
         else:
             lines += [call]
@@ -166,7 +177,7 @@ class RendererEmitter:
     def inflight_after(self, c):
         return self.reg.canonical_command(c.name) in (
             "vkQueueSubmit", "vkQueueSubmit2", "vkQueueBindSparse", "vkCmdExecuteCommands",
-            "vkWaitForFences", "vkGetFenceStatus")
+            "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore")
 
     def dispatch_fn(self, c):
         n = c.name
@@ -183,7 +194,7 @@ class RendererEmitter:
             body += ["x->destroyed = x->dec.last_object;"]
         body += ["if (x->dec.error) {", "    vlr_exec_decode_failed(x);", "    return;", "}"]
         if self.inflight_before(c):
-            body += ["vlr_inflight_before(x, VL_CMD_%s, args->owner, args);" % n]
+            body += ["if (!vlr_inflight_before(x, VL_CMD_%s, args->owner, args))" % n, "    return;"]
         if k == "handler":
             body += ["vlr_handle_%s(x, args);" % n]
         else:

@@ -487,7 +487,10 @@ publish(uint32_t tail)
 static void
 expect_ring_lost(const char *why)
 {
-   for (int i = 0; i < 5000 && !vlr_context_lost(g.ctx); i++) {
+   /* The ring thread sets the context lost, then writes the message: wait
+    * for both. */
+   for (int i = 0; i < 5000 && !(vlr_context_lost(g.ctx) && strstr(g.ctx->lost_message, why));
+        i++) {
       const struct timespec ms = { 0, 1000000 };
       nanosleep(&ms, NULL);
    }

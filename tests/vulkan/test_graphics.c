@@ -729,13 +729,14 @@ render_child(const char *self, const char *icd, const char *path, bool reference
 {
    if (!reference)
       return vkt_run_child(self, icd, "--render", path);
+   /* (the reference is native: icd is vkt_native_icd(), without our layer) */
    const char *old = getenv("ASAN_OPTIONS");
    char *saved = old ? strdup(old) : NULL;
    char opts[1024];
    snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", saved ? saved : "",
             saved && *saved ? ":" : "");
    setenv("ASAN_OPTIONS", opts, 1);
-   const bool ok = vkt_run_child(self, icd, "--render", path);
+   const bool ok = vkt_run_native_child(self, "--render", path);
    if (saved)
       setenv("ASAN_OPTIONS", saved, 1);
    else

@@ -30,6 +30,10 @@ on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageT
    struct messages *m = user;
    if (severity < VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT)
       return VK_FALSE;
+   /* The loader's own notes are no validation (in layer mode it says which
+    * layers VK_INSTANCE_LAYERS added). */
+   if (data->pMessageIdName && !strcmp(data->pMessageIdName, "Loader Message"))
+      return VK_FALSE;
    if (data->pMessage && strstr(data->pMessage, "HOST-SIDE")) {
       m->host++;
       snprintf(m->last_host, sizeof(m->last_host), "%s", data->pMessage);

@@ -101,6 +101,12 @@ vkt_init(struct vkt *t, const char *name)
       .pQueueCreateInfos = &qci,
    };
    VKT_VK(vkCreateDevice(t->physical, &dci, NULL, &t->device));
+   /* Layer-mode runs must fail when the layer is not in the chain (the
+    * loader skips a VK_INSTANCE_LAYERS name it cannot find). */
+   const char *expect = getenv("VKT_EXPECT_LOOPBACK");
+   if (expect && !strcmp(expect, "1") && !vkGetDeviceProcAddr(t->device, "vlGetLoopbackStats"))
+      vkt_fail("VKT_EXPECT_LOOPBACK=1, but the device is not venus-loopback's (is "
+               "VK_LAYER_VENUS_loopback loaded?)");
    vkGetDeviceQueue(t->device, t->family, 0, &t->queue);
    const VkCommandPoolCreateInfo pci = {
       .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
@@ -237,8 +243,26 @@ vkt_native_icd(void)
    return p && *p ? p : "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
 }
 
-bool
-vkt_run_child(const char *self, const char *icd, const char *arg, const char *out_path)
+/* VK_INSTANCE_LAYERS without the venus-loopback layer. */
+static void
+drop_loopback_layer(void)
+{
+   const char *layers = getenv("VK_INSTANCE_LAYERS");
+   if (!layers)
+      return;
+   char kept[1024] = "";
+   char *copy = strdup(layers);
+   for (char *save = NULL, *l = strtok_r(copy, ":", &save); l; l = strtok_r(NULL, ":", &save)) {
+      if (strcmp(l, "VK_LAYER_VENUS_loopback"))
+         snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%s%s", kept[0] ? ":" : "", l);
+   }
+   free(copy);
+   setenv("VK_INSTANCE_LAYERS", kept, 1);
+   unsetenv("VKT_EXPECT_LOOPBACK");
+}
+
+static bool
+run_child(const char *self, const char *icd, bool native, const char *arg, const char *out_path)
 {
    fflush(stdout);
    const pid_t pid = fork();
@@ -247,6 +271,8 @@ vkt_run_child(const char *self, const char *icd, const char *arg, const char *ou
    if (!pid) {
       setenv("VK_ICD_FILENAMES", icd, 1);
       setenv("VK_DRIVER_FILES", icd, 1);
+      if (native)
+         drop_loopback_layer();
       execl(self, self, arg, out_path, (char *)NULL);
       _exit(127);
    }
@@ -260,4 +286,16 @@ vkt_run_child(const char *self, const char *icd, const char *arg, const char *ou
       exit(77);
    }
    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+bool
+vkt_run_child(const char *self, const char *icd, const char *arg, const char *out_path)
+{
+   return run_child(self, icd, false, arg, out_path);
+}
+
+bool
+vkt_run_native_child(const char *self, const char *arg, const char *out_path)
+{
+   return run_child(self, vkt_native_icd(), true, arg, out_path);
 }

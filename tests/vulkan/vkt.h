@@ -78,6 +78,9 @@ void vkt_pass(const struct vkt *t);
 /* Runs this same program again in a child process with VK_ICD_FILENAMES set
  * to icd and extra argument arg; false when the child failed. */
 bool vkt_run_child(const char *self, const char *icd, const char *arg, const char *out_path);
+/* The same on the native driver alone: vkt_native_icd(), and without the
+ * venus-loopback layer when VK_INSTANCE_LAYERS names it (layer mode). */
+bool vkt_run_native_child(const char *self, const char *arg, const char *out_path);
 /* Native lavapipe's manifest (VL_TEST_NATIVE_ICD, or the Debian path). */
 const char *vkt_native_icd(void);
 
