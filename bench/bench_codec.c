@@ -99,8 +99,8 @@ encode_binds(unsigned n)
                                                             layout, 0, 4, sets, 2, dyn_offsets);
       if ((size_t)(enc.end - enc.cur) < size)
          abort();
-      vl_encode_vkCmdBindDescriptorSets(&enc, 0, cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, layout, 0,
-                                        4, sets, 2, dyn_offsets);
+      vl_encode_vkCmdBindDescriptorSets(&enc, 0, cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, layout, 0, 4,
+                                        sets, 2, dyn_offsets);
       CLOBBER();
    }
    return (size_t)(enc.cur - stream);
@@ -221,16 +221,15 @@ encode_pipelines(unsigned n)
          vl_sizeof_vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &pipeline_info, NULL, &id);
       if ((size_t)(enc.end - enc.cur) < size)
          abort();
-      vl_encode_vkCreateGraphicsPipelines(&enc, 1, device, VK_NULL_HANDLE, 1, &pipeline_info,
-                                          NULL, &id);
+      vl_encode_vkCreateGraphicsPipelines(&enc, 1, device, VK_NULL_HANDLE, 1, &pipeline_info, NULL,
+                                          &id);
       CLOBBER();
    }
    return (size_t)(enc.cur - stream);
 }
 
 static void
-decode_pipelines(size_t size, unsigned n, struct vl_object_table *objects,
-                 struct vl_arena *arena)
+decode_pipelines(size_t size, unsigned n, struct vl_object_table *objects, struct vl_arena *arena)
 {
    struct vl_decoder dec;
    vl_dec_init(&dec, stream, size, arena, objects);
@@ -266,11 +265,11 @@ main(int argc, char **argv)
       uint64_t id;
       VkObjectType type;
    } ids[] = {
-      { 0x30, VK_OBJECT_TYPE_DEVICE },          { 0x61, VK_OBJECT_TYPE_COMMAND_BUFFER },
-      { 0x101, VK_OBJECT_TYPE_DESCRIPTOR_SET }, { 0x102, VK_OBJECT_TYPE_DESCRIPTOR_SET },
-      { 0x103, VK_OBJECT_TYPE_DESCRIPTOR_SET }, { 0x104, VK_OBJECT_TYPE_DESCRIPTOR_SET },
+      { 0x30, VK_OBJECT_TYPE_DEVICE },           { 0x61, VK_OBJECT_TYPE_COMMAND_BUFFER },
+      { 0x101, VK_OBJECT_TYPE_DESCRIPTOR_SET },  { 0x102, VK_OBJECT_TYPE_DESCRIPTOR_SET },
+      { 0x103, VK_OBJECT_TYPE_DESCRIPTOR_SET },  { 0x104, VK_OBJECT_TYPE_DESCRIPTOR_SET },
       { 0x200, VK_OBJECT_TYPE_PIPELINE_LAYOUT }, { 0x301, VK_OBJECT_TYPE_SHADER_MODULE },
-      { 0x302, VK_OBJECT_TYPE_SHADER_MODULE },  { 0x400, VK_OBJECT_TYPE_RENDER_PASS },
+      { 0x302, VK_OBJECT_TYPE_SHADER_MODULE },   { 0x400, VK_OBJECT_TYPE_RENDER_PASS },
    };
    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
       vl_object_table_add(&objects, ids[i].id, ids[i].type, ids[i].id * 16, NULL);
@@ -282,8 +281,7 @@ main(int argc, char **argv)
 
    const struct workload w[] = {
       { "vkCmdDraw", 100000, encode_draws, decode_draws },
-      { "vkCmdBindDescriptorSets (4 sets, 2 dynamic offsets)", 50000, encode_binds,
-        decode_binds },
+      { "vkCmdBindDescriptorSets (4 sets, 2 dynamic offsets)", 50000, encode_binds, decode_binds },
       { "vkCreateGraphicsPipelines (typical create info)", 5000, encode_pipelines,
         decode_pipelines },
    };

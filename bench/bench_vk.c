@@ -59,13 +59,13 @@
 #define BENCH_SOURCE_DIR "/work/main"
 #endif
 
-#define TARGET_W 256 /* offscreen render target */
-#define TARGET_H 256
-#define RECORD_COUNT 100000 /* commands per command buffer in the recording workloads */
-#define FRAME_DRAWS 1000
-#define UPLOAD_BYTES (64u << 20)
-#define SAXPY_N (16u << 20)
-#define LOOP_FRAMES 60
+#define TARGET_W      256 /* offscreen render target */
+#define TARGET_H      256
+#define RECORD_COUNT  100000 /* commands per command buffer in the recording workloads */
+#define FRAME_DRAWS   1000
+#define UPLOAD_BYTES  (64u << 20)
+#define SAXPY_N       (16u << 20)
+#define LOOP_FRAMES   60
 #define CUBE_VERTICES 36
 
 /* The loopback's statistics entry point; NULL on any other driver. */
@@ -76,8 +76,7 @@ typedef void(VKAPI_PTR *PFN_vlGetLoopbackStats)(VkDevice device, uint64_t *round
 /* Which side is running, for error messages. */
 static const char *current_side = "setup";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
    va_list ap;
    va_start(ap, fmt);
@@ -92,7 +91,9 @@ static const char *
 result_name(VkResult r)
 {
    switch (r) {
-#define R(x) case x: return #x
+#define R(x)                                                                                       \
+   case x:                                                                                         \
+      return #x
       R(VK_SUCCESS);
       R(VK_NOT_READY);
       R(VK_TIMEOUT);
@@ -247,7 +248,8 @@ side_open(struct side *s, const char *name, const char *manifest, bool loopback)
    /* A wrong manifest would silently compare a driver with itself. */
    if (loopback && !s->stats)
       die("%s does not provide vlGetLoopbackStats: it is not the venus-loopback ICD "
-          "(set --loopback-icd or VL_BENCH_LOOPBACK_ICD)", manifest);
+          "(set --loopback-icd or VL_BENCH_LOOPBACK_ICD)",
+          manifest);
    if (!loopback && s->stats)
       die("the native manifest %s is the loopback (set --native-icd or VL_BENCH_NATIVE_ICD)",
           manifest);
@@ -330,7 +332,7 @@ static struct buffer
 make_buffer(struct side *s, VkDeviceSize size, VkBufferUsageFlags usage,
             VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred)
 {
-   struct buffer b = {0};
+   struct buffer b = { 0 };
    const VkBufferCreateInfo bci = {
       .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
       .size = size,
@@ -371,7 +373,7 @@ make_cmd(struct side *s)
 static VkFence
 make_fence(struct side *s)
 {
-   const VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+   const VkFenceCreateInfo fci = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
    VkFence f;
    VK_CHECK(vkCreateFence(s->device, &fci, NULL, &f));
    return f;
@@ -428,7 +430,8 @@ load_shader(struct side *s, const char *name)
    FILE *f = fopen(path, "rb");
    if (!f)
       die("cannot open %s: compile bench/shaders/%s with glslangValidator -V, "
-          "or point VL_BENCH_SHADER_DIR at the folder holding %s.spv", path, name, name);
+          "or point VL_BENCH_SHADER_DIR at the folder holding %s.spv",
+          path, name, name);
    fseek(f, 0, SEEK_END);
    const long size = ftell(f);
    fseek(f, 0, SEEK_SET);
@@ -453,7 +456,7 @@ static VkPipelineLayout
 make_layout(struct side *s, const VkDescriptorSetLayout *set_layout, uint32_t push_size,
             VkShaderStageFlags push_stages)
 {
-   const VkPushConstantRange range = {push_stages, 0, push_size};
+   const VkPushConstantRange range = { push_stages, 0, push_size };
    const VkPipelineLayoutCreateInfo ci = {
       .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
       .setLayoutCount = set_layout ? 1 : 0,
@@ -502,15 +505,18 @@ make_compute_pipeline(struct side *s, const char *shader, VkPipelineLayout layou
 /* A triangle-list pipeline for the shared render pass: static viewport over
  * the whole target, no vertex input, no culling, no blending. */
 static VkPipeline
-make_graphics_pipeline(struct side *s, const char *vert, const char *frag,
-                       VkPipelineLayout layout)
+make_graphics_pipeline(struct side *s, const char *vert, const char *frag, VkPipelineLayout layout)
 {
    VkShaderModule vm = load_shader(s, vert), fm = load_shader(s, frag);
    const VkPipelineShaderStageCreateInfo stages[2] = {
-      {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-       .stage = VK_SHADER_STAGE_VERTEX_BIT, .module = vm, .pName = "main"},
-      {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-       .stage = VK_SHADER_STAGE_FRAGMENT_BIT, .module = fm, .pName = "main"},
+      { .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+        .stage = VK_SHADER_STAGE_VERTEX_BIT,
+        .module = vm,
+        .pName = "main" },
+      { .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+        .stage = VK_SHADER_STAGE_FRAGMENT_BIT,
+        .module = fm,
+        .pName = "main" },
    };
    const VkPipelineVertexInputStateCreateInfo vertex_input = {
       .sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO,
@@ -519,8 +525,8 @@ make_graphics_pipeline(struct side *s, const char *vert, const char *frag,
       .sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO,
       .topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST,
    };
-   const VkViewport viewport = {0, 0, TARGET_W, TARGET_H, 0, 1};
-   const VkRect2D scissor = {{0, 0}, {TARGET_W, TARGET_H}};
+   const VkViewport viewport = { 0, 0, TARGET_W, TARGET_H, 0, 1 };
+   const VkRect2D scissor = { { 0, 0 }, { TARGET_W, TARGET_H } };
    const VkPipelineViewportStateCreateInfo viewport_state = {
       .sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO,
       .viewportCount = 1,
@@ -579,7 +585,7 @@ ensure_graphics(struct side *s)
       .sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
       .imageType = VK_IMAGE_TYPE_2D,
       .format = VK_FORMAT_R8G8B8A8_UNORM,
-      .extent = {TARGET_W, TARGET_H, 1},
+      .extent = { TARGET_W, TARGET_H, 1 },
       .mipLevels = 1,
       .arrayLayers = 1,
       .samples = VK_SAMPLE_COUNT_1_BIT,
@@ -597,7 +603,7 @@ ensure_graphics(struct side *s)
       .image = s->color,
       .viewType = VK_IMAGE_VIEW_TYPE_2D,
       .format = ici.format,
-      .subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1},
+      .subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 },
    };
    VK_CHECK(vkCreateImageView(s->device, &vci, NULL, &s->color_view));
 
@@ -612,7 +618,7 @@ ensure_graphics(struct side *s)
       .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
       .finalLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
    };
-   const VkAttachmentReference ref = {0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
+   const VkAttachmentReference ref = { 0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL };
    const VkSubpassDescription subpass = {
       .pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
       .colorAttachmentCount = 1,
@@ -620,14 +626,14 @@ ensure_graphics(struct side *s)
    };
    const VkSubpassDependency deps[2] = {
       /* the previous frame's writes and read-back before this frame's writes */
-      {VK_SUBPASS_EXTERNAL, 0,
-       VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-       VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
-       VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, 0},
+      { VK_SUBPASS_EXTERNAL, 0,
+        VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+        VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
+        VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, 0 },
       /* this frame's writes before a read-back */
-      {0, VK_SUBPASS_EXTERNAL, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
-       VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
-       VK_ACCESS_TRANSFER_READ_BIT, 0},
+      { 0, VK_SUBPASS_EXTERNAL, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
+        VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
+        VK_ACCESS_TRANSFER_READ_BIT, 0 },
    };
    const VkRenderPassCreateInfo rci = {
       .sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
@@ -664,12 +670,12 @@ ensure_empty_compute(struct side *s)
 static void
 begin_pass(struct side *s, VkCommandBuffer cmd)
 {
-   const VkClearValue clear = {.color = {.float32 = {0.0f, 0.0f, 0.2f, 1.0f}}};
+   const VkClearValue clear = { .color = { .float32 = { 0.0f, 0.0f, 0.2f, 1.0f } } };
    const VkRenderPassBeginInfo bi = {
       .sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
       .renderPass = s->pass,
       .framebuffer = s->framebuffer,
-      .renderArea = {{0, 0}, {TARGET_W, TARGET_H}},
+      .renderArea = { { 0, 0 }, { TARGET_W, TARGET_H } },
       .clearValueCount = 1,
       .pClearValues = &clear,
    };
@@ -705,16 +711,16 @@ static uint64_t
 image_hash(struct side *s)
 {
    const VkDeviceSize size = (VkDeviceSize)TARGET_W * TARGET_H * 4;
-   struct buffer b = make_buffer(s, size, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                 VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                    VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                                 VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+   struct buffer b =
+      make_buffer(s, size, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                  VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
    VkCommandBuffer cmd = make_cmd(s);
    VkFence fence = make_fence(s);
    begin_cmd(cmd);
    const VkBufferImageCopy region = {
-      .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
-      .imageExtent = {TARGET_W, TARGET_H, 1},
+      .imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+      .imageExtent = { TARGET_W, TARGET_H, 1 },
    };
    vkCmdCopyImageToBuffer(cmd, s->color, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, b.buffer, 1,
                           &region);
@@ -727,8 +733,8 @@ image_hash(struct side *s)
       .buffer = b.buffer,
       .size = VK_WHOLE_SIZE,
    };
-   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0,
-                        NULL, 1, &to_host, 0, NULL);
+   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, NULL,
+                        1, &to_host, 0, NULL);
    VK_CHECK(vkEndCommandBuffer(cmd));
    submit_wait(s, cmd, fence);
    uint64_t h = 0xcbf29ce484222325ull;
@@ -751,7 +757,7 @@ static void *
 event_setup(struct side *s)
 {
    struct event_state *st = xcalloc(1, sizeof(*st));
-   const VkEventCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+   const VkEventCreateInfo ci = { .sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO };
    VK_CHECK(vkCreateEvent(s->device, &ci, NULL, &st->event));
    return st;
 }
@@ -876,8 +882,7 @@ buffer_run(struct side *s, void *p, uint64_t n)
       vkGetBufferMemoryRequirements(s->device, b, &reqs);
       if (reqs.size < ci.size || !reqs.memoryTypeBits)
          die("vkGetBufferMemoryRequirements: size %llu, type bits 0x%x for a %llu-byte buffer",
-             (unsigned long long)reqs.size, reqs.memoryTypeBits,
-             (unsigned long long)ci.size);
+             (unsigned long long)reqs.size, reqs.memoryTypeBits, (unsigned long long)ci.size);
       vkDestroyBuffer(s->device, b, NULL);
    }
    return now() - t0;
@@ -894,13 +899,13 @@ descriptor_setup(struct side *s)
 {
    struct descriptor_state *st = xcalloc(1, sizeof(*st));
    const VkDescriptorSetLayoutBinding bindings[2] = {
-      {0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1, VK_SHADER_STAGE_ALL, NULL},
-      {1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_ALL, NULL},
+      { 0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1, VK_SHADER_STAGE_ALL, NULL },
+      { 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_ALL, NULL },
    };
    st->layout = make_set_layout(s, bindings, 2);
    const VkDescriptorPoolSize sizes[2] = {
-      {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1},
-      {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1},
+      { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1 },
+      { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1 },
    };
    const VkDescriptorPoolCreateInfo ci = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
@@ -910,9 +915,9 @@ descriptor_setup(struct side *s)
       .pPoolSizes = sizes,
    };
    VK_CHECK(vkCreateDescriptorPool(s->device, &ci, NULL, &st->pool));
-   st->buffer = make_buffer(s, 65536,
-                            VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
-                            0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+   st->buffer =
+      make_buffer(s, 65536, VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                  0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
    return st;
 }
 
@@ -927,20 +932,26 @@ descriptor_run(struct side *s, void *p, uint64_t n)
       .pSetLayouts = &st->layout,
    };
    const VkDescriptorBufferInfo infos[2] = {
-      {st->buffer.buffer, 0, 256},
-      {st->buffer.buffer, 4096, 4096},
+      { st->buffer.buffer, 0, 256 },
+      { st->buffer.buffer, 4096, 4096 },
    };
    const double t0 = now();
    for (uint64_t i = 0; i < n; i++) {
       VkDescriptorSet set;
       VK_CHECK(vkAllocateDescriptorSets(s->device, &ai, &set));
       const VkWriteDescriptorSet writes[2] = {
-         {.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstSet = set, .dstBinding = 0,
-          .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
-          .pBufferInfo = &infos[0]},
-         {.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstSet = set, .dstBinding = 1,
-          .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-          .pBufferInfo = &infos[1]},
+         { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+           .dstSet = set,
+           .dstBinding = 0,
+           .descriptorCount = 1,
+           .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+           .pBufferInfo = &infos[0] },
+         { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+           .dstSet = set,
+           .dstBinding = 1,
+           .descriptorCount = 1,
+           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+           .pBufferInfo = &infos[1] },
       };
       vkUpdateDescriptorSets(s->device, 2, writes, 0, NULL);
       VK_CHECK(vkFreeDescriptorSets(s->device, st->pool, 1, &set));
@@ -1118,16 +1129,16 @@ upload_setup(struct side *s)
       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
    st->in = make_buffer(s, UPLOAD_BYTES, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, 0);
    st->device = make_buffer(s, UPLOAD_BYTES,
-                            VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                            0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+                            VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, 0,
+                            VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
    st->out = make_buffer(s, UPLOAD_BYTES, VK_BUFFER_USAGE_TRANSFER_DST_BIT, host,
                          VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
    st->fence = make_fence(s);
    /* The same copies every time: record them once. */
    st->cmd = make_cmd(s);
-   const VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+   const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
    VK_CHECK(vkBeginCommandBuffer(st->cmd, &bi));
-   const VkBufferCopy region = {0, 0, UPLOAD_BYTES};
+   const VkBufferCopy region = { 0, 0, UPLOAD_BYTES };
    vkCmdCopyBuffer(st->cmd, st->in.buffer, st->device.buffer, 1, &region);
    const VkMemoryBarrier copied = {
       .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -1210,11 +1221,11 @@ saxpy_setup(struct side *s)
       y[i] = 0.0f;
    }
    const VkDescriptorSetLayoutBinding bindings[2] = {
-      {0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL},
-      {1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL},
+      { 0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+      { 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
    };
    st->set_layout = make_set_layout(s, bindings, 2);
-   const VkDescriptorPoolSize pool_size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
+   const VkDescriptorPoolSize pool_size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2 };
    const VkDescriptorPoolCreateInfo pci = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
       .maxSets = 1,
@@ -1230,8 +1241,8 @@ saxpy_setup(struct side *s)
    };
    VK_CHECK(vkAllocateDescriptorSets(s->device, &ai, &st->set));
    const VkDescriptorBufferInfo infos[2] = {
-      {st->x.buffer, 0, VK_WHOLE_SIZE},
-      {st->y.buffer, 0, VK_WHOLE_SIZE},
+      { st->x.buffer, 0, VK_WHOLE_SIZE },
+      { st->y.buffer, 0, VK_WHOLE_SIZE },
    };
    const VkWriteDescriptorSet write = {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
@@ -1256,7 +1267,7 @@ saxpy_run(struct side *s, void *p, uint64_t n)
    const struct {
       float a;
       uint32_t n;
-   } params = {1.0f, SAXPY_N};
+   } params = { 1.0f, SAXPY_N };
    const double t0 = now();
    for (uint64_t i = 0; i < n; i++) {
       /* a frame records its work, submits it and waits for it */
@@ -1346,12 +1357,13 @@ cube_mvp(float *mvp, unsigned frame)
 {
    const float angle = (float)frame * 0.05f;
    const float c = cosf(angle), s = sinf(angle);
-   const float model[16] = {c, 0, -s, 0, 0, 1, 0, 0, s, 0, c, 0, 0, 0, 0, 1};
-   const float view[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -5, 1};
+   const float model[16] = { c, 0, -s, 0, 0, 1, 0, 0, s, 0, c, 0, 0, 0, 0, 1 };
+   const float view[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -5, 1 };
    const float f = 1.0f / tanf(3.14159265f / 8.0f), zn = 0.1f, zf = 100.0f;
    /* Vulkan clip space: y down, depth 0..1 */
-   const float proj[16] = {f, 0, 0, 0, 0, -f, 0, 0, 0, 0, zf / (zn - zf), -1,
-                           0, 0, zn * zf / (zn - zf), 0};
+   const float proj[16] = {
+      f, 0, 0, 0, 0, -f, 0, 0, 0, 0, zf / (zn - zf), -1, 0, 0, zn * zf / (zn - zf), 0
+   };
    float mv[16];
    mat4_mul(mv, view, model);
    mat4_mul(mvp, proj, mv);
@@ -1376,8 +1388,8 @@ loop_setup(struct side *s)
 {
    ensure_graphics(s);
    struct loop_state *st = xcalloc(1, sizeof(*st));
-   const VkDescriptorSetLayoutBinding binding = {0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1,
-                                                 VK_SHADER_STAGE_VERTEX_BIT, NULL};
+   const VkDescriptorSetLayoutBinding binding = { 0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1,
+                                                  VK_SHADER_STAGE_VERTEX_BIT, NULL };
    st->set_layout = make_set_layout(s, &binding, 1);
    st->layout = make_layout(s, &st->set_layout, 0, 0);
    st->pipeline = make_graphics_pipeline(s, "cube.vert", "color.frag", st->layout);
@@ -1386,7 +1398,7 @@ loop_setup(struct side *s)
    st->ubo = make_buffer(s, st->stride * IN_FLIGHT, VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT,
                          VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
                          VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-   const VkDescriptorPoolSize pool_size = {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, IN_FLIGHT};
+   const VkDescriptorPoolSize pool_size = { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, IN_FLIGHT };
    const VkDescriptorPoolCreateInfo pci = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
       .maxSets = IN_FLIGHT,
@@ -1402,7 +1414,7 @@ loop_setup(struct side *s)
          .pSetLayouts = &st->set_layout,
       };
       VK_CHECK(vkAllocateDescriptorSets(s->device, &ai, &st->sets[i]));
-      const VkDescriptorBufferInfo info = {st->ubo.buffer, st->stride * (VkDeviceSize)i, 64};
+      const VkDescriptorBufferInfo info = { st->ubo.buffer, st->stride * (VkDeviceSize)i, 64 };
       const VkWriteDescriptorSet write = {
          .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
          .dstSet = st->sets[i],
@@ -1521,10 +1533,10 @@ startup_destroy_run(struct side *s, void *p, uint64_t n)
 struct workload {
    const char *name; /* what --only matches */
    const char *unit;
-   double scale;      /* seconds per op -> unit */
-   double ops;        /* operations per iteration */
-   double bytes;      /* > 0: a bandwidth in MB/s of this many bytes per iteration */
-   bool count_rt;     /* round trips are observable */
+   double scale;  /* seconds per op -> unit */
+   double ops;    /* operations per iteration */
+   double bytes;  /* > 0: a bandwidth in MB/s of this many bytes per iteration */
+   bool count_rt; /* round trips are observable */
    const char *about;
    void *(*setup)(struct side *);
    double (*run)(struct side *, void *, uint64_t iterations);
@@ -1532,51 +1544,47 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
-   {"event-roundtrip", "us/cycle", 1e6, 1, 0, true,
-    "vkSetEvent + vkGetEventStatus + vkResetEvent + vkGetEventStatus",
-    event_setup, event_run, event_teardown},
-   {"query-results", "us/call", 1e6, 1, 0, true,
-    "vkGetQueryPoolResults, 4 available timestamps",
-    query_setup, query_run, query_teardown},
-   {"buffer-churn", "us/cycle", 1e6, 1, 0, true,
-    "vkCreateBuffer + vkGetBufferMemoryRequirements + vkDestroyBuffer",
-    no_setup, buffer_run, no_teardown},
-   {"descriptor-churn", "us/cycle", 1e6, 1, 0, true,
-    "vkAllocateDescriptorSets + vkUpdateDescriptorSets (2) + vkFreeDescriptorSets",
-    descriptor_setup, descriptor_run, descriptor_teardown},
-   {"submit-latency", "us/submit", 1e6, 1, 0, true,
-    "empty vkQueueSubmit with a fence + vkWaitForFences + vkResetFences",
-    submit_setup, submit_run, cmd_teardown},
-   {"record-draw", "ms/cmdbuf", 1e3, 1, 0, true,
-    "record 100k vkCmdDraw in a render pass (Begin..End only)",
-    draw_setup, record_draw_run, cmd_teardown},
-   {"record-draw-e2e", "ms/cmdbuf", 1e3, 1, 0, true,
-    "record 100k vkCmdDraw + submit + wait",
-    draw_setup, record_draw_e2e_run, cmd_teardown},
-   {"record-dispatch", "ms/cmdbuf", 1e3, 1, 0, true,
-    "record 100k vkCmdDispatch (Begin..End only)",
-    dispatch_setup, record_dispatch_run, cmd_teardown},
-   {"record-dispatch-e2e", "ms/cmdbuf", 1e3, 1, 0, true,
-    "record 100k vkCmdDispatch + submit + wait",
-    dispatch_setup, record_dispatch_e2e_run, cmd_teardown},
-   {"upload-64MiB", "MB/s", 0, 1, UPLOAD_BYTES, true,
-    "memcpy in, GPU copy to a second buffer and back, memcpy out, verify",
-    upload_setup, upload_run, upload_teardown},
-   {"saxpy-16M", "ms/frame", 1e3, 1, 0, true,
-    "y = a*x + y on 16M floats: record, dispatch, submit, wait",
-    saxpy_setup, saxpy_run, saxpy_teardown},
-   {"draw-frame", "ms/frame", 1e3, 1, 0, true,
-    "256x256 offscreen, 1000 small-triangle draws: record, submit, wait",
-    draw_setup, draw_frame_run, draw_frame_teardown},
-   {"startup", "ms", 1e3, 1, 0, true,
-    "vkCreateInstance + vkEnumeratePhysicalDevices + vkCreateDevice (warm)",
-    no_setup, startup_run, no_teardown},
-   {"startup-destroy", "ms", 1e3, 1, 0, false,
-    "vkDestroyDevice + vkDestroyInstance",
-    no_setup, startup_destroy_run, no_teardown},
-   {"frame-loop", "ms/frame", 1e3, LOOP_FRAMES, 0, true,
-    "vkcube-like: 60 frames, UBO via persistent map, 36 vertices, 2 in flight",
-    loop_setup, loop_run, loop_teardown},
+   { "event-roundtrip", "us/cycle", 1e6, 1, 0, true,
+     "vkSetEvent + vkGetEventStatus + vkResetEvent + vkGetEventStatus", event_setup, event_run,
+     event_teardown },
+   { "query-results", "us/call", 1e6, 1, 0, true, "vkGetQueryPoolResults, 4 available timestamps",
+     query_setup, query_run, query_teardown },
+   { "buffer-churn", "us/cycle", 1e6, 1, 0, true,
+     "vkCreateBuffer + vkGetBufferMemoryRequirements + vkDestroyBuffer", no_setup, buffer_run,
+     no_teardown },
+   { "descriptor-churn", "us/cycle", 1e6, 1, 0, true,
+     "vkAllocateDescriptorSets + vkUpdateDescriptorSets (2) + vkFreeDescriptorSets",
+     descriptor_setup, descriptor_run, descriptor_teardown },
+   { "submit-latency", "us/submit", 1e6, 1, 0, true,
+     "empty vkQueueSubmit with a fence + vkWaitForFences + vkResetFences", submit_setup, submit_run,
+     cmd_teardown },
+   { "record-draw", "ms/cmdbuf", 1e3, 1, 0, true,
+     "record 100k vkCmdDraw in a render pass (Begin..End only)", draw_setup, record_draw_run,
+     cmd_teardown },
+   { "record-draw-e2e", "ms/cmdbuf", 1e3, 1, 0, true, "record 100k vkCmdDraw + submit + wait",
+     draw_setup, record_draw_e2e_run, cmd_teardown },
+   { "record-dispatch", "ms/cmdbuf", 1e3, 1, 0, true, "record 100k vkCmdDispatch (Begin..End only)",
+     dispatch_setup, record_dispatch_run, cmd_teardown },
+   { "record-dispatch-e2e", "ms/cmdbuf", 1e3, 1, 0, true,
+     "record 100k vkCmdDispatch + submit + wait", dispatch_setup, record_dispatch_e2e_run,
+     cmd_teardown },
+   { "upload-64MiB", "MB/s", 0, 1, UPLOAD_BYTES, true,
+     "memcpy in, GPU copy to a second buffer and back, memcpy out, verify", upload_setup,
+     upload_run, upload_teardown },
+   { "saxpy-16M", "ms/frame", 1e3, 1, 0, true,
+     "y = a*x + y on 16M floats: record, dispatch, submit, wait", saxpy_setup, saxpy_run,
+     saxpy_teardown },
+   { "draw-frame", "ms/frame", 1e3, 1, 0, true,
+     "256x256 offscreen, 1000 small-triangle draws: record, submit, wait", draw_setup,
+     draw_frame_run, draw_frame_teardown },
+   { "startup", "ms", 1e3, 1, 0, true,
+     "vkCreateInstance + vkEnumeratePhysicalDevices + vkCreateDevice (warm)", no_setup, startup_run,
+     no_teardown },
+   { "startup-destroy", "ms", 1e3, 1, 0, false, "vkDestroyDevice + vkDestroyInstance", no_setup,
+     startup_destroy_run, no_teardown },
+   { "frame-loop", "ms/frame", 1e3, LOOP_FRAMES, 0, true,
+     "vkcube-like: 60 frames, UBO via persistent map, 36 vertices, 2 in flight", loop_setup,
+     loop_run, loop_teardown },
 };
 
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))
@@ -1595,7 +1603,7 @@ struct result {
    const struct workload *w;
    double median[2], min[2], max[2];
    uint64_t iterations[2];
-   double rt_per_op; /* loopback, < 0 when not observable */
+   double rt_per_op;  /* loopback, < 0 when not observable */
    uint64_t check[2]; /* the teardown's check value (image hash) per side */
 };
 
@@ -1656,15 +1664,15 @@ static struct result
 measure(const struct workload *w, struct side sides[2], const struct options *o)
 {
    const double target = o->quick ? 0.005 : 0.050;
-   struct result res = {.w = w, .rt_per_op = -1};
+   struct result res = { .w = w, .rt_per_op = -1 };
    void *state[2];
    for (int k = 0; k < 2; k++) {
       current_side = sides[k].name;
       state[k] = w->setup(&sides[k]);
       res.iterations[k] = warm_up_and_calibrate(w, &sides[k], state[k], target);
    }
-   double *v[2] = {xcalloc((size_t)o->rounds, sizeof(double)),
-                   xcalloc((size_t)o->rounds, sizeof(double))};
+   double *v[2] = { xcalloc((size_t)o->rounds, sizeof(double)),
+                    xcalloc((size_t)o->rounds, sizeof(double)) };
    uint64_t rt = 0, rt_iterations = 0;
    for (int r = 0; r < o->rounds; r++) {
       for (int j = 0; j < 2; j++) {
@@ -1771,8 +1779,8 @@ print_number(char *out, size_t size, double v)
 static void
 print_table(const struct result *res, int n)
 {
-   printf("%-20s %-10s %11s %11s %8s %21s %21s %7s\n", "workload", "unit", "native",
-          "loopback", "ratio", "native min..max", "loopback min..max", "RT/op");
+   printf("%-20s %-10s %11s %11s %8s %21s %21s %7s\n", "workload", "unit", "native", "loopback",
+          "ratio", "native min..max", "loopback min..max", "RT/op");
    for (int i = 0; i < n; i++) {
       const struct result *r = &res[i];
       char med[2][32], lo[2][32], hi[2][32], range[2][80], rt[32] = "-";
@@ -1822,7 +1830,7 @@ int
 main(int argc, char **argv)
 {
    const double start = now();
-   struct options o = {0};
+   struct options o = { 0 };
    for (int i = 1; i < argc; i++) {
       const char *a = argv[i];
       const bool has_value = i + 1 < argc;
@@ -1876,7 +1884,8 @@ main(int argc, char **argv)
       die("native manifest %s is not readable (--native-icd, VL_BENCH_NATIVE_ICD)", native_path);
    if (access(loopback_path, R_OK))
       die("loopback manifest %s is not readable: build the project, or set --loopback-icd or "
-          "VL_BENCH_LOOPBACK_ICD", loopback_path);
+          "VL_BENCH_LOOPBACK_ICD",
+          loopback_path);
 
    const struct workload *selected[WORKLOAD_COUNT];
    int count = 0;
@@ -1887,7 +1896,7 @@ main(int argc, char **argv)
       die("no workload matches '%s' (--list shows them)", o.only);
 
    /* Index 0 is native, 1 the loopback, everywhere. */
-   struct side sides[2] = {{0}, {0}};
+   struct side sides[2] = { { 0 }, { 0 } };
    side_open(&sides[0], "native", native_path, false);
    side_open(&sides[1], "loopback", loopback_path, true);
    current_side = "main";
@@ -1911,8 +1920,8 @@ main(int argc, char **argv)
       const struct result *r = &results[i];
       if (r->check[0] != r->check[1])
          printf("MISMATCH: %s rendered a different image through the loopback "
-                "(FNV-1a %016llx native, %016llx loopback)\n", r->w->name,
-                (unsigned long long)r->check[0], (unsigned long long)r->check[1]);
+                "(FNV-1a %016llx native, %016llx loopback)\n",
+                r->w->name, (unsigned long long)r->check[0], (unsigned long long)r->check[1]);
       else if (r->check[0])
          printf("%s: same image on both sides (FNV-1a %016llx)\n", r->w->name,
                 (unsigned long long)r->check[0]);

@@ -45,9 +45,12 @@ struct vl_instance {
    VK_LOADER_DATA loader;
 #ifdef VL_LAYER
    uint64_t handle; /* the chain's instance (layer mode) */
-   /* the next element, for the instance commands the protocol does not carry */
+   /* the next element, for the instance commands the protocol does not carry
+    * (its lookups answer correctly only while the instance is being created,
+    * with the Khronos loader 1.3.239: what we need later is looked up then) */
    PFN_vkGetInstanceProcAddr next_gipa;
    PFN_GetPhysicalDeviceProcAddr next_gpdpa;
+   PFN_vkEnumerateDeviceExtensionProperties next_enumerate_device_extensions;
 #endif
    struct vl_transport *transport;
    uint32_t api_version;

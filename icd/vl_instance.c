@@ -143,6 +143,10 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
       if (!inst->handle) {
          /* the host instance goes with the renderer context */
          r = VK_ERROR_INITIALIZATION_FAILED;
+      } else {
+         inst->next_enumerate_device_extensions =
+            (PFN_vkEnumerateDeviceExtensionProperties)inst->next_gipa(
+               vl_instance_handle(inst), "vkEnumerateDeviceExtensionProperties");
       }
    }
    if (r != VK_SUCCESS) {
@@ -503,8 +507,7 @@ enumerate_locked(struct vl_instance *inst)
       return r;
 #ifdef VL_LAYER
    for (uint32_t i = 0; i < inst->physical_count; i++) {
-      inst->physical[i]->handle =
-         vl_adopt(t, inst->physical[i], VK_OBJECT_TYPE_PHYSICAL_DEVICE);
+      inst->physical[i]->handle = vl_adopt(t, inst->physical[i], VK_OBJECT_TYPE_PHYSICAL_DEVICE);
       if (!inst->physical[i]->handle)
          return VK_ERROR_INITIALIZATION_FAILED;
    }
@@ -661,8 +664,8 @@ format_props(struct vl_physical_device *pd, VkFormat format)
       pd->properties.properties.apiVersion >= VK_API_VERSION_1_3 || (e >= 0 && pd->supported[e]);
    if (c.has_props3)
       p2.pNext = &c.props3;
-   if (!vl_call_vkGetPhysicalDeviceFormatProperties2(
-          pd->instance->transport, vl_physical_device_handle(pd), format, &p2))
+   if (!vl_call_vkGetPhysicalDeviceFormatProperties2(pd->instance->transport,
+                                                     vl_physical_device_handle(pd), format, &p2))
       return NULL;
    c.props = p2.formatProperties;
    c.props3.pNext = NULL;

@@ -27,11 +27,11 @@
 #include "vl_icd_calls.h"
 
 /* Region layout: the futex word, then the slots (one per live fence). */
-#define FEEDBACK_SLOTS      4096
-#define FEEDBACK_SLOT_BASE  64
-#define FEEDBACK_SIZE       (FEEDBACK_SLOT_BASE + 8 * FEEDBACK_SLOTS)
+#define FEEDBACK_SLOTS     4096
+#define FEEDBACK_SLOT_BASE 64
+#define FEEDBACK_SIZE      (FEEDBACK_SLOT_BASE + 8 * FEEDBACK_SLOTS)
 /* A long guest-side wait looks at the connection this often. */
-#define LOST_CHECK_NS       100000000ull
+#define LOST_CHECK_NS 100000000ull
 
 static uint64_t
 now_ns(void)
@@ -199,8 +199,8 @@ fence_done(struct vl_device *dev, struct vl_fence *f)
    if (atomic_load(&f->signaled))
       return true;
    const uint64_t pending = atomic_load(&f->pending);
-   return pending && atomic_load_explicit(feedback_slot(dev, f->slot), memory_order_acquire) >=
-                        pending;
+   return pending &&
+          atomic_load_explicit(feedback_slot(dev, f->slot), memory_order_acquire) >= pending;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL

@@ -159,12 +159,10 @@ layer_EnumerateDeviceExtensionProperties(VkPhysicalDevice physical, const char *
       *count = 0;
       return VK_SUCCESS;
    }
-   /* Another layer's: below us, asked through the next element. */
-   struct vl_physical_device *pd = vl_physical_device(physical);
-   const VkInstance instance = vl_instance_handle(pd->instance);
+   /* Another layer's: the next element answers (the loader's terminator
+    * reads the manifests). */
    PFN_vkEnumerateDeviceExtensionProperties next =
-      (PFN_vkEnumerateDeviceExtensionProperties)pd->instance->next_gipa(
-         instance, "vkEnumerateDeviceExtensionProperties");
+      vl_physical_device(physical)->instance->next_enumerate_device_extensions;
    return next ? next(physical, layer, count, props) : VK_ERROR_LAYER_NOT_PRESENT;
 }
 

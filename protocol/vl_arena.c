@@ -7,6 +7,25 @@
 
 #define BLOCK_SIZE ((size_t)64 * 1024)
 
+/* Under AddressSanitizer the free part of every block is poisoned, so that a
+ * decoder or handler writing past what it allocated is caught even inside a
+ * block (the fuzzers rely on it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define VL_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VL_ARENA_ASAN 1
+#endif
+#endif
+#ifdef VL_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct vl_arena_block {
    struct vl_arena_block *next;
    size_t size;
@@ -23,7 +42,15 @@ block_new(size_t size)
    b->next = NULL;
    b->size = size;
    b->used = 0;
+   POISON(b->data, size);
    return b;
+}
+
+static void
+block_free(struct vl_arena_block *b)
+{
+   UNPOISON(b->data, b->size);
+   free(b);
 }
 
 void
@@ -39,7 +66,8 @@ void
 vl_arena_finish(struct vl_arena *arena)
 {
    vl_arena_reset(arena);
-   free(arena->first);
+   if (arena->first)
+      block_free(arena->first);
    arena->first = arena->head = NULL;
 }
 
@@ -68,6 +96,7 @@ vl_arena_alloc(struct vl_arena *arena, size_t size)
    void *p = b->data + b->used;
    b->used += aligned;
    arena->used_total += aligned;
+   UNPOISON(p, size);
    memset(p, 0, size);
    return p;
 }
@@ -82,11 +111,12 @@ vl_arena_reset(struct vl_arena *arena)
    struct vl_arena_block *b = first->next;
    while (b) {
       struct vl_arena_block *next = b->next;
-      free(b);
+      block_free(b);
       b = next;
    }
    first->next = NULL;
    first->used = 0;
+   POISON(first->data, first->size);
    arena->head = first;
    arena->used_total = 0;
 }

@@ -295,8 +295,9 @@ vlr_exec_may_block(struct vlr_exec *x, bool blocks)
 {
    if (!blocks || (x->stream_kind && !strcmp(x->stream_kind, "inline")))
       return true;
-   vlr_exec_failf(x, "a wait that may block, in a %s stream: it would stall the thread that "
-                     "must run what it waits for (poll with a zero timeout instead)",
+   vlr_exec_failf(x,
+                  "a wait that may block, in a %s stream: it would stall the thread that "
+                  "must run what it waits for (poll with a zero timeout instead)",
                   x->stream_kind ? x->stream_kind : "");
    return false;
 }
@@ -680,8 +681,10 @@ vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint6
    static atomic_bool warned;
    if (size > UINT32_MAX) {
       if (!atomic_exchange(&warned, true))
-         fprintf(stderr, "venus-loopback: capture: a %zu-byte stream is too large for a record; "
-                         "the capture is incomplete\n", size);
+         fprintf(stderr,
+                 "venus-loopback: capture: a %zu-byte stream is too large for a record; "
+                 "the capture is incomplete\n",
+                 size);
       return 0;
    }
    uint8_t header[40] = { 'V', 'K', 'R', 'D', 1, 0 };
@@ -705,8 +708,10 @@ vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint6
          continue;
       if (w <= 0) {
          if (!atomic_exchange(&warned, true))
-            fprintf(stderr, "venus-loopback: capture: writing the capture file failed (%s); "
-                            "the capture is incomplete\n", strerror(errno));
+            fprintf(stderr,
+                    "venus-loopback: capture: writing the capture file failed (%s); "
+                    "the capture is incomplete\n",
+                    strerror(errno));
          break;
       }
       /* a short write: go on after what was written */

@@ -269,9 +269,8 @@ vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size)
    }
    h->validation = validation;
    if (!load_icd(h, manifest, err, err_size) ||
-       (validation &&
-        !load_layer(&h->layers[h->layer_count++], "VK_LAYER_KHRONOS_validation", false, err,
-                    err_size))) {
+       (validation && !load_layer(&h->layers[h->layer_count++], "VK_LAYER_KHRONOS_validation",
+                                  false, err, err_size))) {
       /* Libraries stay loaded: unloading a half-initialised driver is worse. */
       free(h);
       h = NULL;
@@ -735,7 +734,7 @@ vlr_host_destroy_instance(struct vlr_host *host, VkInstance instance, PFN_vkDest
     * element's lookups answer with the top of the chain. */
    if (!destroy)
       destroy = (PFN_vkDestroyInstance)vlr_host_get_instance_proc_addr(host, instance,
-                                                                      "vkDestroyInstance");
+                                                                       "vkDestroyInstance");
    destroy(instance, NULL);
    free(key);
 }

@@ -18,7 +18,10 @@
  * vl_object.flags of a command buffer or fence: bits 0-30 the number of its
  * last submission (0: none), bit 31 (command buffers) "executed by a primary
  * command buffer", whose submissions are not tracked per command buffer.
- * Of a semaphore: bit 0, a timeline semaphore.
+ * Of a semaphore: bit 0, a timeline semaphore; bit 1, a binary semaphore
+ * with a signal pending.  A queue operation that waits for a binary
+ * semaphore nothing has signaled is refused: the host driver would wait for
+ * the signal inside the call, for ever (Vulkan requires one pending).
  *
  * Waiting is bounded: work that waits for an event or a semaphore nobody
  * will signal never completes.  Then the renderer releases it (sets every
@@ -26,6 +29,8 @@
  * it, the context is lost and the device is left alone at teardown.
  */
 #include "vlr_inflight.h"
+
+#include <string.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_context.h"
@@ -37,6 +42,7 @@
 #define SEQ_MASK  0x7fffffffu
 #define SECONDARY 0x80000000u /* command buffers */
 #define TIMELINE  1u          /* semaphores */
+#define SIGNALED  2u          /* binary semaphores: a signal is pending */
 
 /* Submission numbers are 31 bits and wrap; a difference below 2^30 is ahead. */
 static bool
@@ -176,9 +182,144 @@ absorb_feedback(struct vlr_device *dev)
       dev->completed = seen;
 }
 
+/* ---- binary semaphores ------------------------------------------------------------ */
+
+struct sem_state {
+   struct vl_object *obj;
+   uint32_t flags;
+};
+
+struct sem_sim {
+   struct sem_state *v;
+   size_t n, cap;
+   bool ok;
+};
+
+/* The simulated state of a semaphore, or NULL for a timeline one. */
+static struct sem_state *
+sem(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
+{
+   struct vl_object *o = lookup(x, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)(uintptr_t)host);
+   if (!o || (o->flags & TIMELINE))
+      return NULL;
+   for (size_t i = 0; i < sim->n; i++) {
+      if (sim->v[i].obj == o)
+         return &sim->v[i];
+   }
+   if (sim->n == sim->cap) {
+      const size_t cap = sim->cap ? sim->cap * 2 : 16;
+      struct sem_state *v = vlr_exec_args(x, cap * sizeof(*v));
+      if (!v) {
+         sim->ok = false;
+         return NULL;
+      }
+      if (sim->n)
+         memcpy(v, sim->v, sim->n * sizeof(*v));
+      sim->v = v;
+      sim->cap = cap;
+   }
+   sim->v[sim->n] = (struct sem_state){ o, o->flags };
+   return &sim->v[sim->n++];
+}
+
+static void
+sim_wait(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
+{
+   struct sem_state *st = sem(x, sim, host);
+   if (!st)
+      return;
+   if (!(st->flags & SIGNALED))
+      sim->ok = false;
+   st->flags &= ~SIGNALED;
+}
+
+static void
+sim_signal(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
+{
+   struct sem_state *st = sem(x, sim, host);
+   if (st)
+      st->flags |= SIGNALED;
+}
+
+/* Runs the semaphore operations of a queue command in order; false when one
+ * waits for a binary semaphore without a pending signal.  apply: keep the
+ * resulting state. */
+static bool
+semaphores(struct vlr_exec *x, int32_t id, const void *args, bool apply)
+{
+   struct sem_sim sim = { .ok = true };
+   switch (id) {
+   case VL_CMD_vkQueueSubmit: {
+      const struct vl_args_vkQueueSubmit *a = args;
+      for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
+         const VkSubmitInfo *b = &a->pSubmits[i];
+         for (uint32_t j = 0; b->pWaitSemaphores && j < b->waitSemaphoreCount; j++)
+            sim_wait(x, &sim, b->pWaitSemaphores[j]);
+         for (uint32_t j = 0; b->pSignalSemaphores && j < b->signalSemaphoreCount; j++)
+            sim_signal(x, &sim, b->pSignalSemaphores[j]);
+      }
+      break;
+   }
+   case VL_CMD_vkQueueSubmit2: {
+      const struct vl_args_vkQueueSubmit2 *a = args;
+      for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
+         const VkSubmitInfo2 *b = &a->pSubmits[i];
+         for (uint32_t j = 0; b->pWaitSemaphoreInfos && j < b->waitSemaphoreInfoCount; j++)
+            sim_wait(x, &sim, b->pWaitSemaphoreInfos[j].semaphore);
+         for (uint32_t j = 0; b->pSignalSemaphoreInfos && j < b->signalSemaphoreInfoCount; j++)
+            sim_signal(x, &sim, b->pSignalSemaphoreInfos[j].semaphore);
+      }
+      break;
+   }
+   case VL_CMD_vkQueueBindSparse: {
+      const struct vl_args_vkQueueBindSparse *a = args;
+      for (uint32_t i = 0; a->pBindInfo && i < a->bindInfoCount; i++) {
+         const VkBindSparseInfo *b = &a->pBindInfo[i];
+         for (uint32_t j = 0; b->pWaitSemaphores && j < b->waitSemaphoreCount; j++)
+            sim_wait(x, &sim, b->pWaitSemaphores[j]);
+         for (uint32_t j = 0; b->pSignalSemaphores && j < b->signalSemaphoreCount; j++)
+            sim_signal(x, &sim, b->pSignalSemaphores[j]);
+      }
+      break;
+   }
+   case VL_CMD_vkQueuePresentKHR: {
+      const VkPresentInfoKHR *p = ((const struct vl_args_vkQueuePresentKHR *)args)->pPresentInfo;
+      for (uint32_t j = 0; p && p->pWaitSemaphores && j < p->waitSemaphoreCount; j++)
+         sim_wait(x, &sim, p->pWaitSemaphores[j]);
+      break;
+   }
+   case VL_CMD_vkAcquireNextImageKHR:
+      sim_signal(x, &sim, ((const struct vl_args_vkAcquireNextImageKHR *)args)->semaphore);
+      break;
+   case VL_CMD_vkAcquireNextImage2KHR: {
+      const VkAcquireNextImageInfoKHR *i =
+         ((const struct vl_args_vkAcquireNextImage2KHR *)args)->pAcquireInfo;
+      if (i)
+         sim_signal(x, &sim, i->semaphore);
+      break;
+   }
+   default:
+      break;
+   }
+   if (apply && sim.ok) {
+      for (size_t i = 0; i < sim.n; i++)
+         sim.v[i].obj->flags = sim.v[i].flags;
+   }
+   return sim.ok;
+}
+
+/* ---- before and after commands --------------------------------------------------------- */
+
 bool
 vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
 {
+   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE) {
+      if (!semaphores(x, id, args, false)) {
+         vlr_exec_fail(x, "waits for a binary semaphore that nothing has signaled");
+         return false;
+      }
+      return true;
+   }
    struct vl_object *device = device_of(owner);
    struct vlr_device *dev = device ? device->data : NULL;
    if (dev && dev->submitted != dev->completed)
@@ -189,8 +330,8 @@ vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, con
    case VL_CMD_vkFreeCommandBuffers: {
       const struct vl_args_vkFreeCommandBuffers *a = args;
       for (uint32_t i = 0; a->pCommandBuffers && i < a->commandBufferCount; i++) {
-         const struct vl_object *cb = lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER,
-                                             (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
+         const struct vl_object *cb =
+            lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER, (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
          if (cb && cb_in_flight(dev, cb))
             return quiesce(x, device);
       }
@@ -269,10 +410,23 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
    if (!dev)
       return;
    switch (id) {
+   case VL_CMD_vkQueuePresentKHR:
+      semaphores(x, id, args, true);
+      return;
+   case VL_CMD_vkAcquireNextImageKHR:
+   case VL_CMD_vkAcquireNextImage2KHR: {
+      const VkResult r = id == VL_CMD_vkAcquireNextImageKHR
+                            ? ((const struct vl_args_vkAcquireNextImageKHR *)args)->ret
+                            : ((const struct vl_args_vkAcquireNextImage2KHR *)args)->ret;
+      if (r == VK_SUCCESS || r == VK_SUBOPTIMAL_KHR)
+         semaphores(x, id, args, true);
+      return;
+   }
    case VL_CMD_vkQueueSubmit: {
       const struct vl_args_vkQueueSubmit *a = args;
       if (a->ret != VK_SUCCESS)
          return;
+      semaphores(x, id, args, true);
       const uint32_t seq = next_submission(dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo *s = &a->pSubmits[i];
@@ -286,6 +440,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       const struct vl_args_vkQueueSubmit2 *a = args;
       if (a->ret != VK_SUCCESS)
          return;
+      semaphores(x, id, args, true);
       const uint32_t seq = next_submission(dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo2 *s = &a->pSubmits[i];
@@ -297,15 +452,17 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
    }
    case VL_CMD_vkQueueBindSparse: {
       const struct vl_args_vkQueueBindSparse *a = args;
-      if (a->ret == VK_SUCCESS)
-         stamp_fence(x, dev, a->fence, next_submission(dev, owner));
+      if (a->ret != VK_SUCCESS)
+         return;
+      semaphores(x, id, args, true);
+      stamp_fence(x, dev, a->fence, next_submission(dev, owner));
       return;
    }
    case VL_CMD_vkCmdExecuteCommands: {
       const struct vl_args_vkCmdExecuteCommands *a = args;
       for (uint32_t i = 0; a->pCommandBuffers && i < a->commandBufferCount; i++) {
-         struct vl_object *cb = lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER,
-                                       (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
+         struct vl_object *cb =
+            lookup(x, VK_OBJECT_TYPE_COMMAND_BUFFER, (uint64_t)(uintptr_t)a->pCommandBuffers[i]);
          if (cb)
             cb->flags |= SECONDARY;
       }

@@ -15,12 +15,18 @@ const char *
 vl_record_kind_name(uint16_t kind)
 {
    switch (kind) {
-   case VL_RECORD_RING: return "ring";
-   case VL_RECORD_DIRECT: return "direct";
-   case VL_RECORD_INDIRECT: return "indirect";
-   case VL_RECORD_REPLY: return "reply";
-   case VL_RECORD_INDEX: return "index";
-   default: return "unknown";
+   case VL_RECORD_RING:
+      return "ring";
+   case VL_RECORD_DIRECT:
+      return "direct";
+   case VL_RECORD_INDIRECT:
+      return "indirect";
+   case VL_RECORD_REPLY:
+      return "reply";
+   case VL_RECORD_INDEX:
+      return "index";
+   default:
+      return "unknown";
    }
 }
 
@@ -117,7 +123,8 @@ vl_capture_load(struct vl_capture *c, const char *path)
          break;
       }
       if (le16(h + 4) != 1) {
-         snprintf(c->error, sizeof(c->error), "byte %zu: record version %u, not 1", at, le16(h + 4));
+         snprintf(c->error, sizeof(c->error), "byte %zu: record version %u, not 1", at,
+                  le16(h + 4));
          break;
       }
       const uint32_t length = le32(h + 24);

@@ -113,8 +113,8 @@ dump_executed(struct dumper *dp, const struct vl_record *parent, const void *arg
       if (!in) {
          if (dp->print_commands) {
             indent(dp, depth);
-            vl_dump_printf(&dp->out, "-- stream %u (resource %u, %" PRIu64 " bytes) not captured", i,
-                           a->pStreams[i].resourceId, (uint64_t)a->pStreams[i].size);
+            vl_dump_printf(&dp->out, "-- stream %u (resource %u, %" PRIu64 " bytes) not captured",
+                           i, a->pStreams[i].resourceId, (uint64_t)a->pStreams[i].size);
             vl_dump_end_line(&dp->out);
          }
          continue;
@@ -182,9 +182,9 @@ dump_stream(struct dumper *dp, struct vl_record *r, unsigned depth)
       /* always printed, even with --summary: it is the answer to "why" */
       struct vl_dump *o = &dp->out;
       indent(dp, depth + 1);
-      vl_dump_printf(o, "!! malformed: command #%" PRIu64 " at byte %zu of this %s stream (file byte %zu)",
-                     *no, w.offset, vl_record_kind_name(r->kind),
-                     (size_t)(r->data - dp->c->file) + w.offset);
+      vl_dump_printf(
+         o, "!! malformed: command #%" PRIu64 " at byte %zu of this %s stream (file byte %zu)", *no,
+         w.offset, vl_record_kind_name(r->kind), (size_t)(r->data - dp->c->file) + w.offset);
       if (w.id >= 0) {
          const struct vl_command_info *info = vl_command_info(w.id);
          vl_dump_printf(o, ", %s (id %d)", info ? info->name : "unknown command", w.id);
@@ -224,8 +224,9 @@ summary(struct dumper *dp, FILE *f)
    }
    if (order)
       qsort_r(order, used, sizeof(*order), by_bytes, dp->stats);
-   fprintf(f, "summary: %zu records (%" PRIu64 " ring, %" PRIu64 " direct, %" PRIu64
-              " indirect, %" PRIu64 " reply, %" PRIu64 " index), %zu contexts\n",
+   fprintf(f,
+           "summary: %zu records (%" PRIu64 " ring, %" PRIu64 " direct, %" PRIu64
+           " indirect, %" PRIu64 " reply, %" PRIu64 " index), %zu contexts\n",
            dp->c->count, dp->kinds[1], dp->kinds[2], dp->kinds[3], dp->kinds[4], dp->kinds[5],
            dp->ctx_count);
    fprintf(f, "summary: %" PRIu64 " streams, %" PRIu64 " commands, %" PRIu64 " bytes%s\n",
@@ -282,15 +283,33 @@ main(int argc, char **argv)
    int opt;
    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
       switch (opt) {
-      case OPT_RAW: raw = true; break;
-      case OPT_SUMMARY: print_commands = false; break;
-      case OPT_NO_SUMMARY: print_summary = false; break;
-      case OPT_MAX: max_array = (unsigned)strtoul(optarg, NULL, 0); break;
-      case OPT_REPLAY: replay = true; break;
-      case OPT_TIMEOUT: timeout = (unsigned)strtoul(optarg, NULL, 0); break;
-      case OPT_FLATTEN: flatten = optarg; break;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case OPT_RAW:
+         raw = true;
+         break;
+      case OPT_SUMMARY:
+         print_commands = false;
+         break;
+      case OPT_NO_SUMMARY:
+         print_summary = false;
+         break;
+      case OPT_MAX:
+         max_array = (unsigned)strtoul(optarg, NULL, 0);
+         break;
+      case OPT_REPLAY:
+         replay = true;
+         break;
+      case OPT_TIMEOUT:
+         timeout = (unsigned)strtoul(optarg, NULL, 0);
+         break;
+      case OPT_FLATTEN:
+         flatten = optarg;
+         break;
+      case 'h':
+         usage(stdout);
+         return 0;
+      default:
+         usage(stderr);
+         return 2;
       }
    }
    if (optind + 1 != argc) {
@@ -343,8 +362,9 @@ main(int argc, char **argv)
          break;
       default:
          if (print_commands) {
-            vl_dump_printf(&dp.out, "-- %s record, seq %" PRIu64 ", context 0x%08x, of seq %" PRIu64
-                                    ", %u bytes (not decoded)",
+            vl_dump_printf(&dp.out,
+                           "-- %s record, seq %" PRIu64 ", context 0x%08x, of seq %" PRIu64
+                           ", %u bytes (not decoded)",
                            vl_record_kind_name(r->kind), r->seq, r->tag, r->ref, r->length);
             vl_dump_end_line(&dp.out);
          }

@@ -8,7 +8,7 @@
 
 /* Longest string shown in full, and bytes shown of a blob. */
 #define MAX_STRING 96
-#define MAX_BYTES 16
+#define MAX_BYTES  16
 
 void
 vl_dump_init(struct vl_dump *d, FILE *out, unsigned max_array)

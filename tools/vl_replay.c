@@ -221,9 +221,8 @@ emit(struct replay *rp, struct ctx_state *s, const struct vl_record *r, struct v
        * timing, not a difference */
       if (ok && result != *captured && !(polled(w->id) && not_yet(*captured))) {
          if (s->differ++ < 10)
-            fprintf(rp->o->log,
-                    "vl-dump: replay: %s returned %d, the capture recorded %d\n", hang_message,
-                    result, *captured);
+            fprintf(rp->o->log, "vl-dump: replay: %s returned %d, the capture recorded %d\n",
+                    hang_message, result, *captured);
       }
    }
    if (rp->o->timeout)

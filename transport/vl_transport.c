@@ -89,8 +89,8 @@ vl_transport_create(const struct vl_transport_options *o, char *err, size_t err_
       return vl_transport_vtest_create(o, err, err_size);
    case VL_TRANSPORT_VIRTGPU:
       snprintf(err, err_size,
-               "VL_TRANSPORT=virtgpu is not available in this build; use "
-               "VL_TRANSPORT=ring");
+               "VL_TRANSPORT=virtgpu: the virtio-gpu transport is not implemented yet; "
+               "use VL_TRANSPORT=ring (in-process) or VL_TRANSPORT=vtest");
       return NULL;
    }
    return NULL;

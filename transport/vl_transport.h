@@ -28,8 +28,8 @@ struct vl_transport;
  * renderer calls the next element as the loader-layer interface says. */
 struct vl_chain {
    PFN_vkGetInstanceProcAddr next_gipa;
-   PFN_vkGetDeviceProcAddr next_gdpa;           /* device creation only */
-   PFN_GetPhysicalDeviceProcAddr next_gpdpa;    /* instance creation only; may be NULL */
+   PFN_vkGetDeviceProcAddr next_gdpa;        /* device creation only */
+   PFN_GetPhysicalDeviceProcAddr next_gpdpa; /* instance creation only; may be NULL */
    /* the create info's own chain: its VK_STRUCTURE_TYPE_LOADER_*_CREATE_INFO
     * structs (the link already advanced past us) go in front of the decoded
     * chain; valid during the create call only */

@@ -165,10 +165,14 @@ class RendererEmitter:
     # Work in flight (renderer/vlr_inflight.c): commands that may destroy,
     # free or re-record what pending work uses, and commands that submit
     # work or prove it complete.
+    QUEUE_SEMAPHORES = ("vkQueueSubmit", "vkQueueSubmit2", "vkQueueBindSparse", "vkQueuePresentKHR")
+
     def inflight_before(self, c):
+        n = self.reg.canonical_command(c.name)
+        if n in self.QUEUE_SEMAPHORES:
+            return True
         if self.level(c) != "device" or self.owner_type(c) == "VkQueue":
             return False
-        n = self.reg.canonical_command(c.name)
         if n in ("vkDestroyDevice", "vkResetFences", "vkResetEvent"):
             return False
         return n.startswith(("vkDestroy", "vkFree", "vkReset", "vkCmd")) or \
@@ -177,7 +181,8 @@ class RendererEmitter:
     def inflight_after(self, c):
         return self.reg.canonical_command(c.name) in (
             "vkQueueSubmit", "vkQueueSubmit2", "vkQueueBindSparse", "vkCmdExecuteCommands",
-            "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore")
+            "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore", "vkQueuePresentKHR",
+            "vkAcquireNextImageKHR", "vkAcquireNextImage2KHR")
 
     def dispatch_fn(self, c):
         n = c.name

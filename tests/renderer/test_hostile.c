@@ -73,7 +73,8 @@ setup(void **state)
 {
    (void)state;
    char err[512];
-   const struct vlr_context_options options = { 0 };
+   /* work that never completes is released after 200 ms, not 10 s */
+   const struct vlr_context_options options = { .idle_timeout_ns = 200000000 };
    g.ctx = vlr_context_create(&options, err, sizeof(err));
    if (!g.ctx)
       fail_msg("no renderer context: %s", err);
@@ -256,7 +257,8 @@ test_unknown_command(void **state)
 static void
 execute(uint32_t resource, uint64_t offset, uint64_t size)
 {
-   const VkCommandStreamDescriptionMESA s = { .resourceId = resource, .offset = offset,
+   const VkCommandStreamDescriptionMESA s = { .resourceId = resource,
+                                              .offset = offset,
                                               .size = size };
    vl_encode_vkExecuteCommandStreamsMESA(&g.enc, 0, 1, &s, NULL, 0, NULL, 0);
 }
@@ -580,7 +582,8 @@ test_ring_unknown_id(void **state)
 static void
 set_reply(uint32_t resource, uint64_t offset, uint64_t size)
 {
-   const VkCommandStreamDescriptionMESA s = { .resourceId = resource, .offset = offset,
+   const VkCommandStreamDescriptionMESA s = { .resourceId = resource,
+                                              .offset = offset,
                                               .size = size };
    vl_encode_vkSetReplyCommandStreamMESA(&g.enc, 0, &s);
 }
@@ -706,6 +709,126 @@ test_stream_ends_inside_command(void **state)
    expect_lost("stream ends inside a command");
 }
 
+/* ---- work in flight ------------------------------------------------------------------- */
+
+#define POOL 0x300
+#define CB   0x301
+
+/* A command buffer that waits for an event, submitted. */
+static void
+submit_waiting_for(VkEvent event, VkSemaphore wait)
+{
+   const VkCommandPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+   VkCommandPool pool = (VkCommandPool)(uintptr_t)POOL;
+   vl_encode_vkCreateCommandPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                            .commandPool = pool,
+                                            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                            .commandBufferCount = 1 };
+   VkCommandBuffer cb = (VkCommandBuffer)(uintptr_t)CB;
+   vl_encode_vkAllocateCommandBuffers(&g.enc, 0, device(), &ai, &cb);
+   const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+   vl_encode_vkBeginCommandBuffer(&g.enc, 0, cb, &bi);
+   if (event)
+      vl_encode_vkCmdWaitEvents(&g.enc, 0, cb, 1, &event, VK_PIPELINE_STAGE_HOST_BIT,
+                                VK_PIPELINE_STAGE_TRANSFER_BIT, 0, NULL, 0, NULL, 0, NULL);
+   vl_encode_vkEndCommandBuffer(&g.enc, 0, cb);
+   const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+   const VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                             .waitSemaphoreCount = wait ? 1 : 0,
+                             .pWaitSemaphores = wait ? &wait : NULL,
+                             .pWaitDstStageMask = wait ? &stage : NULL,
+                             .commandBufferCount = 1,
+                             .pCommandBuffers = &cb };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &si, VK_NULL_HANDLE);
+}
+
+static double
+seconds(void)
+{
+   struct timespec ts;
+   clock_gettime(CLOCK_MONOTONIC, &ts);
+   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+test_destroy_what_pending_work_uses(void **state)
+{
+   (void)state;
+   /* Work waits for an event the guest never sets, then the guest destroys
+    * the event and re-records the command buffer: the renderer releases
+    * the work (sets the event) before it lets either happen. */
+   const VkEventCreateInfo eci = { .sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO };
+   VkEvent event = (VkEvent)(uintptr_t)0x302;
+   vl_encode_vkCreateEvent(&g.enc, 0, device(), &eci, NULL, &event);
+   submit_waiting_for(event, VK_NULL_HANDLE);
+   assert_true(submit());
+   const double start = seconds();
+   begin();
+   vl_encode_vkDestroyEvent(&g.enc, 0, device(), event, NULL);
+   const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+   vl_encode_vkBeginCommandBuffer(&g.enc, 0, (VkCommandBuffer)(uintptr_t)CB, &bi);
+   if (!submit())
+      fail_msg("refused: %s", g.ctx->lost_message);
+   assert_true(seconds() - start < 5.0);
+   /* the event is gone */
+   begin();
+   vl_encode_vkDestroyEvent(&g.enc, 0, device(), event, NULL);
+   expect_lost("unknown object id 0x302");
+}
+
+static void
+test_wait_for_binary_semaphore_never_signaled(void **state)
+{
+   (void)state;
+   const VkSemaphoreCreateInfo sci = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO };
+   VkSemaphore sem = (VkSemaphore)(uintptr_t)0x303;
+   vl_encode_vkCreateSemaphore(&g.enc, 0, device(), &sci, NULL, &sem);
+   submit_waiting_for(VK_NULL_HANDLE, sem);
+   /* the host driver would wait inside vkQueueSubmit for a signal that
+    * cannot come any more */
+   expect_lost("waits for a binary semaphore that nothing has signaled");
+}
+
+static void
+test_binary_semaphore_signaled_then_waited(void **state)
+{
+   (void)state;
+   /* the valid order: a submit signals, the next one waits, and the wait
+    * consumes the signal: a second wait is refused */
+   const VkSemaphoreCreateInfo sci = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO };
+   VkSemaphore sem = (VkSemaphore)(uintptr_t)0x305;
+   vl_encode_vkCreateSemaphore(&g.enc, 0, device(), &sci, NULL, &sem);
+   const VkSubmitInfo signal = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                                 .signalSemaphoreCount = 1,
+                                 .pSignalSemaphores = &sem };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &signal, VK_NULL_HANDLE);
+   submit_waiting_for(VK_NULL_HANDLE, sem);
+   if (!submit())
+      fail_msg("refused: %s", g.ctx->lost_message);
+   begin();
+   const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+   const VkSubmitInfo wait = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                               .waitSemaphoreCount = 1,
+                               .pWaitSemaphores = &sem,
+                               .pWaitDstStageMask = &stage };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &wait, VK_NULL_HANDLE);
+   expect_lost("waits for a binary semaphore that nothing has signaled");
+}
+
+static void
+test_blocking_wait_on_transport_stream(void **state)
+{
+   (void)state;
+   /* A fence wait that may block, on a stream of the transport: it would
+    * hold the context's thread for ever if nothing else could signal. */
+   create_fence(0x304);
+   const VkFence fence = (VkFence)(uintptr_t)0x304;
+   vl_encode_vkWaitForFences(&g.enc, VK_COMMAND_GENERATE_REPLY_BIT_EXT, device(), 1, &fence,
+                             VK_TRUE, UINT64_MAX);
+   expect_lost("a wait that may block, in a direct stream");
+}
+
 int
 main(void)
 {
@@ -753,6 +876,10 @@ main(void)
       T(test_count_larger_than_stream),
       T(test_array_size_differs_from_count),
       T(test_stream_ends_inside_command),
+      T(test_destroy_what_pending_work_uses),
+      T(test_wait_for_binary_semaphore_never_signaled),
+      T(test_binary_semaphore_signaled_then_waited),
+      T(test_blocking_wait_on_transport_stream),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,9 @@ compares the full text after removing only the lines that name the driver:
 the device name (wherever it appears), driverName and driverInfo.  Any other
 difference fails, and is printed.
 
+In layer mode (VK_INSTANCE_LAYERS names VK_LAYER_VENUS_loopback) both runs
+may name lavapipe: the native one runs without the layer.
+
 usage: vulkaninfo_diff.py NATIVE_ICD_JSON LOOPBACK_ICD_JSON
 """
 import difflib
@@ -15,8 +18,11 @@ import subprocess
 import sys
 
 
-def run(icd):
+def run(icd, native):
     env = dict(os.environ)
+    if native:
+        layers = env.get("VK_INSTANCE_LAYERS", "").split(":")
+        env["VK_INSTANCE_LAYERS"] = ":".join(l for l in layers if l != "VK_LAYER_VENUS_loopback")
     env["VK_ICD_FILENAMES"] = icd
     env["VK_DRIVER_FILES"] = icd
     env.pop("DISPLAY", None)  # surfaces depend on the window system, not the driver
@@ -52,8 +58,8 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__)
         return 2
-    native = run(sys.argv[1])
-    loop = run(sys.argv[2])
+    native = run(sys.argv[1], True)
+    loop = run(sys.argv[2], False)
     names = [device_name(native), device_name(loop), "venus-loopback"]
     if not names[1] or "venus-loopback" not in names[1]:
         print("FAIL vulkaninfo: the loopback run did not report the loopback device (%r)" % names[1])

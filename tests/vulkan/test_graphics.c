@@ -729,7 +729,7 @@ render_child(const char *self, const char *icd, const char *path, bool reference
 {
    if (!reference)
       return vkt_run_child(self, icd, "--render", path);
-   /* (the reference is native: icd is vkt_native_icd(), without our layer) */
+   /* the reference: the native driver alone (in layer mode, without the layer) */
    const char *old = getenv("ASAN_OPTIONS");
    char *saved = old ? strdup(old) : NULL;
    char opts[1024];

@@ -20,9 +20,9 @@
 
 #include "vkt.h"
 
-#define FILL_SIZE   (128u << 20)
-#define FILL_COUNT  8
-#define IDLE_MS     500
+#define FILL_SIZE  (128u << 20)
+#define FILL_COUNT 8
+#define IDLE_MS    500
 
 static double
 cpu_ms(void)
@@ -47,8 +47,8 @@ measure(const char *out_path)
    struct vkt t;
    vkt_init(&t, "idle and busy CPU time");
    struct vkt_buffer b;
-   vkt_buffer(&t, FILL_SIZE, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &b);
+   vkt_buffer(&t, FILL_SIZE, VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+              &b);
    /* warm up: one submission, so that every thread exists */
    VkCommandBuffer cmd = vkt_begin(&t);
    vkCmdFillBuffer(cmd, b.buffer, 0, VK_WHOLE_SIZE, 1);
