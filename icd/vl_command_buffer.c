@@ -2,10 +2,14 @@
  * Command pools and command buffers, guest side.
  *
  * A command buffer is recorded locally: each vkCmd* appends its encoded form
- * to the buffer's own stream, without locks or calls.  vkEndCommandBuffer
- * hands the whole stream (vkBeginCommandBuffer ... vkEndCommandBuffer) to the
- * transport in one piece; the buffer waits for the renderer to have consumed
- * it before it writes to that memory again.
+ * to the buffer's own stream, without locks or calls.  The whole stream
+ * (vkBeginCommandBuffer ... vkEndCommandBuffer) goes to the transport in one
+ * piece: a secondary's at vkEndCommandBuffer, a primary's with its first
+ * submission, where the in-process transport may decode and record it on
+ * the submitting thread, as the native driver records on the application's
+ * thread, instead of waking the ring thread that the application would then
+ * wait for.  The buffer waits for the renderer to have consumed the stream
+ * before it writes to that memory again.
  */
 #include <string.h>
 
@@ -50,6 +54,8 @@ settle(struct vl_command_buffer *cmd)
 static void
 restart(struct vl_command_buffer *cmd)
 {
+   /* never handed over: the host saw none of it */
+   cmd->unsent = false;
    settle(cmd);
    vl_enc_init(&cmd->enc, cmd->data, cmd->capacity);
    cmd->error = VK_SUCCESS;
@@ -239,11 +245,31 @@ vl_EndCommandBuffer(VkCommandBuffer commandBuffer)
       atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
       atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
    }
+   cmd->state = VL_CMD_EXECUTABLE;
+   if (cmd->level == VK_COMMAND_BUFFER_LEVEL_PRIMARY) {
+      cmd->unsent = true;
+      return VK_SUCCESS;
+   }
    /* A lost connection is reported by the next submission or wait, which
     * may return VK_ERROR_DEVICE_LOST; vkEndCommandBuffer may not. */
-   cmd->in_flight = t->ops->submit_stream(t, cmd->data, size, &cmd->token);
-   cmd->state = VL_CMD_EXECUTABLE;
+   cmd->in_flight = t->ops->submit_stream(t, cmd->data, size, false, &cmd->token);
    return VK_SUCCESS;
+}
+
+void
+vl_command_buffer_flush(struct vl_command_buffer *cmd)
+{
+   struct vl_device *dev = cmd->device;
+   /* Another thread may submit the same buffer (simultaneous use): the
+    * stream goes once, and before either submission. */
+   pthread_mutex_lock(&dev->flush_lock);
+   if (cmd->unsent) {
+      struct vl_transport *t = dev->transport;
+      const size_t size = (size_t)(cmd->enc.cur - cmd->data);
+      cmd->in_flight = t->ops->submit_stream(t, cmd->data, size, true, &cmd->token);
+      cmd->unsent = false;
+   }
+   pthread_mutex_unlock(&dev->flush_lock);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL

@@ -74,6 +74,7 @@ vl_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
    dev->transport = pd->instance->transport;
    dev->enabled = enabled;
    pthread_mutex_init(&dev->lock, NULL);
+   pthread_mutex_init(&dev->flush_lock, NULL);
    for (uint32_t i = 0; i < name_count; i++)
       enabled[extension_index(names[i])] = true;
    /* The device's version: what both the instance and the device have. */
@@ -104,6 +105,7 @@ vl_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
 #endif
    if (r != VK_SUCCESS) {
       pthread_mutex_destroy(&dev->lock);
+      pthread_mutex_destroy(&dev->flush_lock);
       free(enabled);
       free(dev);
       return r;
@@ -141,6 +143,7 @@ vl_DestroyDevice(VkDevice device, const VkAllocationCallbacks *alloc)
       free(dev->private_data[i]);
    free(dev->private_data);
    pthread_mutex_destroy(&dev->lock);
+   pthread_mutex_destroy(&dev->flush_lock);
    free(dev->enabled);
    free(dev);
 }

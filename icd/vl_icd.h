@@ -145,6 +145,7 @@ struct vl_device {
    struct vl_private_entry **private_data;
    size_t private_count, private_cap;
    struct vl_feedback feedback; /* under lock */
+   pthread_mutex_t flush_lock;  /* hands over unsent command buffers */
 };
 
 struct vl_memory {
@@ -186,6 +187,9 @@ struct vl_command_buffer {
    struct vl_encoder enc;
    bool in_flight; /* the stream was handed to the transport */
    uint32_t token;
+   /* ended, but not handed over yet: a primary goes with its first
+    * submission (under the device's flush_lock) */
+   bool unsent;
 };
 
 struct vl_command_pool {
@@ -401,6 +405,9 @@ void vl_device_free_caches(struct vl_device *dev);
 
 /* The instance extensions the ICD offers (asked of the host once per process). */
 VkResult vl_global_extensions(const VkExtensionProperties **props, uint32_t *count);
+/* Hands a primary command buffer's stream over before its submission. */
+void vl_command_buffer_flush(struct vl_command_buffer *cmd);
+
 /* Fences (vl_sync.c). */
 VkResult vl_fence_create(struct vl_device *dev, bool signaled, VkFence *out);
 void vl_fence_destroy(struct vl_device *dev, VkFence fence);

@@ -279,6 +279,10 @@ VKAPI_ATTR VkResult VKAPI_CALL
 vl_QueueSubmit(VkQueue queue, uint32_t count, const VkSubmitInfo *submits, VkFence fence)
 {
    struct vl_device *dev = vl_queue(queue)->device;
+   for (uint32_t i = 0; i < count; i++) {
+      for (uint32_t j = 0; j < submits[i].commandBufferCount; j++)
+         vl_command_buffer_flush(vl_command_buffer(submits[i].pCommandBuffers[j]));
+   }
    VkResult r = vl_send_vkQueueSubmit(dev->transport, queue, count, submits, fence);
    if (r == VK_SUCCESS && fence)
       vl_fence_submitted(dev, queue, fence);
@@ -289,6 +293,11 @@ VKAPI_ATTR VkResult VKAPI_CALL
 vl_QueueSubmit2(VkQueue queue, uint32_t count, const VkSubmitInfo2 *submits, VkFence fence)
 {
    struct vl_device *dev = vl_queue(queue)->device;
+   for (uint32_t i = 0; i < count; i++) {
+      for (uint32_t j = 0; j < submits[i].commandBufferInfoCount; j++)
+         vl_command_buffer_flush(
+            vl_command_buffer(submits[i].pCommandBufferInfos[j].commandBuffer));
+   }
    VkResult r = vl_send_vkQueueSubmit2(dev->transport, queue, count, submits, fence);
    if (r == VK_SUCCESS && fence)
       vl_fence_submitted(dev, queue, fence);

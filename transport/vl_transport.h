@@ -51,8 +51,11 @@ struct vl_transport_ops {
    /* Stream whose last command asks for a reply; the reply lands in reply. */
    bool (*call)(struct vl_transport *t, const void *cmds, size_t size, void *reply,
                 size_t reply_size);
-   /* A stream the caller keeps unchanged until wait(*token) returns. */
-   bool (*submit_stream)(struct vl_transport *t, const void *data, size_t size, uint32_t *token);
+   /* A stream the caller keeps unchanged until wait(*token) returns.
+    * at_submit: a primary command buffer handed over by the submission that
+    * executes it (the caller waits for that work anyway). */
+   bool (*submit_stream)(struct vl_transport *t, const void *data, size_t size, bool at_submit,
+                         uint32_t *token);
    void (*wait)(struct vl_transport *t, uint32_t token);
    /* Host-visible memory (whole allocation); *size is the allocation size
     * on entry. */

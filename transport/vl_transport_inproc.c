@@ -35,6 +35,12 @@
 #define WAIT_SPIN_NS 20000u
 /* One-way streams up to this size may execute on the calling thread. */
 #define INLINE_MAX 4096u
+/* A command buffer handed over by its submission may execute on the calling
+ * thread up to this size: the application is about to wait for its work,
+ * and recording on its own thread is what the native driver does too.
+ * Bigger ones go to the ring thread, so that one huge recording does not
+ * hold up other threads' submissions. */
+#define SUBMIT_INLINE_MAX (256u * 1024u)
 /* The reply stream of VL_DEBUG=ring mode. */
 #define REPLY_BUFFER_SIZE (1u << 20)
 
@@ -193,7 +199,8 @@ inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
 }
 
 static bool
-inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, uint32_t *token)
+inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, bool at_submit,
+                     uint32_t *token)
 {
    struct inproc *t = (struct inproc *)base;
    if (vlr_context_lost(t->ctx))
@@ -201,7 +208,8 @@ inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, u
    pthread_mutex_lock(&t->lock);
    if (t->retire_count)
       retire_locked(t);
-   if (size <= INLINE_MAX && !t->ring_only && drained_locked(t)) {
+   if (size <= (at_submit ? SUBMIT_INLINE_MAX : INLINE_MAX) && !t->ring_only &&
+       drained_locked(t)) {
       vlr_context_execute(t->ctx, data, size);
       *token = t->cur;
    } else {

@@ -388,7 +388,8 @@ vtest_submit(struct vl_transport *base, const void *cmds, size_t size)
 }
 
 static bool
-vtest_submit_stream(struct vl_transport *base, const void *data, size_t size, uint32_t *token)
+vtest_submit_stream(struct vl_transport *base, const void *data, size_t size, bool at_submit,
+                    uint32_t *token)
 {
    /* The socket copies the stream: the caller never has to wait. */
    *token = 0;
