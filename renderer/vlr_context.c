@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_host.h"
@@ -690,7 +691,15 @@ vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint6
    uint8_t header[40] = { 'V', 'K', 'R', 'D', 1, 0 };
    const uint64_t seq = ++ctx->capture_seq;
    const uint32_t length = (uint32_t)size;
-   const uint32_t tag = (uint32_t)(uintptr_t)ctx;
+   if (!ctx->capture_tag) {
+      /* Process id in the high half (our vtest server runs a process per
+       * client, all appending to one file), a per-process count in the low
+       * half: a freed context's address may be reused, its tag is not. */
+      static atomic_uint count;
+      ctx->capture_tag = ((uint32_t)getpid() << 16) |
+                         ((atomic_fetch_add(&count, 1) + 1) & 0xffff);
+   }
+   const uint32_t tag = ctx->capture_tag;
    memcpy(header + 6, &kind, 2);
    memcpy(header + 8, &seq, 8);
    memcpy(header + 16, &ring, 8);

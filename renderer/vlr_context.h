@@ -129,6 +129,7 @@ struct vlr_context {
 
    struct vlr_stats stats;
    uint64_t capture_seq;
+   uint32_t capture_tag; /* names the context in the capture (docs/capture.md) */
    /* commands decoded so far, for "command #N" in host-side messages */
    atomic_uint_fast64_t command_seq;
    VkDebugUtilsMessengerEXT messenger; /* host-side validation */

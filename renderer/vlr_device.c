@@ -95,7 +95,9 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
             !strcmp(info.ppEnabledExtensionNames[i], VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
       names = has ? NULL : malloc((info.enabledExtensionCount + 1) * sizeof(*names));
       if (names) {
-         memcpy(names, info.ppEnabledExtensionNames, info.enabledExtensionCount * sizeof(*names));
+         if (info.enabledExtensionCount)
+            memcpy(names, info.ppEnabledExtensionNames,
+                   info.enabledExtensionCount * sizeof(*names));
          names[info.enabledExtensionCount++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
          info.ppEnabledExtensionNames = names;
       }

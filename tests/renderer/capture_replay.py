@@ -21,6 +21,17 @@ import sys
 import tempfile
 
 
+def _seq_gaps(seqs):
+    """Where a run of sequence numbers stops counting up by one."""
+    out = []
+    for i in range(len(seqs)):
+        if seqs[i] != i + 1:
+            out.append("position %d holds %d" % (i, seqs[i]))
+            if len(out) == 5:
+                break
+    return "%d records; %s" % (len(seqs), ", ".join(out))
+
+
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
@@ -54,7 +65,7 @@ def check_format(data, mode):
     for tag, rs in by_ctx.items():
         seqs = [r["seq"] for r in rs]
         if seqs != list(range(1, len(rs) + 1)):
-            fail("context 0x%x: sequence numbers are not 1, 2, 3...: %s" % (tag, seqs[:20]))
+            fail("context 0x%x: sequence numbers are not 1, 2, 3...: %s" % (tag, _seq_gaps(seqs)))
         streams = {r["seq"]: r for r in rs if r["kind"] in (1, 2, 3)}
         for r in rs:
             kinds.add(r["kind"])

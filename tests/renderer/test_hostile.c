@@ -356,7 +356,8 @@ static uint32_t
 ring_resource(void)
 {
    free(ring_mem);
-   ring_mem = aligned_alloc(64, (size_t)vl_ring_area_size(RING_BUFFER));
+   /* aligned_alloc wants a size that is a multiple of the alignment. */
+   ring_mem = aligned_alloc(64, ((size_t)vl_ring_area_size(RING_BUFFER) + 63) & ~(size_t)63);
    memset(ring_mem, 0, (size_t)vl_ring_area_size(RING_BUFFER));
    return vlr_context_resource_create(g.ctx, ring_mem, (size_t)vl_ring_area_size(RING_BUFFER));
 }
