@@ -696,8 +696,7 @@ vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint6
        * client, all appending to one file), a per-process count in the low
        * half: a freed context's address may be reused, its tag is not. */
       static atomic_uint count;
-      ctx->capture_tag = ((uint32_t)getpid() << 16) |
-                         ((atomic_fetch_add(&count, 1) + 1) & 0xffff);
+      ctx->capture_tag = ((uint32_t)getpid() << 16) | ((atomic_fetch_add(&count, 1) + 1) & 0xffff);
    }
    const uint32_t tag = ctx->capture_tag;
    memcpy(header + 6, &kind, 2);

@@ -209,7 +209,8 @@ uint64_t vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ri
 void vlr_context_count(struct vlr_context *ctx, int32_t id);
 
 /* The host messenger that turns validation messages into host-side reports. */
-void vlr_validation_messenger_info(struct vlr_context *ctx, VkDebugUtilsMessengerCreateInfoEXT *info);
+void vlr_validation_messenger_info(struct vlr_context *ctx,
+                                   VkDebugUtilsMessengerCreateInfoEXT *info);
 
 /* Host destruction of everything under a device (vkDestroyDevice), and of
  * the instance with everything under it (context teardown). */

@@ -66,8 +66,9 @@ vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t 
                break;
             }
          } else {
-            snprintf(err, err_size, "VL_DEBUG=%s: '%s' is not valid; valid values: stats, capture, ring",
-                     debug, tok);
+            snprintf(err, err_size,
+                     "VL_DEBUG=%s: '%s' is not valid; valid values: stats, capture, ring", debug,
+                     tok);
             ok = false;
             break;
          }

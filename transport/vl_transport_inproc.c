@@ -208,8 +208,7 @@ inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, b
    pthread_mutex_lock(&t->lock);
    if (t->retire_count)
       retire_locked(t);
-   if (size <= (at_submit ? SUBMIT_INLINE_MAX : INLINE_MAX) && !t->ring_only &&
-       drained_locked(t)) {
+   if (size <= (at_submit ? SUBMIT_INLINE_MAX : INLINE_MAX) && !t->ring_only && drained_locked(t)) {
       vlr_context_execute(t->ctx, data, size);
       *token = t->cur;
    } else {
