@@ -59,6 +59,9 @@ struct vl_instance {
    struct vl_physical_device **physical;
    uint32_t physical_count;
    bool enumerated;
+   /* Its own lock: host-side messages arrive from inside the renderer, which
+    * may be running for a thread that holds inst->lock (enumeration). */
+   pthread_mutex_t messenger_lock;
    struct vl_debug_messenger *messengers;
 };
 

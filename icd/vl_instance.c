@@ -123,12 +123,14 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    inst->next_gipa = chain.next_gipa;
    inst->next_gpdpa = chain.next_gpdpa;
    pthread_mutex_init(&inst->lock, NULL);
+   pthread_mutex_init(&inst->messenger_lock, NULL);
    o.message = host_message;
    o.message_data = inst;
    inst->transport = vl_transport_create(&o, err, sizeof(err));
    if (!inst->transport) {
       vl_icd_log("%s", err);
       pthread_mutex_destroy(&inst->lock);
+      pthread_mutex_destroy(&inst->messenger_lock);
       free(enabled);
       free(inst);
       return VK_ERROR_INITIALIZATION_FAILED;
@@ -152,6 +154,7 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    if (r != VK_SUCCESS) {
       inst->transport->ops->destroy(inst->transport);
       pthread_mutex_destroy(&inst->lock);
+      pthread_mutex_destroy(&inst->messenger_lock);
       free(enabled);
       free(inst);
       return r;
@@ -197,6 +200,7 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    set_loader_magic_value(inst);
    inst->enabled = enabled;
    pthread_mutex_init(&inst->lock, NULL);
+   pthread_mutex_init(&inst->messenger_lock, NULL);
    o.message = host_message;
    o.message_data = inst;
    inst->transport = vl_transport_create(&o, err, sizeof(err));
@@ -282,6 +286,7 @@ vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
       free(m);
    }
    pthread_mutex_destroy(&inst->lock);
+   pthread_mutex_destroy(&inst->messenger_lock);
    free(inst->enabled);
    free(inst);
 }
@@ -741,10 +746,10 @@ vl_CreateDebugUtilsMessengerEXT(VkInstance instance, const VkDebugUtilsMessenger
       return VK_ERROR_OUT_OF_HOST_MEMORY;
    m->info = *info;
    m->info.pNext = NULL;
-   pthread_mutex_lock(&inst->lock);
+   pthread_mutex_lock(&inst->messenger_lock);
    m->next = inst->messengers;
    inst->messengers = m;
-   pthread_mutex_unlock(&inst->lock);
+   pthread_mutex_unlock(&inst->messenger_lock);
    *messenger = VL_TO_HANDLE(VkDebugUtilsMessengerEXT, m);
    return VK_SUCCESS;
 }
@@ -756,7 +761,7 @@ vl_DestroyDebugUtilsMessengerEXT(VkInstance instance, VkDebugUtilsMessengerEXT m
    (void)alloc;
    struct vl_instance *inst = vl_instance(instance);
    struct vl_debug_messenger *m = VL_FROM_HANDLE(struct vl_debug_messenger, messenger);
-   pthread_mutex_lock(&inst->lock);
+   pthread_mutex_lock(&inst->messenger_lock);
    for (struct vl_debug_messenger **p = &inst->messengers; *p; p = &(*p)->next) {
       if (*p == m) {
          *p = m->next;
@@ -764,7 +769,7 @@ vl_DestroyDebugUtilsMessengerEXT(VkInstance instance, VkDebugUtilsMessengerEXT m
          break;
       }
    }
-   pthread_mutex_unlock(&inst->lock);
+   pthread_mutex_unlock(&inst->messenger_lock);
 }
 
 static void
@@ -772,12 +777,12 @@ submit_message(struct vl_instance *inst, VkDebugUtilsMessageSeverityFlagBitsEXT 
                VkDebugUtilsMessageTypeFlagsEXT types,
                const VkDebugUtilsMessengerCallbackDataEXT *data)
 {
-   pthread_mutex_lock(&inst->lock);
+   pthread_mutex_lock(&inst->messenger_lock);
    for (struct vl_debug_messenger *m = inst->messengers; m; m = m->next) {
       if ((m->info.messageSeverity & severity) && (m->info.messageType & types))
          m->info.pfnUserCallback(severity, types, data, m->info.pUserData);
    }
-   pthread_mutex_unlock(&inst->lock);
+   pthread_mutex_unlock(&inst->messenger_lock);
 }
 
 VKAPI_ATTR void VKAPI_CALL

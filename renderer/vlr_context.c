@@ -600,6 +600,14 @@ vlr_context_lost(const struct vlr_context *ctx)
    return atomic_load(&ctx->lost);
 }
 
+const char *
+vlr_context_lost_message(const struct vlr_context *ctx)
+{
+   /* The flag is set first (execution stops at once), the message after it. */
+   return atomic_load_explicit(&ctx->lost_message_ready, memory_order_acquire) ? ctx->lost_message
+                                                                               : "";
+}
+
 void
 vlr_context_set_lost(struct vlr_context *ctx, const char *message)
 {
@@ -607,6 +615,7 @@ vlr_context_set_lost(struct vlr_context *ctx, const char *message)
    if (!atomic_compare_exchange_strong(&ctx->lost, &expected, true))
       return;
    snprintf(ctx->lost_message, sizeof(ctx->lost_message), "%s", message);
+   atomic_store_explicit(&ctx->lost_message_ready, true, memory_order_release);
    fprintf(stderr,
            "venus-loopback: renderer: %s; the renderer context is lost and the application gets "
            "VK_ERROR_DEVICE_LOST\n",

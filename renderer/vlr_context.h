@@ -112,7 +112,8 @@ struct vlr_context {
    uint32_t instance_api_version;
 
    atomic_bool lost;
-   char lost_message[512];
+   char lost_message[512]; /* read it through vlr_context_lost_message() */
+   atomic_bool lost_message_ready;
 
    struct vlr_resource *resources;
    size_t resource_count, resource_capacity;
@@ -172,6 +173,8 @@ VkResult vlr_context_flush_ranges(struct vlr_context *ctx, bool invalidate, uint
                                   const struct vlr_mapped_range *ranges);
 
 bool vlr_context_lost(const struct vlr_context *ctx);
+/* Why the context was lost: "" until the thread that lost it has said why. */
+const char *vlr_context_lost_message(const struct vlr_context *ctx);
 
 /* Layer mode (vlr_layer.c).  Renames the instance, physical device, device,
  * queue or command buffer with this id to its host handle, the id the

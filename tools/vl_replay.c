@@ -228,7 +228,8 @@ emit(struct replay *rp, struct ctx_state *s, const struct vl_record *r, struct v
    if (rp->o->timeout)
       alarm(0);
    if (!ok) {
-      snprintf(s->why, sizeof(s->why), "lost at %s: %s", hang_message, s->ctx->lost_message);
+      snprintf(s->why, sizeof(s->why), "lost at %s: %s", hang_message,
+               vlr_context_lost_message(s->ctx));
       s->lost = true;
    }
 }

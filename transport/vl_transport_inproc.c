@@ -454,7 +454,7 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
    vl_enc_init(&enc, cmd, sizeof(cmd));
    vl_encode_vkCreateRingMESA(&enc, 0, t->ring_id, &info);
    if (!t->ring_resource || !vlr_context_submit(t->ctx, cmd, (size_t)(enc.cur - cmd))) {
-      snprintf(err, err_size, "cannot create the ring: %s", t->ctx->lost_message);
+      snprintf(err, err_size, "cannot create the ring: %s", vlr_context_lost_message(t->ctx));
       t->ring_id = 0;
       goto fail;
    }

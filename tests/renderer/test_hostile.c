@@ -60,8 +60,9 @@ expect_lost(const char *why)
 {
    assert_false(submit());
    assert_true(vlr_context_lost(g.ctx));
-   if (!strstr(g.ctx->lost_message, why))
-      fail_msg("lost for another reason: \"%s\" (expected \"%s\")", g.ctx->lost_message, why);
+   if (!strstr(vlr_context_lost_message(g.ctx), why))
+      fail_msg("lost for another reason: \"%s\" (expected \"%s\")", vlr_context_lost_message(g.ctx),
+               why);
    /* and stays lost: the next well-formed stream is refused too */
    begin();
    vl_encode_vkSeekReplyCommandStreamMESA(&g.enc, 0, 0);
@@ -107,7 +108,7 @@ setup(void **state)
    VkQueue queue = (VkQueue)(uintptr_t)QUEUE;
    vl_encode_vkGetDeviceQueue(&g.enc, 0, device, 0, 0, &queue);
    if (!submit())
-      fail_msg("the well-formed set-up stream was refused: %s", g.ctx->lost_message);
+      fail_msg("the well-formed set-up stream was refused: %s", vlr_context_lost_message(g.ctx));
    begin();
    return 0;
 }
@@ -492,14 +493,16 @@ expect_ring_lost(const char *why)
 {
    /* The ring thread sets the context lost, then writes the message: wait
     * for both. */
-   for (int i = 0; i < 5000 && !(vlr_context_lost(g.ctx) && strstr(g.ctx->lost_message, why));
+   for (int i = 0;
+        i < 5000 && !(vlr_context_lost(g.ctx) && strstr(vlr_context_lost_message(g.ctx), why));
         i++) {
       const struct timespec ms = { 0, 1000000 };
       nanosleep(&ms, NULL);
    }
    assert_true(vlr_context_lost(g.ctx));
-   if (!strstr(g.ctx->lost_message, why))
-      fail_msg("lost for another reason: \"%s\" (expected \"%s\")", g.ctx->lost_message, why);
+   if (!strstr(vlr_context_lost_message(g.ctx), why))
+      fail_msg("lost for another reason: \"%s\" (expected \"%s\")", vlr_context_lost_message(g.ctx),
+               why);
 }
 
 static void
@@ -770,7 +773,7 @@ test_destroy_what_pending_work_uses(void **state)
    const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
    vl_encode_vkBeginCommandBuffer(&g.enc, 0, (VkCommandBuffer)(uintptr_t)CB, &bi);
    if (!submit())
-      fail_msg("refused: %s", g.ctx->lost_message);
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
    assert_true(seconds() - start < 5.0);
    /* the event is gone */
    begin();
@@ -806,7 +809,7 @@ test_binary_semaphore_signaled_then_waited(void **state)
    vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &signal, VK_NULL_HANDLE);
    submit_waiting_for(VK_NULL_HANDLE, sem);
    if (!submit())
-      fail_msg("refused: %s", g.ctx->lost_message);
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
    begin();
    const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
    const VkSubmitInfo wait = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,

@@ -571,7 +571,7 @@ submit_cmd2(struct client *c, uint32_t words)
             return fail(c, "SUBMIT_CMD2 batch %u: unknown sync id %u", b, w[sync_offset + 3 * i]);
       }
       if (cmd_size && !vlr_context_submit(c->ctx, w + cmd_offset, (size_t)cmd_size * 4))
-         return fail(c, "%s", c->ctx->lost_message);
+         return fail(c, "%s", vlr_context_lost_message(c->ctx));
       /* Executed: the batch's syncs are reached (CPU timeline). */
       for (uint32_t i = 0; i < sync_count; i++) {
          const uint32_t *s = w + sync_offset + 3 * i;
