@@ -184,6 +184,17 @@ class RendererEmitter:
             "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore", "vkQueuePresentKHR",
             "vkAcquireNextImageKHR", "vkAcquireNextImage2KHR")
 
+    # Buffer ranges the host driver trusts (renderer/vlr_bounds.c): checked
+    # before the commands that address buffer memory by offset; sizes and
+    # bindings recorded after the commands that make them.
+    BOUNDS_BEFORE = ("vkDestroyBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
+                     "vkCmdUpdateBuffer", "vkCmdFillBuffer", "vkCmdCopyBuffer", "vkCmdCopyBuffer2",
+                     "vkCmdDrawIndirect", "vkCmdDrawIndexedIndirect", "vkCmdDrawIndirectCount",
+                     "vkCmdDrawIndexedIndirectCount", "vkCmdDispatchIndirect",
+                     "vkCmdCopyQueryPoolResults", "vkCmdBindIndexBuffer", "vkCmdBindVertexBuffers",
+                     "vkCmdBindVertexBuffers2")
+    BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2")
+
     def dispatch_fn(self, c):
         n = c.name
         k = self.kind(c)
@@ -200,10 +211,15 @@ class RendererEmitter:
         body += ["if (x->dec.error) {", "    vlr_exec_decode_failed(x);", "    return;", "}"]
         if self.inflight_before(c):
             body += ["if (!vlr_inflight_before(x, VL_CMD_%s, args->owner, args))" % n, "    return;"]
+        canonical = self.reg.canonical_command(n)
+        if canonical in self.BOUNDS_BEFORE:
+            body += ["if (!vlr_bounds_before(x, VL_CMD_%s, args))" % canonical, "    return;"]
         if k == "handler":
             body += ["vlr_handle_%s(x, args);" % n]
         else:
             body += ["{"] + indent(self.executor(c)) + ["}"]
+        if canonical in self.BOUNDS_AFTER:
+            body += ["vlr_bounds_after(x, VL_CMD_%s, args);" % canonical]
         if self.inflight_after(c):
             body += ["vlr_inflight_after(x, VL_CMD_%s, args->owner, args);" % n]
         body += ["if (flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT) {",
@@ -272,7 +288,7 @@ class RendererEmitter:
         with open(os.path.join(outdir, "vlr_gen.h"), "w") as fh:
             fh.write("\n".join(h) + "\n")
 
-        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', '#include "vlr_inflight.h"', "",
+        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', '#include "vlr_inflight.h"', '#include "vlr_bounds.h"', "",
              "#include <stddef.h>", ""]
         for name, lst, gpa, obj in (("instance", inst, "gipa", "instance"), ("device", dev, "gdpa", "device")):
             ptype = "PFN_vkGetInstanceProcAddr" if name == "instance" else "PFN_vkGetDeviceProcAddr"

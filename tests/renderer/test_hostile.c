@@ -833,6 +833,132 @@ test_blocking_wait_on_transport_stream(void **state)
    expect_lost("a wait that may block, in a direct stream");
 }
 
+/* ---- buffer ranges the host driver trusts ------------------------------------------- */
+
+#define BUF    0x400
+#define MEMORY 0x401
+#define POOL2  0x402
+#define CB2    0x403
+
+/* A 4096-byte buffer; with memory bound when `bind` (a 4096-byte
+ * allocation, at `offset` in it). */
+static void
+buffer_with_memory(bool bind, VkDeviceSize offset)
+{
+   create_buffer(BUF);
+   if (!bind)
+      return;
+   const VkMemoryAllocateInfo mai = { .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                      .allocationSize = 4096,
+                                      .memoryTypeIndex = 0 };
+   VkDeviceMemory memory = (VkDeviceMemory)(uintptr_t)MEMORY;
+   vl_encode_vkAllocateMemory(&g.enc, 0, device(), &mai, NULL, &memory);
+   vl_encode_vkBindBufferMemory(&g.enc, 0, device(), (VkBuffer)(uintptr_t)BUF, memory, offset);
+}
+
+/* A command buffer in the recording state. */
+static VkCommandBuffer
+recording(void)
+{
+   const VkCommandPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+   VkCommandPool pool = (VkCommandPool)(uintptr_t)POOL2;
+   vl_encode_vkCreateCommandPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                            .commandPool = pool,
+                                            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                            .commandBufferCount = 1 };
+   VkCommandBuffer cb = (VkCommandBuffer)(uintptr_t)CB2;
+   vl_encode_vkAllocateCommandBuffers(&g.enc, 0, device(), &ai, &cb);
+   const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+   vl_encode_vkBeginCommandBuffer(&g.enc, 0, cb, &bi);
+   return cb;
+}
+
+static void
+test_update_buffer_past_the_end(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   uint32_t data[64] = { 0 };
+   /* inside: accepted */
+   vl_encode_vkCmdUpdateBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 4096 - 256, 256, data);
+   assert_true(submit());
+   begin();
+   /* the offset the renderer fuzzer found: lavapipe's memcpy went there */
+   vl_encode_vkCmdUpdateBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 70368744177354240ull, 256,
+                               data);
+   expect_lost("the destination range (256 bytes at offset 70368744177354240) leaves the "
+               "buffer's 4096 bytes");
+}
+
+static void
+test_copy_buffer_one_byte_too_far(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   const VkBufferCopy region = { .srcOffset = 0, .dstOffset = 2049, .size = 2048 };
+   vl_encode_vkCmdCopyBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, (VkBuffer)(uintptr_t)BUF, 1,
+                             &region);
+   expect_lost("the destination range (2048 bytes at offset 2049)");
+}
+
+static void
+test_fill_buffer_size_wraps(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   /* offset + size overflows to a small number */
+   vl_encode_vkCmdFillBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 16, UINT64_MAX - 7, 0);
+   expect_lost("leaves the buffer's 4096 bytes");
+}
+
+static void
+test_buffer_without_memory(void **state)
+{
+   (void)state;
+   buffer_with_memory(false, 0);
+   const VkCommandBuffer cb = recording();
+   vl_encode_vkCmdFillBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 0, 16, 0);
+   expect_lost("the destination buffer has no memory bound");
+}
+
+static void
+test_bind_buffer_past_the_memory(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 64);
+   expect_lost("a 4096-byte buffer at offset 64 leaves the memory's 4096 bytes");
+}
+
+static void
+test_indirect_draws_past_the_end(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   /* 16-byte records: 256 of them fit from offset 0, not 257 */
+   vl_encode_vkCmdDrawIndirect(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 0, 256, 16);
+   assert_true(submit());
+   begin();
+   vl_encode_vkCmdDrawIndirect(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 0, 257, 16);
+   expect_lost("the indirect range (257 records of 16 bytes, stride 16, at offset 0)");
+}
+
+static void
+test_indirect_stride_overflow(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   /* count x stride wraps around 2^64 */
+   vl_encode_vkCmdDrawIndexedIndirect(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, 0, 0x40000001u,
+                                      0x40000000u);
+   expect_lost("leaves the buffer's 4096 bytes");
+}
+
 int
 main(void)
 {
@@ -884,6 +1010,13 @@ main(void)
       T(test_wait_for_binary_semaphore_never_signaled),
       T(test_binary_semaphore_signaled_then_waited),
       T(test_blocking_wait_on_transport_stream),
+      T(test_update_buffer_past_the_end),
+      T(test_copy_buffer_one_byte_too_far),
+      T(test_fill_buffer_size_wraps),
+      T(test_buffer_without_memory),
+      T(test_bind_buffer_past_the_memory),
+      T(test_indirect_draws_past_the_end),
+      T(test_indirect_stride_overflow),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,17 @@
+/*
+ * Buffer ranges the host driver trusts (see vlr_bounds.c): called by the
+ * generated dispatch around the commands protocol/gen/emit_renderer.py lists.
+ */
+#ifndef VLR_BOUNDS_H
+#define VLR_BOUNDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vlr_exec;
+
+/* false: the command leaves a buffer (the context is lost; do not run it) */
+bool vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args);
+void vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args);
+
+#endif
