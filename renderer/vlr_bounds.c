@@ -1,20 +1,23 @@
 /*
- * Buffer ranges the host driver trusts.
+ * Buffer and image ranges the host driver trusts.
  *
  * A driver takes valid usage as given: lavapipe executes vkCmdUpdateBuffer
  * with an offset past the end of the buffer as a memcpy past the end of the
  * memory, in this process (the renderer fuzzer found exactly that).  So the
- * renderer keeps what it needs to check the commands that address buffer
- * memory by offset: each buffer's size (vkCreateBuffer) and whether memory
- * large enough for it is bound (vkBindBufferMemory*, checked against the
- * allocation's size).  A command whose range leaves the buffer, or that uses
- * a buffer without memory, loses the context before the host sees it.
+ * renderer keeps what it needs to check the commands that address memory
+ * by offset: each buffer's size and each image's format, extent, mip levels
+ * and layers (vkCreateBuffer, vkCreateImage), and whether memory large
+ * enough is bound (vkBind*Memory*, checked against the allocation's size).
+ * A command whose range leaves its buffer or image, or that uses one without
+ * memory, loses the context before the host sees it.  Texel block sizes come
+ * from the registry (vlr_format_block, generated).
  *
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
- * (the host driver still trusts them): the buffer side of buffer<->image
- * copies, image regions, descriptor ranges, the index and vertex ranges a
- * draw reads, and memory freed while a recorded command buffer still uses it.
+ * (the host driver still trusts them): descriptor ranges, the index and
+ * vertex ranges a draw reads, render areas, and memory freed while a
+ * recorded command buffer still uses it.  Images the host made (swapchain
+ * images) carry no bookkeeping and are not checked.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include "vl_protocol_defs.h"
 #include "vlr_bounds.h"
 #include "vlr_context.h"
+#include "vlr_gen.h"
 
 /* obj->data of a VK_OBJECT_TYPE_BUFFER (freed with the object) */
 struct vlr_buffer {
@@ -123,10 +127,419 @@ mark_bound(struct vlr_exec *x, VkBuffer buffer)
       b->bound = true;
 }
 
+/* obj->data of a VK_OBJECT_TYPE_IMAGE made by vkCreateImage */
+struct vlr_image {
+   VkImageType type;
+   VkFormat format;
+   VkExtent3D extent;
+   uint32_t mips, layers;
+   bool sparse;
+   bool bound;
+};
+
+static const struct vlr_image *
+image_of(struct vlr_exec *x, VkImage handle)
+{
+   const struct vl_object *obj =
+      handle ? vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_IMAGE,
+                                           (uint64_t)(uintptr_t)handle)
+             : NULL;
+   return obj ? obj->data : NULL;
+}
+
+static bool
+image_usable(struct vlr_exec *x, const char *role, const struct vlr_image *img)
+{
+   if (!img->bound && !img->sparse) {
+      vlr_exec_failf(x, "the %s image has no memory bound", role);
+      return false;
+   }
+   return true;
+}
+
+/* Mip levels [base, base + count) and layers likewise, inside the image;
+ * VK_REMAINING_* counts mean "to the end". */
+static bool
+range_inside(struct vlr_exec *x, const char *role, const struct vlr_image *img,
+             const VkImageSubresourceRange *r)
+{
+   const bool mips_ok =
+      r->baseMipLevel < img->mips &&
+      (r->levelCount == VK_REMAINING_MIP_LEVELS || r->levelCount <= img->mips - r->baseMipLevel);
+   const bool layers_ok =
+      r->baseArrayLayer < img->layers && (r->layerCount == VK_REMAINING_ARRAY_LAYERS ||
+                                          r->layerCount <= img->layers - r->baseArrayLayer);
+   if (mips_ok && layers_ok)
+      return true;
+   vlr_exec_failf(x,
+                  "the %s subresource range (mip levels %u+%u, layers %u+%u) leaves the image's "
+                  "%u mip levels and %u layers",
+                  role, r->baseMipLevel, r->levelCount, r->baseArrayLayer, r->layerCount, img->mips,
+                  img->layers);
+   return false;
+}
+
+static bool
+check_range(struct vlr_exec *x, const char *role, VkImage handle, const VkImageSubresourceRange *r)
+{
+   const struct vlr_image *img = image_of(x, handle);
+   return !img || (image_usable(x, role, img) && range_inside(x, role, img, r));
+}
+
+static uint64_t
+round_up(uint64_t v, uint32_t to)
+{
+   return (v + to - 1) / to * to;
+}
+
+/* The extent of a mip level of an aspect, in texels, rounded up to whole
+ * blocks; false for an aspect the format does not have. */
+static bool
+level_extent(const struct vlr_image *img, VkImageAspectFlags aspect, uint32_t mip, uint64_t e[3])
+{
+   uint32_t wdiv = 1, hdiv = 1, size, bw, bh, bd;
+   VkFormat format = img->format;
+   const VkImageAspectFlags planes =
+      VK_IMAGE_ASPECT_PLANE_0_BIT | VK_IMAGE_ASPECT_PLANE_1_BIT | VK_IMAGE_ASPECT_PLANE_2_BIT;
+   if (aspect & planes) {
+      const uint32_t plane = aspect & VK_IMAGE_ASPECT_PLANE_0_BIT   ? 0
+                             : aspect & VK_IMAGE_ASPECT_PLANE_1_BIT ? 1
+                                                                    : 2;
+      format = vlr_format_plane(img->format, plane, &wdiv, &hdiv);
+      if (format == VK_FORMAT_UNDEFINED)
+         return false;
+   }
+   if (!vlr_format_block(format, &size, &bw, &bh, &bd))
+      return false;
+   const uint32_t dims[3] = { img->extent.width / wdiv, img->extent.height / hdiv,
+                              img->extent.depth };
+   const uint32_t block[3] = { bw, bh, bd };
+   for (int i = 0; i < 3; i++) {
+      const uint32_t d = dims[i] >> (mip < 32 ? mip : 31);
+      e[i] = round_up(d ? d : 1, block[i]);
+   }
+   return true;
+}
+
+/* One region of one image: the subresource exists and [offset, offset +
+ * extent) lies inside its mip level. */
+static bool
+check_region(struct vlr_exec *x, const char *role, VkImage handle,
+             const VkImageSubresourceLayers *sub, VkOffset3D offset, VkExtent3D extent)
+{
+   const struct vlr_image *img = image_of(x, handle);
+   if (!img)
+      return true;
+   if (!image_usable(x, role, img))
+      return false;
+   const VkImageSubresourceRange range = { sub->aspectMask, sub->mipLevel, 1, sub->baseArrayLayer,
+                                           sub->layerCount };
+   if (!range_inside(x, role, img, &range))
+      return false;
+   uint64_t e[3];
+   if (!level_extent(img, sub->aspectMask, sub->mipLevel, e)) {
+      vlr_exec_failf(x, "the %s image has no aspect 0x%x to copy", role, sub->aspectMask);
+      return false;
+   }
+   const int32_t o[3] = { offset.x, offset.y, offset.z };
+   const uint32_t n[3] = { extent.width, extent.height, extent.depth };
+   for (int i = 0; i < 3; i++) {
+      if (o[i] < 0 || (uint64_t)o[i] + n[i] > e[i]) {
+         vlr_exec_failf(x,
+                        "the %s region (offset %d,%d,%d, extent %u,%u,%u) leaves mip level %u "
+                        "(%" PRIu64 "x%" PRIu64 "x%" PRIu64 ")",
+                        role, offset.x, offset.y, offset.z, extent.width, extent.height,
+                        extent.depth, sub->mipLevel, e[0], e[1], e[2]);
+         return false;
+      }
+   }
+   return true;
+}
+
+/* A blit's two corners: each coordinate between 0 and the level's extent
+ * (corners may come in either order: blits can mirror). */
+static bool
+check_corners(struct vlr_exec *x, const char *role, VkImage handle,
+              const VkImageSubresourceLayers *sub, const VkOffset3D c[2])
+{
+   const int32_t lo[3] = { c[0].x < c[1].x ? c[0].x : c[1].x, c[0].y < c[1].y ? c[0].y : c[1].y,
+                           c[0].z < c[1].z ? c[0].z : c[1].z };
+   const int32_t hi[3] = { c[0].x < c[1].x ? c[1].x : c[0].x, c[0].y < c[1].y ? c[1].y : c[0].y,
+                           c[0].z < c[1].z ? c[1].z : c[0].z };
+   const VkOffset3D offset = { lo[0], lo[1], lo[2] };
+   const VkExtent3D span = { (uint32_t)((int64_t)hi[0] - lo[0]), (uint32_t)((int64_t)hi[1] - lo[1]),
+                             (uint32_t)((int64_t)hi[2] - lo[2]) };
+   return check_region(x, role, handle, sub, offset, span);
+}
+
+/* The bytes a buffer<->image copy touches in the buffer, from its offset
+ * (the spec's minimum: up to the last texel of the last row); false on
+ * overflow or an aspect the format does not have. */
+static bool
+copy_footprint(const struct vlr_image *img, const VkBufferImageCopy2 *r, uint64_t *bytes)
+{
+   const VkImageAspectFlags aspect = r->imageSubresource.aspectMask;
+   uint32_t size, bw = 1, bh = 1, bd = 1, wdiv = 1, hdiv = 1;
+   VkFormat format = img->format;
+   if (aspect == VK_IMAGE_ASPECT_STENCIL_BIT) {
+      size = 1;
+   } else if (aspect == VK_IMAGE_ASPECT_DEPTH_BIT) {
+      size = format == VK_FORMAT_D16_UNORM || format == VK_FORMAT_D16_UNORM_S8_UINT ? 2 : 4;
+   } else {
+      if (aspect & (VK_IMAGE_ASPECT_PLANE_0_BIT | VK_IMAGE_ASPECT_PLANE_1_BIT |
+                    VK_IMAGE_ASPECT_PLANE_2_BIT)) {
+         const uint32_t plane = aspect & VK_IMAGE_ASPECT_PLANE_0_BIT   ? 0
+                                : aspect & VK_IMAGE_ASPECT_PLANE_1_BIT ? 1
+                                                                       : 2;
+         format = vlr_format_plane(format, plane, &wdiv, &hdiv);
+      }
+      if (format == VK_FORMAT_UNDEFINED || !vlr_format_block(format, &size, &bw, &bh, &bd))
+         return false;
+   }
+   (void)wdiv, (void)hdiv;
+   const VkExtent3D e = r->imageExtent;
+   if (!e.width || !e.height || !e.depth || !r->imageSubresource.layerCount) {
+      *bytes = 0;
+      return true;
+   }
+   const uint64_t row_len = r->bufferRowLength ? r->bufferRowLength : e.width;
+   const uint64_t img_height = r->bufferImageHeight ? r->bufferImageHeight : e.height;
+   const uint64_t row_blocks = (row_len + bw - 1) / bw;
+   const uint64_t height_blocks = (img_height + bh - 1) / bh;
+   const uint64_t w = (e.width + bw - 1) / bw, h = (e.height + bh - 1) / bh;
+   const uint64_t slices = ((uint64_t)e.depth + bd - 1) / bd * r->imageSubresource.layerCount;
+   /* every factor is below 2^32, products of two below 2^64 */
+   uint64_t blocks, t;
+   if (__builtin_mul_overflow(slices - 1, height_blocks, &t) ||
+       __builtin_add_overflow(t, h - 1, &t) || __builtin_mul_overflow(t, row_blocks, &t) ||
+       __builtin_add_overflow(t, w, &blocks) ||
+       __builtin_mul_overflow(blocks, (uint64_t)size, bytes))
+      return false;
+   return true;
+}
+
+static bool
+check_buffer_image(struct vlr_exec *x, const char *image_role, VkImage image, VkBuffer buffer,
+                   const VkBufferImageCopy2 *r)
+{
+   if (!check_region(x, image_role, image, &r->imageSubresource, r->imageOffset, r->imageExtent))
+      return false;
+   const struct vlr_image *img = image_of(x, image);
+   if (!img)
+      return check(x, "buffer", buffer, r->bufferOffset, 1, 0, 0);
+   uint64_t bytes;
+   if (!copy_footprint(img, r, &bytes)) {
+      vlr_exec_fail(x, "the buffer side of the copy overflows");
+      return false;
+   }
+   return check(x, "buffer", buffer, r->bufferOffset, 1, 0, bytes);
+}
+
+static VkBufferImageCopy2
+buffer_image_copy2(const VkBufferImageCopy *r)
+{
+   return (VkBufferImageCopy2){ .sType = VK_STRUCTURE_TYPE_BUFFER_IMAGE_COPY_2,
+                                .bufferOffset = r->bufferOffset,
+                                .bufferRowLength = r->bufferRowLength,
+                                .bufferImageHeight = r->bufferImageHeight,
+                                .imageSubresource = r->imageSubresource,
+                                .imageOffset = r->imageOffset,
+                                .imageExtent = r->imageExtent };
+}
+
+static bool
+check_image_bind(struct vlr_exec *x, const struct vl_object *device, VkImage image,
+                 VkDeviceMemory memory, VkDeviceSize offset, bool plane)
+{
+   const struct vlr_image *img = image_of(x, image);
+   if (!img)
+      return true;
+   if (img->bound) {
+      vlr_exec_fail(x, "the image already has memory");
+      return false;
+   }
+   if (!memory || plane)
+      return true; /* swapchain memory, or one plane of a disjoint image: the host's to check */
+   const struct vl_object *m = vl_object_table_lookup_host(
+      &x->ctx->objects, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t)(uintptr_t)memory);
+   const struct vlr_memory *mem = m ? m->data : NULL;
+   if (!mem) {
+      vlr_exec_fail(x, "unknown memory");
+      return false;
+   }
+   VkMemoryRequirements reqs = { 0 };
+   const struct vlr_host_device_table *vk = vlr_object_device_table(device);
+   vk->GetImageMemoryRequirements((VkDevice)(uintptr_t)device->host, image, &reqs);
+   if (!span_inside(mem->size, offset, 1, 0, reqs.size)) {
+      vlr_exec_failf(x,
+                     "an image needing %" PRIu64 " bytes at offset %" PRIu64
+                     " leaves the memory's %" PRIu64 " bytes",
+                     reqs.size, offset, mem->size);
+      return false;
+   }
+   return true;
+}
+
+static void
+mark_image_bound(struct vlr_exec *x, VkImage image)
+{
+   struct vlr_image *img = (struct vlr_image *)image_of(x, image);
+   if (img)
+      img->bound = true;
+}
+
 bool
 vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args)
 {
    switch (id) {
+   case VL_CMD_vkDestroyImage:
+      if (x->destroyed) {
+         free(x->destroyed->data);
+         x->destroyed->data = NULL;
+      }
+      return true;
+   case VL_CMD_vkBindImageMemory: {
+      const struct vl_args_vkBindImageMemory *a = args;
+      return check_image_bind(x, a->owner, a->image, a->memory, a->memoryOffset, false);
+   }
+   case VL_CMD_vkBindImageMemory2: {
+      const struct vl_args_vkBindImageMemory2 *a = args;
+      for (uint32_t i = 0; i < a->bindInfoCount; i++) {
+         const VkBindImageMemoryInfo *b = &a->pBindInfos[i];
+         bool plane = false;
+         for (const VkBaseInStructure *p = b->pNext; p; p = p->pNext)
+            plane |= p->sType == VK_STRUCTURE_TYPE_BIND_IMAGE_PLANE_MEMORY_INFO;
+         if (!check_image_bind(x, a->owner, b->image, b->memory, b->memoryOffset, plane))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCreateImageView: {
+      const VkImageViewCreateInfo *info =
+         ((const struct vl_args_vkCreateImageView *)args)->pCreateInfo;
+      const struct vlr_image *img = image_of(x, info->image);
+      return !img || range_inside(x, "view's", img, &info->subresourceRange);
+   }
+   case VL_CMD_vkCmdCopyBufferToImage: {
+      const struct vl_args_vkCmdCopyBufferToImage *a = args;
+      for (uint32_t i = 0; i < a->regionCount; i++) {
+         const VkBufferImageCopy2 r = buffer_image_copy2(&a->pRegions[i]);
+         if (!check_buffer_image(x, "destination", a->dstImage, a->srcBuffer, &r))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdCopyImageToBuffer: {
+      const struct vl_args_vkCmdCopyImageToBuffer *a = args;
+      for (uint32_t i = 0; i < a->regionCount; i++) {
+         const VkBufferImageCopy2 r = buffer_image_copy2(&a->pRegions[i]);
+         if (!check_buffer_image(x, "source", a->srcImage, a->dstBuffer, &r))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdCopyBufferToImage2: {
+      const VkCopyBufferToImageInfo2 *info =
+         ((const struct vl_args_vkCmdCopyBufferToImage2 *)args)->pCopyBufferToImageInfo;
+      for (uint32_t i = 0; i < info->regionCount; i++) {
+         if (!check_buffer_image(x, "destination", info->dstImage, info->srcBuffer,
+                                 &info->pRegions[i]))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdCopyImageToBuffer2: {
+      const VkCopyImageToBufferInfo2 *info =
+         ((const struct vl_args_vkCmdCopyImageToBuffer2 *)args)->pCopyImageToBufferInfo;
+      for (uint32_t i = 0; i < info->regionCount; i++) {
+         if (!check_buffer_image(x, "source", info->srcImage, info->dstBuffer, &info->pRegions[i]))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdCopyImage: {
+      const struct vl_args_vkCmdCopyImage *a = args;
+      for (uint32_t i = 0; i < a->regionCount; i++) {
+         const VkImageCopy *r = &a->pRegions[i];
+         if (!check_region(x, "source", a->srcImage, &r->srcSubresource, r->srcOffset, r->extent) ||
+             !check_region(x, "destination", a->dstImage, &r->dstSubresource, r->dstOffset,
+                           r->extent))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdCopyImage2: {
+      const VkCopyImageInfo2 *info = ((const struct vl_args_vkCmdCopyImage2 *)args)->pCopyImageInfo;
+      for (uint32_t i = 0; i < info->regionCount; i++) {
+         const VkImageCopy2 *r = &info->pRegions[i];
+         if (!check_region(x, "source", info->srcImage, &r->srcSubresource, r->srcOffset,
+                           r->extent) ||
+             !check_region(x, "destination", info->dstImage, &r->dstSubresource, r->dstOffset,
+                           r->extent))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdResolveImage: {
+      const struct vl_args_vkCmdResolveImage *a = args;
+      for (uint32_t i = 0; i < a->regionCount; i++) {
+         const VkImageResolve *r = &a->pRegions[i];
+         if (!check_region(x, "source", a->srcImage, &r->srcSubresource, r->srcOffset, r->extent) ||
+             !check_region(x, "destination", a->dstImage, &r->dstSubresource, r->dstOffset,
+                           r->extent))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdResolveImage2: {
+      const VkResolveImageInfo2 *info =
+         ((const struct vl_args_vkCmdResolveImage2 *)args)->pResolveImageInfo;
+      for (uint32_t i = 0; i < info->regionCount; i++) {
+         const VkImageResolve2 *r = &info->pRegions[i];
+         if (!check_region(x, "source", info->srcImage, &r->srcSubresource, r->srcOffset,
+                           r->extent) ||
+             !check_region(x, "destination", info->dstImage, &r->dstSubresource, r->dstOffset,
+                           r->extent))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdBlitImage: {
+      const struct vl_args_vkCmdBlitImage *a = args;
+      for (uint32_t i = 0; i < a->regionCount; i++) {
+         const VkImageBlit *r = &a->pRegions[i];
+         if (!check_corners(x, "source", a->srcImage, &r->srcSubresource, r->srcOffsets) ||
+             !check_corners(x, "destination", a->dstImage, &r->dstSubresource, r->dstOffsets))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdBlitImage2: {
+      const VkBlitImageInfo2 *info = ((const struct vl_args_vkCmdBlitImage2 *)args)->pBlitImageInfo;
+      for (uint32_t i = 0; i < info->regionCount; i++) {
+         const VkImageBlit2 *r = &info->pRegions[i];
+         if (!check_corners(x, "source", info->srcImage, &r->srcSubresource, r->srcOffsets) ||
+             !check_corners(x, "destination", info->dstImage, &r->dstSubresource, r->dstOffsets))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdClearColorImage: {
+      const struct vl_args_vkCmdClearColorImage *a = args;
+      for (uint32_t i = 0; i < a->rangeCount; i++) {
+         if (!check_range(x, "cleared", a->image, &a->pRanges[i]))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdClearDepthStencilImage: {
+      const struct vl_args_vkCmdClearDepthStencilImage *a = args;
+      for (uint32_t i = 0; i < a->rangeCount; i++) {
+         if (!check_range(x, "cleared", a->image, &a->pRanges[i]))
+            return false;
+      }
+      return true;
+   }
    case VL_CMD_vkDestroyBuffer:
       if (x->destroyed) {
          free(x->destroyed->data);
@@ -242,6 +655,40 @@ void
 vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
 {
    switch (id) {
+   case VL_CMD_vkCreateImage: {
+      const struct vl_args_vkCreateImage *a = args;
+      if (a->ret != VK_SUCCESS)
+         return;
+      struct vl_object *obj =
+         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pImage);
+      struct vlr_image *img = obj ? calloc(1, sizeof(*img)) : NULL;
+      if (!img) {
+         vlr_exec_fail(x, "out of memory for the image's bookkeeping");
+         return;
+      }
+      const VkImageCreateInfo *info = a->pCreateInfo;
+      img->type = info->imageType;
+      img->format = info->format;
+      img->extent = info->extent;
+      img->mips = info->mipLevels;
+      img->layers = info->arrayLayers;
+      img->sparse = info->flags & VK_IMAGE_CREATE_SPARSE_BINDING_BIT;
+      obj->data = img;
+      return;
+   }
+   case VL_CMD_vkBindImageMemory: {
+      const struct vl_args_vkBindImageMemory *a = args;
+      if (a->ret == VK_SUCCESS)
+         mark_image_bound(x, a->image);
+      return;
+   }
+   case VL_CMD_vkBindImageMemory2: {
+      const struct vl_args_vkBindImageMemory2 *a = args;
+      if (a->ret == VK_SUCCESS)
+         for (uint32_t i = 0; i < a->bindInfoCount; i++)
+            mark_image_bound(x, a->pBindInfos[i].image);
+      return;
+   }
    case VL_CMD_vkCreateBuffer: {
       const struct vl_args_vkCreateBuffer *a = args;
       if (a->ret != VK_SUCCESS)

@@ -184,16 +184,22 @@ class RendererEmitter:
             "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore", "vkQueuePresentKHR",
             "vkAcquireNextImageKHR", "vkAcquireNextImage2KHR")
 
-    # Buffer ranges the host driver trusts (renderer/vlr_bounds.c): checked
-    # before the commands that address buffer memory by offset; sizes and
-    # bindings recorded after the commands that make them.
+    # Buffer and image ranges the host driver trusts (renderer/vlr_bounds.c):
+    # checked before the commands that address memory by offset; sizes,
+    # extents and bindings recorded after the commands that make them.
     BOUNDS_BEFORE = ("vkDestroyBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                      "vkCmdUpdateBuffer", "vkCmdFillBuffer", "vkCmdCopyBuffer", "vkCmdCopyBuffer2",
                      "vkCmdDrawIndirect", "vkCmdDrawIndexedIndirect", "vkCmdDrawIndirectCount",
                      "vkCmdDrawIndexedIndirectCount", "vkCmdDispatchIndirect",
                      "vkCmdCopyQueryPoolResults", "vkCmdBindIndexBuffer", "vkCmdBindVertexBuffers",
-                     "vkCmdBindVertexBuffers2")
-    BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2")
+                     "vkCmdBindVertexBuffers2",
+                     "vkDestroyImage", "vkBindImageMemory", "vkBindImageMemory2", "vkCreateImageView",
+                     "vkCmdCopyBufferToImage", "vkCmdCopyImageToBuffer", "vkCmdCopyBufferToImage2",
+                     "vkCmdCopyImageToBuffer2", "vkCmdCopyImage", "vkCmdCopyImage2",
+                     "vkCmdResolveImage", "vkCmdResolveImage2", "vkCmdBlitImage", "vkCmdBlitImage2",
+                     "vkCmdClearColorImage", "vkCmdClearDepthStencilImage")
+    BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
+                    "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2")
 
     def dispatch_fn(self, c):
         n = c.name
@@ -230,6 +236,33 @@ class RendererEmitter:
         return lines + indent(body) + ["}", ""]
 
     # ------------------------------------------------------------------
+
+    def format_functions(self):
+        """Texel block sizes and planes of every format vk.xml describes."""
+        fmts = sorted(self.reg.formats.items())
+        s = ["bool", "vlr_format_block(VkFormat format, uint32_t *size, uint32_t *width, uint32_t *height,",
+             "                 uint32_t *depth)", "{", "    uint32_t b[4];", "    switch (format) {"]
+        by = {}
+        for n, f in fmts:
+            by.setdefault((f["block_size"],) + f["block_extent"], []).append(n)
+        for key, names in sorted(by.items()):
+            s += ["    case %s:" % n for n in names]
+            s += ["        b[0] = %d, b[1] = %d, b[2] = %d, b[3] = %d;" % key, "        break;"]
+        s += ["    default:", "        return false;", "    }",
+              "    *size = b[0], *width = b[1], *height = b[2], *depth = b[3];", "    return true;", "}", "",
+              "VkFormat", "vlr_format_plane(VkFormat format, uint32_t plane, uint32_t *width_divisor,",
+              "                 uint32_t *height_divisor)", "{", "    switch (format) {"]
+        for n, f in fmts:
+            if not f["planes"]:
+                continue
+            s += ["    case %s:" % n, "        switch (plane) {"]
+            for idx, wd, hd, compat in f["planes"]:
+                s += ["        case %d:" % idx,
+                      "            *width_divisor = %d, *height_divisor = %d;" % (wd, hd),
+                      "            return %s;" % compat]
+            s += ["        default:", "            return VK_FORMAT_UNDEFINED;", "        }"]
+        s += ["    default:", "        return VK_FORMAT_UNDEFINED;", "    }", "}", ""]
+        return s
 
     def destroy_table(self):
         """Host destruction of a leftover object, by type (vkDestroyDevice)."""
@@ -284,6 +317,15 @@ class RendererEmitter:
         for c in self.f.commands:
             if self.kind(c) == "handler":
                 h.append("void vlr_handle_%s(struct vlr_exec *x, struct vl_args_%s *args);" % (c.name, c.name))
+        h += ["", "/* Texel blocks of a format (vk.xml <formats>): bytes per block and the",
+              " * block's extent; false for a format the registry does not describe. */",
+              "bool vlr_format_block(VkFormat format, uint32_t *size, uint32_t *width, uint32_t *height,",
+              "                      uint32_t *depth);",
+              "/* Plane `plane` of a multi-planar format: the format a copy of that plane",
+              " * uses and the divisors of its extent; VK_FORMAT_UNDEFINED if there is no",
+              " * such plane. */",
+              "VkFormat vlr_format_plane(VkFormat format, uint32_t plane, uint32_t *width_divisor,",
+              "                          uint32_t *height_divisor);", ""]
         h += ["", "#endif", ""]
         with open(os.path.join(outdir, "vlr_gen.h"), "w") as fh:
             fh.write("\n".join(h) + "\n")
@@ -312,6 +354,7 @@ class RendererEmitter:
         for c in self.f.commands:
             s.append("    case VL_CMD_%s: dispatch_%s(x, flags); break;" % (c.name, c.name))
         s += ["    default:", "        vlr_exec_fail(x, \"unknown command type\");", "        break;", "    }", "}", ""]
+        s += self.format_functions()
         with open(os.path.join(outdir, "vlr_gen.c"), "w") as fh:
             fh.write("\n".join(s) + "\n")
 

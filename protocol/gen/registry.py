@@ -127,6 +127,7 @@ class Registry:
         self._type_provides = {} # type name -> first feature/extension
         self.type_requires = {}  # type name -> [[feature/extension, ...], ...]
         self.command_requires = {}
+        self.formats = {}        # VkFormat enumerant -> block size, extent, planes (<formats>)
         self.header_version = getattr(self, "header_version", 0)
         for i, path in enumerate(paths):
             self._load(ET.parse(path).getroot(), own=i > 0)
@@ -156,6 +157,16 @@ class Registry:
             if t.get("category") == "define" and t.find("name") is not None and \
                     t.find("name").text == "VK_HEADER_VERSION":
                 self.header_version = int("".join(t.itertext()).split()[-1])
+        for formats in root.findall("formats"):
+            for f in formats.findall("format"):
+                extent = tuple(int(v) for v in (f.get("blockExtent") or "1,1,1").split(","))
+                self.formats[f.get("name")] = {
+                    "block_size": int(f.get("blockSize")),
+                    "block_extent": extent,
+                    "planes": [(int(pl.get("index")), int(pl.get("widthDivisor")),
+                                int(pl.get("heightDivisor")), pl.get("compatible"))
+                               for pl in f.findall("plane")],
+                }
         for feat in root.findall("feature"):
             if "vulkan" not in (feat.get("api") or "vulkan").split(","):
                 continue

@@ -959,6 +959,121 @@ test_indirect_stride_overflow(void **state)
    expect_lost("leaves the buffer's 4096 bytes");
 }
 
+#define IMAGE  0x410
+#define IMGMEM 0x411
+
+/* A 64x64 RGBA8 image with 2 mip levels and 2 layers, with 64 KiB of
+ * memory bound when `bind`. */
+static void
+image_with_memory(bool bind)
+{
+   const VkImageCreateInfo ici = { .sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                                   .imageType = VK_IMAGE_TYPE_2D,
+                                   .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                   .extent = { 64, 64, 1 },
+                                   .mipLevels = 2,
+                                   .arrayLayers = 2,
+                                   .samples = VK_SAMPLE_COUNT_1_BIT,
+                                   .tiling = VK_IMAGE_TILING_OPTIMAL,
+                                   .usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT |
+                                            VK_IMAGE_USAGE_TRANSFER_DST_BIT |
+                                            VK_IMAGE_USAGE_SAMPLED_BIT };
+   VkImage image = (VkImage)(uintptr_t)IMAGE;
+   vl_encode_vkCreateImage(&g.enc, 0, device(), &ici, NULL, &image);
+   if (!bind)
+      return;
+   const VkMemoryAllocateInfo mai = { .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                      .allocationSize = 65536,
+                                      .memoryTypeIndex = 0 };
+   VkDeviceMemory memory = (VkDeviceMemory)(uintptr_t)IMGMEM;
+   vl_encode_vkAllocateMemory(&g.enc, 0, device(), &mai, NULL, &memory);
+   vl_encode_vkBindImageMemory(&g.enc, 0, device(), image, memory, 0);
+}
+
+static void
+test_copy_to_image_outside_its_mip_level(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   image_with_memory(true);
+   const VkCommandBuffer cb = recording();
+   /* mip level 1 is 32x32: 16x16 at 16,16 fits (and 1 KiB of buffer) */
+   VkBufferImageCopy r = { .imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 1, 0, 1 },
+                           .imageOffset = { 16, 16, 0 },
+                           .imageExtent = { 16, 16, 1 } };
+   vl_encode_vkCmdCopyBufferToImage(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF,
+                                    (VkImage)(uintptr_t)IMAGE, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                    1, &r);
+   assert_true(submit());
+   begin();
+   r.imageOffset.x = 17;
+   vl_encode_vkCmdCopyBufferToImage(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF,
+                                    (VkImage)(uintptr_t)IMAGE, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                    1, &r);
+   expect_lost("the destination region (offset 17,16,0, extent 16,16,1) leaves mip level 1");
+}
+
+static void
+test_copy_from_image_into_too_small_buffer(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   image_with_memory(true);
+   const VkCommandBuffer cb = recording();
+   /* 32x32 texels of 4 bytes, 2 layers: 8 KiB into the 4 KiB buffer */
+   const VkBufferImageCopy r = { .imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 2 },
+                                 .imageExtent = { 32, 32, 1 } };
+   vl_encode_vkCmdCopyImageToBuffer(&g.enc, 0, cb, (VkImage)(uintptr_t)IMAGE,
+                                    VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, (VkBuffer)(uintptr_t)BUF,
+                                    1, &r);
+   expect_lost("the buffer range (8192 bytes at offset 0) leaves the buffer's 4096 bytes");
+}
+
+static void
+test_clear_mip_level_that_does_not_exist(void **state)
+{
+   (void)state;
+   image_with_memory(true);
+   const VkCommandBuffer cb = recording();
+   const VkClearColorValue color = { .float32 = { 1, 0, 0, 1 } };
+   const VkImageSubresourceRange range = { VK_IMAGE_ASPECT_COLOR_BIT, 2, 1, 0, 1 };
+   vl_encode_vkCmdClearColorImage(&g.enc, 0, cb, (VkImage)(uintptr_t)IMAGE,
+                                  VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &color, 1, &range);
+   expect_lost("the cleared subresource range (mip levels 2+1, layers 0+1) leaves the image's 2 "
+               "mip levels and 2 layers");
+}
+
+static void
+test_view_of_layers_that_do_not_exist(void **state)
+{
+   (void)state;
+   image_with_memory(true);
+   const VkImageViewCreateInfo vci = { .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+                                       .image = (VkImage)(uintptr_t)IMAGE,
+                                       .viewType = VK_IMAGE_VIEW_TYPE_2D_ARRAY,
+                                       .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                       .subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 1,
+                                                             2 } };
+   VkImageView view = (VkImageView)(uintptr_t)0x412;
+   vl_encode_vkCreateImageView(&g.enc, 0, device(), &vci, NULL, &view);
+   expect_lost("the view's subresource range (mip levels 0+1, layers 1+2)");
+}
+
+static void
+test_image_without_memory(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   image_with_memory(false);
+   const VkCommandBuffer cb = recording();
+   const VkBufferImageCopy r = { .imageSubresource = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1 },
+                                 .imageExtent = { 4, 4, 1 } };
+   vl_encode_vkCmdCopyBufferToImage(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF,
+                                    (VkImage)(uintptr_t)IMAGE, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                    1, &r);
+   expect_lost("the destination image has no memory bound");
+}
+
 int
 main(void)
 {
@@ -1017,6 +1132,11 @@ main(void)
       T(test_bind_buffer_past_the_memory),
       T(test_indirect_draws_past_the_end),
       T(test_indirect_stride_overflow),
+      T(test_copy_to_image_outside_its_mip_level),
+      T(test_copy_from_image_into_too_small_buffer),
+      T(test_clear_mip_level_that_does_not_exist),
+      T(test_view_of_layers_that_do_not_exist),
+      T(test_image_without_memory),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);
