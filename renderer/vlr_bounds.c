@@ -12,6 +12,13 @@
  * memory, loses the context before the host sees it.  Texel block sizes come
  * from the registry (vlr_format_block, generated).
  *
+ * Likewise indices into the host's fixed-size tables: vertex bindings and
+ * attribute locations, viewports, color attachments, descriptor sets, push
+ * constant bytes and shader stages are checked against the host's limits
+ * (a vertex attribute at location 16386 made lavapipe write past an array
+ * inside vkCreateGraphicsPipelines), and render pass attachment references
+ * against the attachments.
+ *
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
  * (the host driver still trusts them): descriptor ranges, the index and
@@ -20,6 +27,7 @@
  * images) carry no bookkeeping and are not checked.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "vl_protocol_defs.h"
@@ -388,9 +396,412 @@ mark_image_bound(struct vlr_exec *x, VkImage image)
       img->bound = true;
 }
 
-bool
-vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args)
+/* ---- indices the host driver trusts ------------------------------------------------ */
+
+static const VkPhysicalDeviceLimits *
+limits_of(const struct vl_object *obj)
 {
+   while (obj && obj->type != VK_OBJECT_TYPE_DEVICE)
+      obj = obj->parent;
+   const struct vlr_device *dev = obj ? obj->data : NULL;
+   return dev ? &dev->limits : NULL;
+}
+
+/* first + count <= max, without overflow */
+static bool
+index_ok(struct vlr_exec *x, const char *what, uint64_t first, uint64_t count, uint64_t max)
+{
+   if (first <= max && count <= max - first)
+      return true;
+   vlr_exec_failf(x, "%s %" PRIu64 "+%" PRIu64 " exceed the host's limit of %" PRIu64, what, first,
+                  count, max);
+   return false;
+}
+
+static bool
+vertex_input_ok(struct vlr_exec *x, const VkPhysicalDeviceLimits *l, uint32_t nb,
+                const uint32_t *binding, size_t bstride, const uint32_t *stride, uint32_t na,
+                const uint32_t *location, const uint32_t *abinding, const uint32_t *offset,
+                size_t astride)
+{
+   if (!index_ok(x, "vertex bindings", 0, nb, l->maxVertexInputBindings) ||
+       !index_ok(x, "vertex attributes", 0, na, l->maxVertexInputAttributes))
+      return false;
+   for (uint32_t i = 0; i < nb; i++) {
+      const uint32_t b = *(const uint32_t *)((const char *)binding + i * bstride);
+      const uint32_t st = *(const uint32_t *)((const char *)stride + i * bstride);
+      if (!index_ok(x, "vertex binding", b, 1, l->maxVertexInputBindings) ||
+          !index_ok(x, "vertex binding stride", st, 0, l->maxVertexInputBindingStride))
+         return false;
+   }
+   for (uint32_t i = 0; i < na; i++) {
+      const uint32_t loc = *(const uint32_t *)((const char *)location + i * astride);
+      const uint32_t b = *(const uint32_t *)((const char *)abinding + i * astride);
+      const uint32_t off = *(const uint32_t *)((const char *)offset + i * astride);
+      if (!index_ok(x, "vertex attribute location", loc, 1, l->maxVertexInputAttributes) ||
+          !index_ok(x, "vertex attribute binding", b, 1, l->maxVertexInputBindings) ||
+          !index_ok(x, "vertex attribute offset", off, 0, l->maxVertexInputAttributeOffset))
+         return false;
+   }
+   return true;
+}
+
+static bool
+stage_ok(struct vlr_exec *x, VkShaderStageFlagBits stage, VkShaderStageFlags allowed)
+{
+   if (stage && !(stage & (stage - 1)) && (stage & allowed))
+      return true;
+   vlr_exec_failf(x, "shader stage 0x%x is not one stage this pipeline can have", stage);
+   return false;
+}
+
+static bool
+graphics_pipeline_ok(struct vlr_exec *x, const VkPhysicalDeviceLimits *l,
+                     const VkGraphicsPipelineCreateInfo *info)
+{
+   const VkShaderStageFlags graphics =
+      VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
+      VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT | VK_SHADER_STAGE_GEOMETRY_BIT |
+      VK_SHADER_STAGE_FRAGMENT_BIT | VK_SHADER_STAGE_TASK_BIT_EXT | VK_SHADER_STAGE_MESH_BIT_EXT;
+   for (uint32_t i = 0; i < info->stageCount; i++) {
+      if (!stage_ok(x, info->pStages[i].stage, graphics))
+         return false;
+   }
+   const VkPipelineVertexInputStateCreateInfo *vi = info->pVertexInputState;
+   if (vi &&
+       !vertex_input_ok(
+          x, l, vi->vertexBindingDescriptionCount,
+          vi->pVertexBindingDescriptions ? &vi->pVertexBindingDescriptions[0].binding : NULL,
+          sizeof(VkVertexInputBindingDescription),
+          vi->pVertexBindingDescriptions ? &vi->pVertexBindingDescriptions[0].stride : NULL,
+          vi->vertexAttributeDescriptionCount,
+          vi->pVertexAttributeDescriptions ? &vi->pVertexAttributeDescriptions[0].location : NULL,
+          vi->pVertexAttributeDescriptions ? &vi->pVertexAttributeDescriptions[0].binding : NULL,
+          vi->pVertexAttributeDescriptions ? &vi->pVertexAttributeDescriptions[0].offset : NULL,
+          sizeof(VkVertexInputAttributeDescription)))
+      return false;
+   const VkPipelineViewportStateCreateInfo *vp = info->pViewportState;
+   if (vp && (!index_ok(x, "viewports", 0, vp->viewportCount, l->maxViewports) ||
+              !index_ok(x, "scissors", 0, vp->scissorCount, l->maxViewports)))
+      return false;
+   const VkPipelineColorBlendStateCreateInfo *cb = info->pColorBlendState;
+   if (cb &&
+       !index_ok(x, "blended color attachments", 0, cb->attachmentCount, l->maxColorAttachments))
+      return false;
+   for (const VkBaseInStructure *p = info->pNext; p; p = p->pNext) {
+      if (p->sType == VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO &&
+          !index_ok(x, "color attachments", 0,
+                    ((const VkPipelineRenderingCreateInfo *)p)->colorAttachmentCount,
+                    l->maxColorAttachments))
+         return false;
+   }
+   return true;
+}
+
+/* An attachment reference of a render pass: an attachment or UNUSED. */
+static bool
+reference_ok(struct vlr_exec *x, uint32_t attachment, uint32_t count)
+{
+   if (attachment == VK_ATTACHMENT_UNUSED || attachment < count)
+      return true;
+   vlr_exec_failf(x, "a subpass refers to attachment %u of %u", attachment, count);
+   return false;
+}
+
+/* n references at `refs`, `stride` bytes apart, each starting with its
+ * attachment index (VkAttachmentReference and VkAttachmentReference2 alike). */
+static bool
+refs_ok(struct vlr_exec *x, const void *refs, size_t stride, uint32_t n, uint32_t count)
+{
+   for (uint32_t i = 0; refs && i < n; i++) {
+      const size_t at = i * stride + (stride == sizeof(VkAttachmentReference)
+                                         ? offsetof(VkAttachmentReference, attachment)
+                                         : offsetof(VkAttachmentReference2, attachment));
+      if (!reference_ok(x, *(const uint32_t *)((const char *)refs + at), count))
+         return false;
+   }
+   return true;
+}
+
+#define REFS_OK(x, refs, n, count) refs_ok((x), (refs), sizeof(*(refs)), (n), (count))
+
+/* What the host supports for an image, as vkGetPhysicalDeviceImageFormatProperties
+ * reports it (a valid usage of vkCreateImage that drivers take as given). */
+static bool
+image_supported(struct vlr_exec *x, const struct vl_object *device, const VkImageCreateInfo *info)
+{
+   const struct vlr_device *dev = device ? device->data : NULL;
+   if (!dev || info->tiling == VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT)
+      return true; /* a modifier's support is the host's to check */
+   const struct vl_object *physical = dev->physical_device;
+   VkImageFormatProperties p;
+   const VkResult r = vlr_object_instance_table(physical)->GetPhysicalDeviceImageFormatProperties(
+      (VkPhysicalDevice)(uintptr_t)physical->host, info->format, info->imageType, info->tiling,
+      info->usage, info->flags, &p);
+   const VkExtent3D e = info->extent;
+   const char *why = NULL;
+   if (r != VK_SUCCESS)
+      why = "this format, type, tiling, usage and flags";
+   else if (!e.width || !e.height || !e.depth || e.width > p.maxExtent.width ||
+            e.height > p.maxExtent.height || e.depth > p.maxExtent.depth)
+      why = "this extent";
+   else if (!info->mipLevels || info->mipLevels > p.maxMipLevels)
+      why = "this many mip levels";
+   else if (!info->arrayLayers || info->arrayLayers > p.maxArrayLayers)
+      why = "this many layers";
+   else if (!(info->samples & p.sampleCounts) || (info->samples & (info->samples - 1)))
+      why = "this sample count";
+   if (!why)
+      return true;
+   vlr_exec_failf(x,
+                  "vkCreateImage: the host does not support %s (format %d, type %d, extent "
+                  "%ux%ux%u, %u mip levels, %u layers, %d samples)",
+                  why, info->format, info->imageType, e.width, e.height, e.depth, info->mipLevels,
+                  info->arrayLayers, info->samples);
+   return false;
+}
+
+/* Sorted by offset: intervals [offset, offset + size) */
+struct interval {
+   VkDeviceSize offset, size;
+};
+
+static int
+interval_cmp(const void *a, const void *b)
+{
+   const struct interval *p = a, *q = b;
+   return p->offset < q->offset ? -1 : p->offset > q->offset;
+}
+
+/* Whether any of a[] meets any of b[] (both sorted in place). */
+static bool
+intervals_meet(struct interval *a, size_t na, struct interval *b, size_t nb)
+{
+   qsort(a, na, sizeof(*a), interval_cmp);
+   qsort(b, nb, sizeof(*b), interval_cmp);
+   for (size_t i = 0, j = 0; i < na && j < nb;) {
+      if (a[i].size && b[j].size && a[i].offset < b[j].offset + b[j].size &&
+          b[j].offset < a[i].offset + a[i].size)
+         return true;
+      if (a[i].offset + a[i].size <= b[j].offset + b[j].size)
+         i++;
+      else
+         j++;
+   }
+   return false;
+}
+
+/* A copy within one buffer: the source regions and the destination regions
+ * must not meet (the host copies with memcpy).  Ranges were checked to lie
+ * inside the buffer, so the sums cannot overflow. */
+static bool
+copy_within_ok(struct vlr_exec *x, uint32_t n, const VkDeviceSize *src, const VkDeviceSize *dst,
+               const VkDeviceSize *size, size_t stride)
+{
+   struct interval *iv = n ? calloc(2 * (size_t)n, sizeof(*iv)) : NULL;
+   if (n && !iv) {
+      vlr_exec_fail(x, "out of memory checking a copy");
+      return false;
+   }
+   for (uint32_t i = 0; i < n; i++) {
+      const size_t at = i * stride;
+      const VkDeviceSize sz = *(const VkDeviceSize *)((const char *)size + at);
+      iv[i] = (struct interval){ *(const VkDeviceSize *)((const char *)src + at), sz };
+      iv[n + i] = (struct interval){ *(const VkDeviceSize *)((const char *)dst + at), sz };
+   }
+   const bool meet = n && intervals_meet(iv, n, iv + n, n);
+   free(iv);
+   if (meet)
+      vlr_exec_fail(x, "a copy within one buffer whose source and destination overlap");
+   return !meet;
+}
+
+/* A copy within one image: regions of the same mip level whose layers and
+ * boxes meet overlap. */
+static bool
+boxes_meet(const VkImageSubresourceLayers *sa, VkOffset3D a, VkExtent3D ea,
+           const VkImageSubresourceLayers *sb, VkOffset3D b, VkExtent3D eb)
+{
+   if (sa->mipLevel != sb->mipLevel ||
+       (uint64_t)sa->baseArrayLayer + sa->layerCount <= sb->baseArrayLayer ||
+       (uint64_t)sb->baseArrayLayer + sb->layerCount <= sa->baseArrayLayer)
+      return false;
+   return (int64_t)a.x < (int64_t)b.x + eb.width && (int64_t)b.x < (int64_t)a.x + ea.width &&
+          (int64_t)a.y < (int64_t)b.y + eb.height && (int64_t)b.y < (int64_t)a.y + ea.height &&
+          (int64_t)a.z < (int64_t)b.z + eb.depth && (int64_t)b.z < (int64_t)a.z + ea.depth;
+}
+
+static bool
+limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, const void *args)
+{
+   const VkPhysicalDeviceLimits *l = limits_of(owner);
+   if (!l)
+      return true;
+   switch (id) {
+   case VL_CMD_vkCreateImage:
+      return image_supported(x, owner, ((const struct vl_args_vkCreateImage *)args)->pCreateInfo);
+   case VL_CMD_vkCreateGraphicsPipelines: {
+      const struct vl_args_vkCreateGraphicsPipelines *a = args;
+      for (uint32_t i = 0; i < a->createInfoCount; i++) {
+         if (!graphics_pipeline_ok(x, l, &a->pCreateInfos[i]))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCreateComputePipelines: {
+      const struct vl_args_vkCreateComputePipelines *a = args;
+      for (uint32_t i = 0; i < a->createInfoCount; i++) {
+         if (!stage_ok(x, a->pCreateInfos[i].stage.stage, VK_SHADER_STAGE_COMPUTE_BIT))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCreatePipelineLayout: {
+      const VkPipelineLayoutCreateInfo *info =
+         ((const struct vl_args_vkCreatePipelineLayout *)args)->pCreateInfo;
+      if (!index_ok(x, "descriptor set layouts", 0, info->setLayoutCount,
+                    l->maxBoundDescriptorSets))
+         return false;
+      for (uint32_t i = 0; i < info->pushConstantRangeCount; i++) {
+         const VkPushConstantRange *r = &info->pPushConstantRanges[i];
+         if (!index_ok(x, "push constant bytes", r->offset, r->size, l->maxPushConstantsSize))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCreateRenderPass: {
+      const VkRenderPassCreateInfo *info =
+         ((const struct vl_args_vkCreateRenderPass *)args)->pCreateInfo;
+      const uint32_t n = info->attachmentCount;
+      for (uint32_t i = 0; i < info->subpassCount; i++) {
+         const VkSubpassDescription *sp = &info->pSubpasses[i];
+         if (!index_ok(x, "color attachments", 0, sp->colorAttachmentCount,
+                       l->maxColorAttachments) ||
+             !REFS_OK(x, sp->pInputAttachments, sp->inputAttachmentCount, n) ||
+             !REFS_OK(x, sp->pColorAttachments, sp->colorAttachmentCount, n) ||
+             !REFS_OK(x, sp->pResolveAttachments, sp->colorAttachmentCount, n) ||
+             !REFS_OK(x, sp->pDepthStencilAttachment, 1u, n))
+            return false;
+         for (uint32_t k = 0; k < sp->preserveAttachmentCount; k++) {
+            if (!reference_ok(x, sp->pPreserveAttachments[k], n))
+               return false;
+         }
+      }
+      return true;
+   }
+   case VL_CMD_vkCreateRenderPass2: {
+      const VkRenderPassCreateInfo2 *info =
+         ((const struct vl_args_vkCreateRenderPass2 *)args)->pCreateInfo;
+      const uint32_t n = info->attachmentCount;
+      for (uint32_t i = 0; i < info->subpassCount; i++) {
+         const VkSubpassDescription2 *sp = &info->pSubpasses[i];
+         if (!index_ok(x, "color attachments", 0, sp->colorAttachmentCount,
+                       l->maxColorAttachments) ||
+             !REFS_OK(x, sp->pInputAttachments, sp->inputAttachmentCount, n) ||
+             !REFS_OK(x, sp->pColorAttachments, sp->colorAttachmentCount, n) ||
+             !REFS_OK(x, sp->pResolveAttachments, sp->colorAttachmentCount, n) ||
+             !REFS_OK(x, sp->pDepthStencilAttachment, 1u, n))
+            return false;
+         for (uint32_t k = 0; k < sp->preserveAttachmentCount; k++) {
+            if (!reference_ok(x, sp->pPreserveAttachments[k], n))
+               return false;
+         }
+         for (const VkBaseInStructure *p = sp->pNext; p; p = p->pNext) {
+            if (p->sType == VK_STRUCTURE_TYPE_SUBPASS_DESCRIPTION_DEPTH_STENCIL_RESOLVE) {
+               const VkSubpassDescriptionDepthStencilResolve *r = (const void *)p;
+               if (!REFS_OK(x, r->pDepthStencilResolveAttachment, 1u, n))
+                  return false;
+            }
+         }
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdPushConstants: {
+      const struct vl_args_vkCmdPushConstants *a = args;
+      return index_ok(x, "push constant bytes", a->offset, a->size, l->maxPushConstantsSize);
+   }
+   case VL_CMD_vkCmdBindDescriptorSets: {
+      const struct vl_args_vkCmdBindDescriptorSets *a = args;
+      return index_ok(x, "descriptor sets", a->firstSet, a->descriptorSetCount,
+                      l->maxBoundDescriptorSets) &&
+             index_ok(x, "dynamic offsets", 0, a->dynamicOffsetCount,
+                      (uint64_t)l->maxDescriptorSetUniformBuffersDynamic +
+                         l->maxDescriptorSetStorageBuffersDynamic);
+   }
+   case VL_CMD_vkCmdPushDescriptorSetKHR: {
+      const struct vl_args_vkCmdPushDescriptorSetKHR *a = args;
+      return index_ok(x, "descriptor set", a->set, 1, l->maxBoundDescriptorSets);
+   }
+   case VL_CMD_vkCmdBindVertexBuffers: {
+      const struct vl_args_vkCmdBindVertexBuffers *a = args;
+      return index_ok(x, "vertex bindings", a->firstBinding, a->bindingCount,
+                      l->maxVertexInputBindings);
+   }
+   case VL_CMD_vkCmdBindVertexBuffers2: {
+      const struct vl_args_vkCmdBindVertexBuffers2 *a = args;
+      return index_ok(x, "vertex bindings", a->firstBinding, a->bindingCount,
+                      l->maxVertexInputBindings);
+   }
+   case VL_CMD_vkCmdSetViewport: {
+      const struct vl_args_vkCmdSetViewport *a = args;
+      return index_ok(x, "viewports", a->firstViewport, a->viewportCount, l->maxViewports);
+   }
+   case VL_CMD_vkCmdSetScissor: {
+      const struct vl_args_vkCmdSetScissor *a = args;
+      return index_ok(x, "scissors", a->firstScissor, a->scissorCount, l->maxViewports);
+   }
+   case VL_CMD_vkCmdSetViewportWithCount: {
+      const struct vl_args_vkCmdSetViewportWithCount *a = args;
+      return index_ok(x, "viewports", 0, a->viewportCount, l->maxViewports);
+   }
+   case VL_CMD_vkCmdSetScissorWithCount: {
+      const struct vl_args_vkCmdSetScissorWithCount *a = args;
+      return index_ok(x, "scissors", 0, a->scissorCount, l->maxViewports);
+   }
+   case VL_CMD_vkCmdBeginRendering: {
+      const VkRenderingInfo *info =
+         ((const struct vl_args_vkCmdBeginRendering *)args)->pRenderingInfo;
+      return index_ok(x, "color attachments", 0, info->colorAttachmentCount,
+                      l->maxColorAttachments);
+   }
+   case VL_CMD_vkCmdSetVertexInputEXT: {
+      const struct vl_args_vkCmdSetVertexInputEXT *a = args;
+      return vertex_input_ok(
+         x, l, a->vertexBindingDescriptionCount,
+         a->pVertexBindingDescriptions ? &a->pVertexBindingDescriptions[0].binding : NULL,
+         sizeof(VkVertexInputBindingDescription2EXT),
+         a->pVertexBindingDescriptions ? &a->pVertexBindingDescriptions[0].stride : NULL,
+         a->vertexAttributeDescriptionCount,
+         a->pVertexAttributeDescriptions ? &a->pVertexAttributeDescriptions[0].location : NULL,
+         a->pVertexAttributeDescriptions ? &a->pVertexAttributeDescriptions[0].binding : NULL,
+         a->pVertexAttributeDescriptions ? &a->pVertexAttributeDescriptions[0].offset : NULL,
+         sizeof(VkVertexInputAttributeDescription2EXT));
+   }
+   case VL_CMD_vkCmdDispatch: {
+      const struct vl_args_vkCmdDispatch *a = args;
+      return index_ok(x, "work groups (x)", 0, a->groupCountX, l->maxComputeWorkGroupCount[0]) &&
+             index_ok(x, "work groups (y)", 0, a->groupCountY, l->maxComputeWorkGroupCount[1]) &&
+             index_ok(x, "work groups (z)", 0, a->groupCountZ, l->maxComputeWorkGroupCount[2]);
+   }
+   case VL_CMD_vkCmdDispatchBase: {
+      const struct vl_args_vkCmdDispatchBase *a = args;
+      return index_ok(x, "work groups (x)", a->baseGroupX, a->groupCountX,
+                      l->maxComputeWorkGroupCount[0]) &&
+             index_ok(x, "work groups (y)", a->baseGroupY, a->groupCountY,
+                      l->maxComputeWorkGroupCount[1]) &&
+             index_ok(x, "work groups (z)", a->baseGroupZ, a->groupCountZ,
+                      l->maxComputeWorkGroupCount[2]);
+   }
+   default:
+      return true;
+   }
+}
+
+bool
+vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, const void *args)
+{
+   if (!limits_before(x, id, owner, args))
+      return false;
    switch (id) {
    case VL_CMD_vkDestroyImage:
       if (x->destroyed) {
@@ -465,6 +876,14 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args)
              !check_region(x, "destination", a->dstImage, &r->dstSubresource, r->dstOffset,
                            r->extent))
             return false;
+         for (uint32_t j = 0; a->srcImage == a->dstImage && j < a->regionCount; j++) {
+            const VkImageCopy *q = &a->pRegions[j];
+            if (boxes_meet(&r->srcSubresource, r->srcOffset, r->extent, &q->dstSubresource,
+                           q->dstOffset, q->extent)) {
+               vlr_exec_fail(x, "a copy within one image whose source and destination overlap");
+               return false;
+            }
+         }
       }
       return true;
    }
@@ -477,6 +896,14 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args)
              !check_region(x, "destination", info->dstImage, &r->dstSubresource, r->dstOffset,
                            r->extent))
             return false;
+         for (uint32_t j = 0; info->srcImage == info->dstImage && j < info->regionCount; j++) {
+            const VkImageCopy2 *q = &info->pRegions[j];
+            if (boxes_meet(&r->srcSubresource, r->srcOffset, r->extent, &q->dstSubresource,
+                           q->dstOffset, q->extent)) {
+               vlr_exec_fail(x, "a copy within one image whose source and destination overlap");
+               return false;
+            }
+         }
       }
       return true;
    }
@@ -576,7 +1003,9 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args)
              !check(x, "destination", a->dstBuffer, r->dstOffset, 1, 0, r->size))
             return false;
       }
-      return true;
+      return a->srcBuffer != a->dstBuffer || !a->regionCount ||
+             copy_within_ok(x, a->regionCount, &a->pRegions[0].srcOffset, &a->pRegions[0].dstOffset,
+                            &a->pRegions[0].size, sizeof(VkBufferCopy));
    }
    case VL_CMD_vkCmdCopyBuffer2: {
       const VkCopyBufferInfo2 *info =
@@ -587,7 +1016,10 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args)
              !check(x, "destination", info->dstBuffer, r->dstOffset, 1, 0, r->size))
             return false;
       }
-      return true;
+      return info->srcBuffer != info->dstBuffer || !info->regionCount ||
+             copy_within_ok(x, info->regionCount, &info->pRegions[0].srcOffset,
+                            &info->pRegions[0].dstOffset, &info->pRegions[0].size,
+                            sizeof(VkBufferCopy2));
    }
    case VL_CMD_vkCmdDrawIndirect: {
       const struct vl_args_vkCmdDrawIndirect *a = args;

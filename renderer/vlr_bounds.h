@@ -10,8 +10,12 @@
 
 struct vlr_exec;
 
-/* false: the command leaves a buffer (the context is lost; do not run it) */
-bool vlr_bounds_before(struct vlr_exec *x, int32_t id, const void *args);
+struct vl_object;
+
+/* false: the command leaves a buffer or image, or exceeds a host limit (the
+ * context is lost; do not run it) */
+bool vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
+                       const void *args);
 void vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args);
 
 #endif

@@ -52,6 +52,8 @@ struct vlr_device {
    /* export_memory: host-visible memory is imported from memfds
     * (VK_EXT_external_memory_host), with this alignment */
    VkDeviceSize host_pointer_alignment;
+   /* the host's limits, for indices the host driver trusts (vlr_bounds.c) */
+   VkPhysicalDeviceLimits limits;
 };
 
 /* Stops the fence feedback waiter of an idle device (vlr_feedback.c). */

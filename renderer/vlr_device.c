@@ -115,6 +115,9 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    if (dev->table.GetMemoryHostPointerPropertiesEXT)
       dev->host_pointer_alignment = alignment;
    dev->physical_device = args->owner;
+   VkPhysicalDeviceProperties props;
+   vlr_object_instance_table(args->owner)->GetPhysicalDeviceProperties(args->physicalDevice, &props);
+   dev->limits = props.limits;
    struct vl_object *obj =
       vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)host, ctx->instance);
    if (!obj) {

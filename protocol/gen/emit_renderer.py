@@ -197,7 +197,13 @@ class RendererEmitter:
                      "vkCmdCopyBufferToImage", "vkCmdCopyImageToBuffer", "vkCmdCopyBufferToImage2",
                      "vkCmdCopyImageToBuffer2", "vkCmdCopyImage", "vkCmdCopyImage2",
                      "vkCmdResolveImage", "vkCmdResolveImage2", "vkCmdBlitImage", "vkCmdBlitImage2",
-                     "vkCmdClearColorImage", "vkCmdClearDepthStencilImage")
+                     "vkCmdClearColorImage", "vkCmdClearDepthStencilImage",
+                     "vkCreateGraphicsPipelines", "vkCreateComputePipelines", "vkCreatePipelineLayout",
+                     "vkCreateRenderPass", "vkCreateRenderPass2", "vkCmdPushConstants",
+                     "vkCmdBindDescriptorSets", "vkCmdPushDescriptorSetKHR", "vkCmdSetViewport",
+                     "vkCmdSetScissor", "vkCmdSetViewportWithCount", "vkCmdSetScissorWithCount",
+                     "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
+                     "vkCmdDispatchBase", "vkCreateImage")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2")
 
@@ -219,7 +225,7 @@ class RendererEmitter:
             body += ["if (!vlr_inflight_before(x, VL_CMD_%s, args->owner, args))" % n, "    return;"]
         canonical = self.reg.canonical_command(n)
         if canonical in self.BOUNDS_BEFORE:
-            body += ["if (!vlr_bounds_before(x, VL_CMD_%s, args))" % canonical, "    return;"]
+            body += ["if (!vlr_bounds_before(x, VL_CMD_%s, args->owner, args))" % canonical, "    return;"]
         if k == "handler":
             body += ["vlr_handle_%s(x, args);" % n]
         else:

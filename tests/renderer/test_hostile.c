@@ -1074,6 +1074,68 @@ test_image_without_memory(void **state)
    expect_lost("the destination image has no memory bound");
 }
 
+static void
+test_copy_within_a_buffer_overlapping(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   /* two regions: the second one's source is the first one's destination */
+   const VkBufferCopy r[2] = { { .srcOffset = 0, .dstOffset = 1024, .size = 512 },
+                               { .srcOffset = 1200, .dstOffset = 3000, .size = 16 } };
+   vl_encode_vkCmdCopyBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, (VkBuffer)(uintptr_t)BUF, 1,
+                             r);
+   assert_true(submit());
+   begin();
+   vl_encode_vkCmdCopyBuffer(&g.enc, 0, cb, (VkBuffer)(uintptr_t)BUF, (VkBuffer)(uintptr_t)BUF, 2,
+                             r);
+   expect_lost("a copy within one buffer whose source and destination overlap");
+}
+
+static void
+test_push_constants_past_the_limit(void **state)
+{
+   (void)state;
+   const VkCommandBuffer cb = recording();
+   const VkPipelineLayoutCreateInfo plci = { .sType =
+                                                VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO };
+   VkPipelineLayout layout = (VkPipelineLayout)(uintptr_t)0x420;
+   vl_encode_vkCreatePipelineLayout(&g.enc, 0, device(), &plci, NULL, &layout);
+   uint8_t data[16] = { 0 };
+   /* offset + size wraps around 2^32 */
+   vl_encode_vkCmdPushConstants(&g.enc, 0, cb, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0xfffffff8u, 16,
+                                data);
+   expect_lost("push constant bytes 4294967288+16 exceed the host's limit");
+}
+
+static void
+test_viewports_past_the_limit(void **state)
+{
+   (void)state;
+   const VkCommandBuffer cb = recording();
+   const VkViewport vp = { 0, 0, 1, 1, 0, 1 };
+   vl_encode_vkCmdSetViewport(&g.enc, 0, cb, 4096, 1, &vp);
+   expect_lost("viewports 4096+1 exceed the host's limit");
+}
+
+static void
+test_create_image_the_host_does_not_support(void **state)
+{
+   (void)state;
+   const VkImageCreateInfo ici = { .sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                                   .imageType = VK_IMAGE_TYPE_2D,
+                                   .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                   .extent = { 1u << 30, 1u << 30, 1 },
+                                   .mipLevels = 1,
+                                   .arrayLayers = 1,
+                                   .samples = VK_SAMPLE_COUNT_1_BIT,
+                                   .tiling = VK_IMAGE_TILING_OPTIMAL,
+                                   .usage = VK_IMAGE_USAGE_TRANSFER_DST_BIT };
+   VkImage image = (VkImage)(uintptr_t)0x421;
+   vl_encode_vkCreateImage(&g.enc, 0, device(), &ici, NULL, &image);
+   expect_lost("vkCreateImage: the host does not support this extent");
+}
+
 int
 main(void)
 {
@@ -1137,6 +1199,10 @@ main(void)
       T(test_clear_mip_level_that_does_not_exist),
       T(test_view_of_layers_that_do_not_exist),
       T(test_image_without_memory),
+      T(test_copy_within_a_buffer_overlapping),
+      T(test_push_constants_past_the_limit),
+      T(test_viewports_past_the_limit),
+      T(test_create_image_the_host_does_not_support),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);
