@@ -525,8 +525,12 @@ refs_ok(struct vlr_exec *x, const void *refs, size_t stride, uint32_t n, uint32_
 
 #define REFS_OK(x, refs, n, count) refs_ok((x), (refs), sizeof(*(refs)), (n), (count))
 
-/* What the host supports for an image, as vkGetPhysicalDeviceImageFormatProperties
- * reports it (a valid usage of vkCreateImage that drivers take as given). */
+/* An image the host can make without reading or writing out of bounds: a
+ * known type, tiling and format, and an extent, mip levels and layers
+ * within what vkGetPhysicalDeviceImageFormatProperties reports.  Usage
+ * combinations and sample counts it does not list are left to the host:
+ * applications (zink among them) make such images and drivers tolerate
+ * them; host-side validation reports them. */
 static bool
 image_supported(struct vlr_exec *x, const struct vl_object *device, const VkImageCreateInfo *info)
 {
@@ -534,14 +538,28 @@ image_supported(struct vlr_exec *x, const struct vl_object *device, const VkImag
    if (!dev || info->tiling == VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT)
       return true; /* a modifier's support is the host's to check */
    const struct vl_object *physical = dev->physical_device;
-   VkImageFormatProperties p;
-   const VkResult r = vlr_object_instance_table(physical)->GetPhysicalDeviceImageFormatProperties(
-      (VkPhysicalDevice)(uintptr_t)physical->host, info->format, info->imageType, info->tiling,
-      info->usage, info->flags, &p);
+   const struct vlr_host_instance_table *vk = vlr_object_instance_table(physical);
+   const VkPhysicalDevice pd = (VkPhysicalDevice)(uintptr_t)physical->host;
    const VkExtent3D e = info->extent;
+   uint32_t size, bw, bh, bd, wd, hd;
    const char *why = NULL;
-   if (r != VK_SUCCESS)
-      why = "this format, type, tiling, usage and flags";
+   VkImageFormatProperties p;
+   if (info->imageType > VK_IMAGE_TYPE_3D ||
+       (info->tiling != VK_IMAGE_TILING_OPTIMAL && info->tiling != VK_IMAGE_TILING_LINEAR))
+      why = "this image type or tiling";
+   else if (!vlr_format_block(info->format, &size, &bw, &bh, &bd) &&
+            vlr_format_plane(info->format, 0, &wd, &hd) == VK_FORMAT_UNDEFINED)
+      why = "this format";
+   else if (!info->samples || (info->samples & (info->samples - 1)) ||
+            info->samples > VK_SAMPLE_COUNT_64_BIT)
+      why = "this sample count";
+   else if (vk->GetPhysicalDeviceImageFormatProperties(pd, info->format, info->imageType,
+                                                       info->tiling, info->usage, info->flags,
+                                                       &p) != VK_SUCCESS &&
+            vk->GetPhysicalDeviceImageFormatProperties(
+               pd, info->format, info->imageType, info->tiling, VK_IMAGE_USAGE_TRANSFER_DST_BIT, 0,
+               &p) != VK_SUCCESS)
+      why = "this format with this type and tiling";
    else if (!e.width || !e.height || !e.depth || e.width > p.maxExtent.width ||
             e.height > p.maxExtent.height || e.depth > p.maxExtent.depth)
       why = "this extent";
@@ -549,15 +567,13 @@ image_supported(struct vlr_exec *x, const struct vl_object *device, const VkImag
       why = "this many mip levels";
    else if (!info->arrayLayers || info->arrayLayers > p.maxArrayLayers)
       why = "this many layers";
-   else if (!(info->samples & p.sampleCounts) || (info->samples & (info->samples - 1)))
-      why = "this sample count";
    if (!why)
       return true;
    vlr_exec_failf(x,
-                  "vkCreateImage: the host does not support %s (format %d, type %d, extent "
-                  "%ux%ux%u, %u mip levels, %u layers, %d samples)",
-                  why, info->format, info->imageType, e.width, e.height, e.depth, info->mipLevels,
-                  info->arrayLayers, info->samples);
+                  "vkCreateImage: the host does not support %s (format %d, type %d, tiling %d, "
+                  "extent %ux%ux%u, %u mip levels, %u layers, %d samples)",
+                  why, info->format, info->imageType, info->tiling, e.width, e.height, e.depth,
+                  info->mipLevels, info->arrayLayers, info->samples);
    return false;
 }
 
