@@ -398,12 +398,18 @@ mark_image_bound(struct vlr_exec *x, VkImage image)
 
 /* ---- indices the host driver trusts ------------------------------------------------ */
 
-static const VkPhysicalDeviceLimits *
-limits_of(const struct vl_object *obj)
+static const struct vlr_device *
+device_of(const struct vl_object *obj)
 {
    while (obj && obj->type != VK_OBJECT_TYPE_DEVICE)
       obj = obj->parent;
-   const struct vlr_device *dev = obj ? obj->data : NULL;
+   return obj ? obj->data : NULL;
+}
+
+static const VkPhysicalDeviceLimits *
+limits_of(const struct vl_object *obj)
+{
+   const struct vlr_device *dev = device_of(obj);
    return dev ? &dev->limits : NULL;
 }
 
@@ -456,9 +462,20 @@ stage_ok(struct vlr_exec *x, VkShaderStageFlagBits stage, VkShaderStageFlags all
 }
 
 static bool
-graphics_pipeline_ok(struct vlr_exec *x, const VkPhysicalDeviceLimits *l,
+graphics_pipeline_ok(struct vlr_exec *x, const struct vlr_device *dev,
                      const VkGraphicsPipelineCreateInfo *info)
 {
+   const VkPhysicalDeviceLimits *l = &dev->limits;
+   /* features whose state the host's pipeline compiler assumes enabled */
+   const VkPipelineMultisampleStateCreateInfo *ms = info->pMultisampleState;
+   if (ms && ms->alphaToOneEnable && !dev->features.alphaToOne) {
+      vlr_exec_fail(x, "alphaToOneEnable without the alphaToOne feature");
+      return false;
+   }
+   if (ms && ms->sampleShadingEnable && !dev->features.sampleRateShading) {
+      vlr_exec_fail(x, "sampleShadingEnable without the sampleRateShading feature");
+      return false;
+   }
    const VkShaderStageFlags graphics =
       VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
       VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT | VK_SHADER_STAGE_GEOMETRY_BIT |
@@ -659,7 +676,7 @@ limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, con
    case VL_CMD_vkCreateGraphicsPipelines: {
       const struct vl_args_vkCreateGraphicsPipelines *a = args;
       for (uint32_t i = 0; i < a->createInfoCount; i++) {
-         if (!graphics_pipeline_ok(x, l, &a->pCreateInfos[i]))
+         if (!graphics_pipeline_ok(x, device_of(owner), &a->pCreateInfos[i]))
             return false;
       }
       return true;

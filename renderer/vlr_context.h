@@ -54,6 +54,7 @@ struct vlr_device {
    VkDeviceSize host_pointer_alignment;
    /* the host's limits, for indices the host driver trusts (vlr_bounds.c) */
    VkPhysicalDeviceLimits limits;
+   VkPhysicalDeviceFeatures features; /* the core features the guest enabled */
 };
 
 /* Stops the fence feedback waiter of an idle device (vlr_feedback.c). */

@@ -116,8 +116,15 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
       dev->host_pointer_alignment = alignment;
    dev->physical_device = args->owner;
    VkPhysicalDeviceProperties props;
-   vlr_object_instance_table(args->owner)->GetPhysicalDeviceProperties(args->physicalDevice, &props);
+   vlr_object_instance_table(args->owner)
+      ->GetPhysicalDeviceProperties(args->physicalDevice, &props);
    dev->limits = props.limits;
+   if (args->pCreateInfo->pEnabledFeatures)
+      dev->features = *args->pCreateInfo->pEnabledFeatures;
+   for (const VkBaseInStructure *s = args->pCreateInfo->pNext; s; s = s->pNext) {
+      if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
+         dev->features = ((const VkPhysicalDeviceFeatures2 *)s)->features;
+   }
    struct vl_object *obj =
       vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)host, ctx->instance);
    if (!obj) {

@@ -231,6 +231,11 @@ class CodecEmitter:
         look up (input) rather than raw ids (created objects, outputs)."""
         k = sh.kind
         if k == "scalar":
+            if sh.ctype == "VkBool32":
+                # A host driver may take a VkBool32 other than VK_TRUE or
+                # VK_FALSE as an index or a bit pattern (the renderer fuzzer
+                # crashed lavapipe's pipeline compiler with one): normalized.
+                return ["%s = vl_dec_u32(dec) != 0;" % lv]
             return [self.dec_scalar(sh, lv)]
         if k == "handle":
             if lookup and not getattr(sh, "optional", True):

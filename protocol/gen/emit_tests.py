@@ -90,6 +90,9 @@ class TestEmitter:
     def fill_value(self, sh, lv, ctx, counts, out=False):
         k = sh.kind
         if k == "scalar":
+            if sh.ctype == "VkBool32":
+                # the host decoder normalizes VkBool32 to VK_TRUE / VK_FALSE
+                return ["rnd_bytes(t, &%s, sizeof(%s));" % (lv, lv), "%s &= 1;" % lv]
             return ["rnd_bytes(t, &%s, sizeof(%s));" % (lv, lv)]
         if k in ("handle", "rawptr"):
             return ["%s = (%s)(uintptr_t)rnd_id(t);" % (lv, sh.ctype)]
