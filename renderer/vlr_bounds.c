@@ -27,6 +27,7 @@
  * images) carry no bookkeeping and are not checked.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -34,6 +35,8 @@
 #include "vlr_bounds.h"
 #include "vlr_context.h"
 #include "vlr_gen.h"
+
+#include <spirv-tools/libspirv.h>
 
 /* obj->data of a VK_OBJECT_TYPE_BUFFER (freed with the object) */
 struct vlr_buffer {
@@ -396,6 +399,49 @@ mark_image_bound(struct vlr_exec *x, VkImage image)
       img->bound = true;
 }
 
+/* ---- shader code the host compiler trusts ------------------------------------------ */
+
+/* Host shader compilers take SPIR-V as valid: a malformed module crashed
+ * lavapipe's compiler under the renderer fuzzer.  SPIRV-Tools validates it
+ * first, structurally (the universal environment, block layout rules off:
+ * which layout rules apply depends on features the validator is not told
+ * about, and a layout the host does not support is no memory hazard). */
+static spv_context spv_ctx;
+static spv_validator_options spv_options;
+
+static void
+spv_init(void)
+{
+   spv_ctx = spvContextCreate(SPV_ENV_UNIVERSAL_1_6);
+   spv_options = spvValidatorOptionsCreate();
+   if (spv_options)
+      spvValidatorOptionsSetSkipBlockLayout(spv_options, true);
+}
+
+static bool
+spirv_ok(struct vlr_exec *x, const VkShaderModuleCreateInfo *info)
+{
+   static pthread_once_t once = PTHREAD_ONCE_INIT;
+   pthread_once(&once, spv_init);
+   if (!info->codeSize || info->codeSize % 4 || !info->pCode) {
+      vlr_exec_failf(x, "vkCreateShaderModule: %zu bytes of code are no SPIR-V module",
+                     info->codeSize);
+      return false;
+   }
+   if (!spv_ctx || !spv_options) {
+      vlr_exec_fail(x, "vkCreateShaderModule: the SPIR-V validator is not available");
+      return false;
+   }
+   spv_const_binary_t binary = { info->pCode, info->codeSize / 4 };
+   spv_diagnostic diag = NULL;
+   const spv_result_t r = spvValidateWithOptions(spv_ctx, spv_options, &binary, &diag);
+   if (r != SPV_SUCCESS)
+      vlr_exec_failf(x, "vkCreateShaderModule: invalid SPIR-V (%s)",
+                     diag && diag->error ? diag->error : "no diagnostic");
+   spvDiagnosticDestroy(diag);
+   return r == SPV_SUCCESS;
+}
+
 /* ---- indices the host driver trusts ------------------------------------------------ */
 
 static const struct vlr_device *
@@ -671,6 +717,8 @@ limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, con
    if (!l)
       return true;
    switch (id) {
+   case VL_CMD_vkCreateShaderModule:
+      return spirv_ok(x, ((const struct vl_args_vkCreateShaderModule *)args)->pCreateInfo);
    case VL_CMD_vkCreateImage:
       return image_supported(x, owner, ((const struct vl_args_vkCreateImage *)args)->pCreateInfo);
    case VL_CMD_vkCreateGraphicsPipelines: {

@@ -203,7 +203,7 @@ class RendererEmitter:
                      "vkCmdBindDescriptorSets", "vkCmdPushDescriptorSetKHR", "vkCmdSetViewport",
                      "vkCmdSetScissor", "vkCmdSetViewportWithCount", "vkCmdSetScissorWithCount",
                      "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
-                     "vkCmdDispatchBase", "vkCreateImage")
+                     "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2")
 

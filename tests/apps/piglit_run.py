@@ -27,10 +27,11 @@ def read_list(path):
 def run_one(cmd, env, timeout=60):
     """'pass', 'fail', 'skip', 'crash' or 'timeout', the seconds taken and the
     output.  A test that could not reach the X server (Xvfb refuses a
-    connection now and then under load) runs again."""
+    connection now and then under load: "XOpenDisplay failed", "couldn't open
+    display") runs again."""
     for attempt in range(3):
         result = run_once(cmd, env, timeout)
-        if "XOpenDisplay failed" not in result[2]:
+        if "XOpenDisplay failed" not in result[2] and "couldn't open display" not in result[2]:
             break
         time.sleep(1)
     return result

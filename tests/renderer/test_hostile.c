@@ -1136,6 +1136,20 @@ test_create_image_the_host_does_not_support(void **state)
    expect_lost("vkCreateImage: the host does not support this extent");
 }
 
+static void
+test_malformed_spirv(void **state)
+{
+   (void)state;
+   /* a SPIR-V header, then an instruction whose word count runs past the end */
+   const uint32_t code[] = { 0x07230203, 0x00010000, 0, 8, 0, 0x00050011 };
+   const VkShaderModuleCreateInfo info = { .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                           .codeSize = sizeof(code),
+                                           .pCode = code };
+   VkShaderModule module = (VkShaderModule)(uintptr_t)0x430;
+   vl_encode_vkCreateShaderModule(&g.enc, 0, device(), &info, NULL, &module);
+   expect_lost("vkCreateShaderModule: invalid SPIR-V");
+}
+
 int
 main(void)
 {
@@ -1203,6 +1217,7 @@ main(void)
       T(test_push_constants_past_the_limit),
       T(test_viewports_past_the_limit),
       T(test_create_image_the_host_does_not_support),
+      T(test_malformed_spirv),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);
