@@ -21,8 +21,8 @@
  *
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
- * (the host driver still trusts them): descriptor ranges, the index and
- * vertex ranges a draw reads, render areas, and memory freed while a
+ * (the host driver still trusts them): dynamic offsets added to descriptor
+ * ranges at bind time, the index and vertex ranges a draw reads, render areas, and memory freed while a
  * recorded command buffer still uses it.  Images the host made (swapchain
  * images) carry no bookkeeping and are not checked.
  */
@@ -387,6 +387,50 @@ check_image_bind(struct vlr_exec *x, const struct vl_object *device, VkImage ima
                      " leaves the memory's %" PRIu64 " bytes",
                      reqs.size, offset, mem->size);
       return false;
+   }
+   return true;
+}
+
+/* Descriptor writes: the arrays the type needs are there, and buffer
+ * ranges lie inside their buffers (a shader reads and writes through them). */
+static bool
+descriptor_writes_ok(struct vlr_exec *x, uint32_t n, const VkWriteDescriptorSet *w)
+{
+   for (uint32_t i = 0; i < n; i++) {
+      const VkWriteDescriptorSet *d = &w[i];
+      bool image = false, buffer = false, texel = false;
+      switch (d->descriptorType) {
+      case VK_DESCRIPTOR_TYPE_SAMPLER:
+      case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
+      case VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE:
+      case VK_DESCRIPTOR_TYPE_STORAGE_IMAGE:
+      case VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT:
+         image = true;
+         break;
+      case VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER:
+      case VK_DESCRIPTOR_TYPE_STORAGE_BUFFER:
+      case VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC:
+      case VK_DESCRIPTOR_TYPE_STORAGE_BUFFER_DYNAMIC:
+         buffer = true;
+         break;
+      case VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER:
+      case VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER:
+         texel = true;
+         break;
+      default:
+         break; /* inline uniform blocks and the like carry their data in pNext */
+      }
+      if (d->descriptorCount && ((image && !d->pImageInfo) || (buffer && !d->pBufferInfo) ||
+                                 (texel && !d->pTexelBufferView))) {
+         vlr_exec_failf(x, "a descriptor write of type %d without its array", d->descriptorType);
+         return false;
+      }
+      for (uint32_t k = 0; buffer && k < d->descriptorCount; k++) {
+         const VkDescriptorBufferInfo *b = &d->pBufferInfo[k];
+         if (b->buffer && !check(x, "descriptor", b->buffer, b->offset, 1, 0,
+                                 b->range == VK_WHOLE_SIZE ? 0 : b->range))
+            return false;
+      }
    }
    return true;
 }
@@ -1047,6 +1091,20 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
             return false;
       }
       return true;
+   }
+   case VL_CMD_vkUpdateDescriptorSets: {
+      const struct vl_args_vkUpdateDescriptorSets *a = args;
+      return descriptor_writes_ok(x, a->descriptorWriteCount, a->pDescriptorWrites);
+   }
+   case VL_CMD_vkCmdPushDescriptorSetKHR: {
+      const struct vl_args_vkCmdPushDescriptorSetKHR *a = args;
+      return descriptor_writes_ok(x, a->descriptorWriteCount, a->pDescriptorWrites);
+   }
+   case VL_CMD_vkCreateBufferView: {
+      const VkBufferViewCreateInfo *info =
+         ((const struct vl_args_vkCreateBufferView *)args)->pCreateInfo;
+      return check(x, "viewed", info->buffer, info->offset, 1, 0,
+                   info->range == VK_WHOLE_SIZE ? 0 : info->range);
    }
    case VL_CMD_vkDestroyBuffer:
       if (x->destroyed) {

@@ -203,7 +203,8 @@ class RendererEmitter:
                      "vkCmdBindDescriptorSets", "vkCmdPushDescriptorSetKHR", "vkCmdSetViewport",
                      "vkCmdSetScissor", "vkCmdSetViewportWithCount", "vkCmdSetScissorWithCount",
                      "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
-                     "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule")
+                     "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule",
+                     "vkUpdateDescriptorSets", "vkCreateBufferView")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2")
 

@@ -1150,6 +1150,61 @@ test_malformed_spirv(void **state)
    expect_lost("vkCreateShaderModule: invalid SPIR-V");
 }
 
+static void
+test_buffer_view_past_the_end(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkBufferViewCreateInfo info = { .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                                         .buffer = (VkBuffer)(uintptr_t)BUF,
+                                         .format = VK_FORMAT_R32_UINT,
+                                         .offset = 4096 - 16,
+                                         .range = 32 };
+   VkBufferView view = (VkBufferView)(uintptr_t)0x431;
+   vl_encode_vkCreateBufferView(&g.enc, 0, device(), &info, NULL, &view);
+   expect_lost("the viewed range (32 bytes at offset 4080) leaves the buffer's 4096 bytes");
+}
+
+static void
+test_descriptor_range_past_the_end(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkDescriptorSetLayoutBinding binding = { .binding = 0,
+                                                  .descriptorType =
+                                                     VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                                  .descriptorCount = 1,
+                                                  .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT };
+   const VkDescriptorSetLayoutCreateInfo lci = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+      .bindingCount = 1,
+      .pBindings = &binding
+   };
+   VkDescriptorSetLayout layout = (VkDescriptorSetLayout)(uintptr_t)0x432;
+   vl_encode_vkCreateDescriptorSetLayout(&g.enc, 0, device(), &lci, NULL, &layout);
+   const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1 };
+   const VkDescriptorPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                            .maxSets = 1,
+                                            .poolSizeCount = 1,
+                                            .pPoolSizes = &size };
+   VkDescriptorPool pool = (VkDescriptorPool)(uintptr_t)0x433;
+   vl_encode_vkCreateDescriptorPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkDescriptorSetAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                            .descriptorPool = pool,
+                                            .descriptorSetCount = 1,
+                                            .pSetLayouts = &layout };
+   VkDescriptorSet set = (VkDescriptorSet)(uintptr_t)0x434;
+   vl_encode_vkAllocateDescriptorSets(&g.enc, 0, device(), &ai, &set);
+   const VkDescriptorBufferInfo bi = { (VkBuffer)(uintptr_t)BUF, 1024, 4096 };
+   const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                    .dstSet = set,
+                                    .descriptorCount = 1,
+                                    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                    .pBufferInfo = &bi };
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &w, 0, NULL);
+   expect_lost("the descriptor range (4096 bytes at offset 1024) leaves the buffer's 4096 bytes");
+}
+
 int
 main(void)
 {
@@ -1218,6 +1273,8 @@ main(void)
       T(test_viewports_past_the_limit),
       T(test_create_image_the_host_does_not_support),
       T(test_malformed_spirv),
+      T(test_buffer_view_past_the_end),
+      T(test_descriptor_range_past_the_end),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);
