@@ -22,9 +22,9 @@
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
  * (the host driver still trusts them): dynamic offsets added to descriptor
- * ranges at bind time, the index and vertex ranges a draw reads, render areas, and memory freed while a
- * recorded command buffer still uses it.  Images the host made (swapchain
- * images) carry no bookkeeping and are not checked.
+ * ranges at bind time, the index and vertex ranges a draw reads, render areas, and memory freed
+ * while a recorded command buffer still uses it.  Images the host made (swapchain images) carry no
+ * bookkeeping and are not checked.
  */
 #include <inttypes.h>
 #include <pthread.h>
