@@ -348,6 +348,15 @@ vlr_handle_vkAllocateMemory(struct vlr_exec *x, struct vl_args_vkAllocateMemory 
       args->ret = VK_ERROR_OUT_OF_DEVICE_MEMORY;
       return;
    }
+   /* More than the heap holds cannot succeed: answered here, so that the
+    * host driver is not asked for terabytes (the renderer fuzzer's inputs
+    * did; a CPU driver passes the size to the C library). */
+   const uint32_t heap = props->memoryTypes[info.memoryTypeIndex].heapIndex;
+   if (heap >= props->memoryHeapCount || info.allocationSize > props->memoryHeaps[heap].size) {
+      args->ret = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+      vlr_exec_create_failed(x, args->ret, id);
+      return;
+   }
    struct vlr_memory *mem = calloc(1, sizeof(*mem));
    if (!mem) {
       args->ret = VK_ERROR_OUT_OF_HOST_MEMORY;
