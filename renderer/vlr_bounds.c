@@ -754,6 +754,29 @@ boxes_meet(const VkImageSubresourceLayers *sa, VkOffset3D a, VkExtent3D ea,
           (int64_t)a.z < (int64_t)b.z + eb.depth && (int64_t)b.z < (int64_t)a.z + ea.depth;
 }
 
+/* A timeline semaphore needs the feature, and the renderer needs
+ * vkSignalSemaphore to release work that waits on one (vlr_inflight.c). */
+static bool
+semaphore_ok(struct vlr_exec *x, const struct vlr_device *dev, const VkSemaphoreCreateInfo *info)
+{
+   for (const VkBaseInStructure *s = info->pNext; s; s = s->pNext) {
+      if (s->sType != VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO ||
+          ((const VkSemaphoreTypeCreateInfo *)s)->semaphoreType != VK_SEMAPHORE_TYPE_TIMELINE)
+         continue;
+      if (!dev->timeline_semaphores) {
+         vlr_exec_fail(x, "a timeline semaphore on a device without the timelineSemaphore "
+                          "feature enabled");
+         return false;
+      }
+      if (!dev->table.SignalSemaphore) {
+         vlr_exec_fail(x, "a timeline semaphore, but the host driver gives no vkSignalSemaphore "
+                          "for this device");
+         return false;
+      }
+   }
+   return true;
+}
+
 static bool
 limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, const void *args)
 {
@@ -761,6 +784,9 @@ limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, con
    if (!l)
       return true;
    switch (id) {
+   case VL_CMD_vkCreateSemaphore:
+      return semaphore_ok(x, device_of(owner),
+                          ((const struct vl_args_vkCreateSemaphore *)args)->pCreateInfo);
    case VL_CMD_vkCreateShaderModule:
       return spirv_ok(x, ((const struct vl_args_vkCreateShaderModule *)args)->pCreateInfo);
    case VL_CMD_vkCreateImage:

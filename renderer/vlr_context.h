@@ -45,6 +45,10 @@ struct vlr_device {
    uint32_t submitted, completed;
    struct vl_object *queue;
    bool several_queues;
+   /* vlr_inflight.c: batches the host driver holds back until a timeline
+    * value is signaled (wait-before-signal), oldest first */
+   struct vlr_held_batch *held;
+   size_t held_count;
    /* the latest submission number fence feedback saw complete (written by
     * the feedback waiter thread, absorbed into completed by vlr_inflight.c) */
    _Atomic uint32_t feedback_completed;
@@ -55,6 +59,7 @@ struct vlr_device {
    /* the host's limits, for indices the host driver trusts (vlr_bounds.c) */
    VkPhysicalDeviceLimits limits;
    VkPhysicalDeviceFeatures features; /* the core features the guest enabled */
+   bool timeline_semaphores;          /* ... and the timelineSemaphore feature */
 };
 
 /* Stops the fence feedback waiter of an idle device (vlr_feedback.c). */

@@ -124,6 +124,12 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    for (const VkBaseInStructure *s = args->pCreateInfo->pNext; s; s = s->pNext) {
       if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
          dev->features = ((const VkPhysicalDeviceFeatures2 *)s)->features;
+      else if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES)
+         dev->timeline_semaphores |=
+            ((const VkPhysicalDeviceVulkan12Features *)s)->timelineSemaphore != VK_FALSE;
+      else if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES)
+         dev->timeline_semaphores |=
+            ((const VkPhysicalDeviceTimelineSemaphoreFeatures *)s)->timelineSemaphore != VK_FALSE;
    }
    struct vl_object *obj =
       vlr_exec_add_object(x, id, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)host, ctx->instance);
@@ -179,6 +185,7 @@ vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *a
       return;
    }
    vlr_feedback_destroy(dev);
+   vlr_inflight_finish(dev);
    vlr_device_destroy_children(x->ctx, device);
    vlr_host_destroy_device(x->ctx->host, args->device, dev->table.DestroyDevice);
    remove_tree(x->ctx, device);

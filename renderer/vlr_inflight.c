@@ -19,9 +19,20 @@
  * last submission (0: none), bit 31 (command buffers) "executed by a primary
  * command buffer", whose submissions are not tracked per command buffer.
  * Of a semaphore: bit 0, a timeline semaphore; bit 1, a binary semaphore
- * with a signal pending.  A queue operation that waits for a binary
- * semaphore nothing has signaled is refused: the host driver would wait for
- * the signal inside the call, for ever (Vulkan requires one pending).
+ * with a signal pending; bit 2, that signal belongs to a held batch.  A
+ * queue operation that waits for a binary semaphore nothing has signaled is
+ * refused: the host driver would wait for the signal inside the call, for
+ * ever (Vulkan requires one pending).
+ *
+ * Timeline semaphores may be waited on before they are signaled.  The host
+ * driver (Mesa's common queue code) then holds such a batch, and every later
+ * one of its queue, on a thread of its own until the value is signaled; a
+ * wait for a binary semaphore that a held batch signals blocks inside
+ * vkQueueSubmit until then.  Vulkan forbids that wait (the signal and what
+ * it depends on must have been submitted), and here it would block the
+ * renderer for ever, since only the stream it is reading could signal the
+ * value.  So the renderer follows which values have been signaled and
+ * which batches are held, and refuses that wait.
  *
  * Waiting is bounded: work that waits for an event or a semaphore nobody
  * will signal never completes.  Then the renderer releases it (sets every
@@ -30,6 +41,7 @@
  */
 #include "vlr_inflight.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "vl_protocol_defs.h"
@@ -43,6 +55,14 @@
 #define SECONDARY 0x80000000u /* command buffers */
 #define TIMELINE  1u          /* semaphores */
 #define SIGNALED  2u          /* binary semaphores: a signal is pending */
+#define HELD      4u          /* binary semaphores: ... behind a held batch */
+
+/* vl_object.data of a timeline semaphore: the largest value a signal for
+ * which has reached the host driver's queue (its initial value, a host
+ * signal, or a batch that was not held). */
+struct vlr_timeline {
+   uint64_t reach;
+};
 
 /* Submission numbers are 31 bits and wrap; a difference below 2^30 is ahead. */
 static bool
@@ -109,8 +129,10 @@ wait_idle(struct vl_object *device, uint64_t timeout_ns)
 /* Work that waits for an event or a timeline value that no command will
  * set can only be released by the renderer: every event of the device is
  * set and every timeline semaphore signaled to its largest value. */
+static void release_held(struct vlr_context *ctx, struct vlr_device *dev);
+
 static void
-release_waits(struct vl_object *device)
+release_waits(struct vlr_context *ctx, struct vl_object *device)
 {
    struct vlr_device *dev = device->data;
    const VkDevice host = (VkDevice)(uintptr_t)device->host;
@@ -124,8 +146,12 @@ release_waits(struct vl_object *device)
                                               .semaphore = (VkSemaphore)(uintptr_t)o->host,
                                               .value = UINT64_MAX };
          dev->table.SignalSemaphore(host, &info);
+         struct vlr_timeline *t = o->data;
+         if (t)
+            t->reach = UINT64_MAX;
       }
    }
+   release_held(ctx, dev);
 }
 
 bool
@@ -135,7 +161,7 @@ vlr_inflight_idle(struct vlr_context *ctx, struct vl_object *device)
       ctx->options.idle_timeout_ns ? ctx->options.idle_timeout_ns : VLR_IDLE_TIMEOUT_NS;
    struct vlr_device *dev = device->data;
    if (!wait_idle(device, timeout)) {
-      release_waits(device);
+      release_waits(ctx, device);
       if (!wait_idle(device, timeout))
          return false;
    }
@@ -182,92 +208,338 @@ absorb_feedback(struct vlr_device *dev)
       dev->completed = seen;
 }
 
-/* ---- binary semaphores ------------------------------------------------------------ */
+/* ---- semaphores ------------------------------------------------------------------ */
+
+/* A batch the host driver holds back because it waits for a timeline value
+ * nothing has signaled yet (wait-before-signal).  Mesa's common queue code
+ * (lavapipe's) then submits it from a thread of its own, in queue order,
+ * once the value is signaled: until then, its signals and those of every
+ * later batch of its queue have not reached the driver. */
+struct held_sem {
+   uint64_t id; /* guest id: looked up again, the semaphore may be gone */
+   uint64_t value;
+};
+
+struct vlr_held_batch {
+   struct vlr_held_batch *next;
+   const struct vl_object *queue;
+   uint32_t wait_count, signal_count;
+   struct held_sem sems[]; /* timeline waits, then signals */
+};
+
+/* More held batches than this is a guest filling the host with work that
+ * cannot run. */
+#define MAX_HELD_BATCHES 65536
 
 struct sem_state {
    struct vl_object *obj;
    uint32_t flags;
+   uint64_t reach; /* timeline semaphores */
+};
+
+/* One batch of a queue command, as the semaphore model sees it. */
+struct batch {
+   uint32_t wait_count, signal_count;
+   struct held_sem *waits, *signals; /* id: 0 when the semaphore is unknown */
+   bool timeline_waits;
 };
 
 struct sem_sim {
    struct sem_state *v;
    size_t n, cap;
    bool ok;
+   const char *why;
+   const struct vl_object *queue;
+   bool queue_held;    /* an earlier batch of this queue is held */
+   struct batch *held; /* batches held by this command, to keep */
+   size_t held_n, held_cap;
 };
 
-/* The simulated state of a semaphore, or NULL for a timeline one. */
+static uint64_t
+reach_of(const struct vl_object *o)
+{
+   const struct vlr_timeline *t = o->data;
+   /* a timeline semaphore without our state: never hold work behind it */
+   return t ? t->reach : UINT64_MAX;
+}
+
+static bool
+grow(struct vlr_exec *x, void **v, size_t *cap, size_t n, size_t size)
+{
+   if (n < *cap)
+      return true;
+   const size_t c = *cap ? *cap * 2 : 16;
+   void *p = vlr_exec_args(x, c * size);
+   if (!p)
+      return false;
+   if (n)
+      memcpy(p, *v, n * size);
+   *v = p;
+   *cap = c;
+   return true;
+}
+
+/* The simulated state of a semaphore (NULL when it is unknown). */
 static struct sem_state *
 sem(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
 {
    struct vl_object *o = lookup(x, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)(uintptr_t)host);
-   if (!o || (o->flags & TIMELINE))
+   if (!o)
       return NULL;
    for (size_t i = 0; i < sim->n; i++) {
       if (sim->v[i].obj == o)
          return &sim->v[i];
    }
-   if (sim->n == sim->cap) {
-      const size_t cap = sim->cap ? sim->cap * 2 : 16;
-      struct sem_state *v = vlr_exec_args(x, cap * sizeof(*v));
-      if (!v) {
-         sim->ok = false;
-         return NULL;
-      }
-      if (sim->n)
-         memcpy(v, sim->v, sim->n * sizeof(*v));
-      sim->v = v;
-      sim->cap = cap;
+   if (!grow(x, (void **)&sim->v, &sim->cap, sim->n, sizeof(*sim->v))) {
+      sim->ok = false;
+      return NULL;
    }
-   sim->v[sim->n] = (struct sem_state){ o, o->flags };
+   sim->v[sim->n] = (struct sem_state){ o, o->flags, (o->flags & TIMELINE) ? reach_of(o) : 0 };
    return &sim->v[sim->n++];
 }
 
 static void
-sim_wait(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
+refuse(struct sem_sim *sim, const char *why)
 {
-   struct sem_state *st = sem(x, sim, host);
-   if (!st)
-      return;
-   if (!(st->flags & SIGNALED))
-      sim->ok = false;
-   st->flags &= ~SIGNALED;
+   if (sim->ok)
+      sim->why = why;
+   sim->ok = false;
 }
 
+/* Runs one batch: its waits, then its signals. */
 static void
-sim_signal(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
+sim_batch(struct vlr_exec *x, struct sem_sim *sim, const VkSemaphore *waits,
+          const uint64_t *wait_values, uint32_t wait_count, const VkSemaphore *signals,
+          const uint64_t *signal_values, uint32_t signal_count)
 {
-   struct sem_state *st = sem(x, sim, host);
-   if (st)
-      st->flags |= SIGNALED;
+   struct held_sem *w = wait_count ? vlr_exec_args(x, wait_count * sizeof(*w)) : NULL;
+   struct held_sem *s = signal_count ? vlr_exec_args(x, signal_count * sizeof(*s)) : NULL;
+   if ((wait_count && !w) || (signal_count && !s)) {
+      sim->ok = false;
+      return;
+   }
+   struct batch b = { .waits = w, .signals = s };
+   bool held = sim->queue_held;
+   for (uint32_t j = 0; waits && j < wait_count; j++) {
+      struct sem_state *st = sem(x, sim, waits[j]);
+      if (!st)
+         continue;
+      if (st->flags & TIMELINE) {
+         const uint64_t v = wait_values ? wait_values[j] : 0;
+         if (v > st->reach)
+            held = true;
+         b.waits[b.wait_count++] = (struct held_sem){ st->obj->id, v };
+         continue;
+      }
+      if (!(st->flags & SIGNALED))
+         refuse(sim, "waits for a binary semaphore that nothing has signaled");
+      else if (st->flags & HELD)
+         refuse(sim, "waits for a binary semaphore whose signal is itself held back by a wait "
+                     "for a timeline value nothing has signaled (the host driver would block "
+                     "inside the call)");
+      st->flags &= ~(SIGNALED | HELD);
+   }
+   for (uint32_t j = 0; signals && j < signal_count; j++) {
+      struct sem_state *st = sem(x, sim, signals[j]);
+      if (!st)
+         continue;
+      if (st->flags & TIMELINE) {
+         const uint64_t v = signal_values ? signal_values[j] : 0;
+         if (!held && v > st->reach)
+            st->reach = v;
+         b.signals[b.signal_count++] = (struct held_sem){ st->obj->id, v };
+      } else {
+         st->flags = (st->flags & ~HELD) | SIGNALED | (held ? HELD : 0);
+         b.signals[b.signal_count++] = (struct held_sem){ st->obj->id, 0 };
+      }
+   }
+   if (!held)
+      return;
+   sim->queue_held = true;
+   if (!grow(x, (void **)&sim->held, &sim->held_cap, sim->held_n, sizeof(*sim->held))) {
+      sim->ok = false;
+      return;
+   }
+   sim->held[sim->held_n++] = b;
 }
 
-/* Runs the semaphore operations of a queue command in order; false when one
- * waits for a binary semaphore without a pending signal.  apply: keep the
- * resulting state. */
-static bool
-semaphores(struct vlr_exec *x, int32_t id, const void *args, bool apply)
+/* The values of a VkTimelineSemaphoreSubmitInfo for count semaphores: NULL
+ * (all 0, as the host's common code reads them) when there is none. */
+static const uint64_t *
+timeline_values(struct sem_sim *sim, const void *pnext, bool wait, uint32_t count)
 {
-   struct sem_sim sim = { .ok = true };
+   for (const VkBaseInStructure *p = pnext; p; p = p->pNext) {
+      if (p->sType != VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO)
+         continue;
+      const VkTimelineSemaphoreSubmitInfo *t = (const VkTimelineSemaphoreSubmitInfo *)p;
+      const uint32_t n = wait ? t->waitSemaphoreValueCount : t->signalSemaphoreValueCount;
+      const uint64_t *v = wait ? t->pWaitSemaphoreValues : t->pSignalSemaphoreValues;
+      if (!n || !v)
+         return NULL;
+      if (n < count) {
+         /* the host would read values past the array */
+         refuse(sim, wait ? "VkTimelineSemaphoreSubmitInfo has fewer wait values than the batch "
+                            "has wait semaphores"
+                          : "VkTimelineSemaphoreSubmitInfo has fewer signal values than the "
+                            "batch has signal semaphores");
+         return NULL;
+      }
+      return v;
+   }
+   return NULL;
+}
+
+static struct vl_object *
+device_of_queue(const struct vl_object *queue)
+{
+   return device_of((struct vl_object *)queue);
+}
+
+static bool
+queue_has_held(const struct vlr_device *dev, const struct vl_object *queue)
+{
+   for (const struct vlr_held_batch *h = dev->held; h; h = h->next) {
+      if (h->queue == queue)
+         return true;
+   }
+   return false;
+}
+
+/* Keeps the batches this command leaves held. */
+static bool
+keep_held(struct vlr_device *dev, const struct sem_sim *sim)
+{
+   struct vlr_held_batch **tail = &dev->held;
+   while (*tail)
+      tail = &(*tail)->next;
+   for (size_t i = 0; i < sim->held_n; i++) {
+      const struct batch *b = &sim->held[i];
+      if (dev->held_count >= MAX_HELD_BATCHES)
+         return false;
+      const size_t n = (size_t)b->wait_count + b->signal_count;
+      struct vlr_held_batch *h = malloc(sizeof(*h) + n * sizeof(h->sems[0]));
+      if (!h)
+         return false;
+      h->next = NULL;
+      h->queue = sim->queue;
+      h->wait_count = b->wait_count;
+      h->signal_count = b->signal_count;
+      if (b->wait_count)
+         memcpy(h->sems, b->waits, b->wait_count * sizeof(h->sems[0]));
+      if (b->signal_count)
+         memcpy(h->sems + b->wait_count, b->signals, b->signal_count * sizeof(h->sems[0]));
+      *tail = h;
+      tail = &h->next;
+      dev->held_count++;
+   }
+   return true;
+}
+
+static struct vl_object *
+semaphore_by_id(struct vlr_context *ctx, uint64_t id)
+{
+   struct vl_object *o = vl_object_table_lookup(&ctx->objects, id);
+   return o && o->type == VK_OBJECT_TYPE_SEMAPHORE ? o : NULL;
+}
+
+/* A timeline value was signaled: batches whose waits are now all within
+ * reach get to the host driver, in queue order, and their signals with
+ * them. */
+static void
+release_held(struct vlr_context *ctx, struct vlr_device *dev)
+{
+   bool progress = true;
+   while (progress && dev->held) {
+      progress = false;
+      for (struct vlr_held_batch **p = &dev->held; *p;) {
+         struct vlr_held_batch *h = *p;
+         /* only the first held batch of its queue can go */
+         bool first = true;
+         for (const struct vlr_held_batch *e = dev->held; e != h; e = e->next)
+            first = first && e->queue != h->queue;
+         bool ready = first;
+         for (uint32_t i = 0; ready && i < h->wait_count; i++) {
+            const struct vl_object *o = semaphore_by_id(ctx, h->sems[i].id);
+            ready = !o || h->sems[i].value <= reach_of(o);
+         }
+         if (!ready) {
+            p = &h->next;
+            continue;
+         }
+         for (uint32_t i = 0; i < h->signal_count; i++) {
+            struct vl_object *o = semaphore_by_id(ctx, h->sems[h->wait_count + i].id);
+            if (!o)
+               continue;
+            struct vlr_timeline *t = o->data;
+            if (!(o->flags & TIMELINE))
+               o->flags &= ~HELD;
+            else if (t && h->sems[h->wait_count + i].value > t->reach)
+               t->reach = h->sems[h->wait_count + i].value;
+         }
+         *p = h->next;
+         free(h);
+         dev->held_count--;
+         progress = true;
+      }
+   }
+}
+
+void
+vlr_inflight_finish(struct vlr_device *dev)
+{
+   while (dev->held) {
+      struct vlr_held_batch *h = dev->held;
+      dev->held = h->next;
+      free(h);
+   }
+   dev->held_count = 0;
+}
+
+/* Runs the semaphore operations of a queue command in order; false when
+ * the host driver would block inside the call for ever (sim->why says
+ * why).  apply: keep the resulting state. */
+static bool
+semaphores(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args, bool apply)
+{
+   struct sem_sim sim = { .ok = true, .queue = owner };
+   struct vl_object *device = device_of_queue(owner);
+   struct vlr_device *dev = device ? device->data : NULL;
+   sim.queue_held = dev && queue_has_held(dev, owner);
    switch (id) {
    case VL_CMD_vkQueueSubmit: {
       const struct vl_args_vkQueueSubmit *a = args;
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo *b = &a->pSubmits[i];
-         for (uint32_t j = 0; b->pWaitSemaphores && j < b->waitSemaphoreCount; j++)
-            sim_wait(x, &sim, b->pWaitSemaphores[j]);
-         for (uint32_t j = 0; b->pSignalSemaphores && j < b->signalSemaphoreCount; j++)
-            sim_signal(x, &sim, b->pSignalSemaphores[j]);
+         const uint64_t *wv = timeline_values(&sim, b->pNext, true, b->waitSemaphoreCount);
+         const uint64_t *sv = timeline_values(&sim, b->pNext, false, b->signalSemaphoreCount);
+         sim_batch(x, &sim, b->pWaitSemaphores, wv, b->waitSemaphoreCount, b->pSignalSemaphores, sv,
+                   b->signalSemaphoreCount);
       }
       break;
    }
    case VL_CMD_vkQueueSubmit2: {
       const struct vl_args_vkQueueSubmit2 *a = args;
-      for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
+      for (uint32_t i = 0; a->pSubmits && i < a->submitCount && sim.ok; i++) {
          const VkSubmitInfo2 *b = &a->pSubmits[i];
-         for (uint32_t j = 0; b->pWaitSemaphoreInfos && j < b->waitSemaphoreInfoCount; j++)
-            sim_wait(x, &sim, b->pWaitSemaphoreInfos[j].semaphore);
-         for (uint32_t j = 0; b->pSignalSemaphoreInfos && j < b->signalSemaphoreInfoCount; j++)
-            sim_signal(x, &sim, b->pSignalSemaphoreInfos[j].semaphore);
+         const uint32_t nw = b->pWaitSemaphoreInfos ? b->waitSemaphoreInfoCount : 0;
+         const uint32_t ns = b->pSignalSemaphoreInfos ? b->signalSemaphoreInfoCount : 0;
+         VkSemaphore *ws = nw ? vlr_exec_args(x, nw * sizeof(*ws)) : NULL;
+         VkSemaphore *ss = ns ? vlr_exec_args(x, ns * sizeof(*ss)) : NULL;
+         uint64_t *wv = nw ? vlr_exec_args(x, nw * sizeof(*wv)) : NULL;
+         uint64_t *sv = ns ? vlr_exec_args(x, ns * sizeof(*sv)) : NULL;
+         if ((nw && (!ws || !wv)) || (ns && (!ss || !sv))) {
+            sim.ok = false;
+            break;
+         }
+         for (uint32_t j = 0; j < nw; j++) {
+            ws[j] = b->pWaitSemaphoreInfos[j].semaphore;
+            wv[j] = b->pWaitSemaphoreInfos[j].value;
+         }
+         for (uint32_t j = 0; j < ns; j++) {
+            ss[j] = b->pSignalSemaphoreInfos[j].semaphore;
+            sv[j] = b->pSignalSemaphoreInfos[j].value;
+         }
+         sim_batch(x, &sim, ws, wv, nw, ss, sv, ns);
       }
       break;
    }
@@ -275,51 +547,82 @@ semaphores(struct vlr_exec *x, int32_t id, const void *args, bool apply)
       const struct vl_args_vkQueueBindSparse *a = args;
       for (uint32_t i = 0; a->pBindInfo && i < a->bindInfoCount; i++) {
          const VkBindSparseInfo *b = &a->pBindInfo[i];
-         for (uint32_t j = 0; b->pWaitSemaphores && j < b->waitSemaphoreCount; j++)
-            sim_wait(x, &sim, b->pWaitSemaphores[j]);
-         for (uint32_t j = 0; b->pSignalSemaphores && j < b->signalSemaphoreCount; j++)
-            sim_signal(x, &sim, b->pSignalSemaphores[j]);
+         const uint64_t *wv = timeline_values(&sim, b->pNext, true, b->waitSemaphoreCount);
+         const uint64_t *sv = timeline_values(&sim, b->pNext, false, b->signalSemaphoreCount);
+         sim_batch(x, &sim, b->pWaitSemaphores, wv, b->waitSemaphoreCount, b->pSignalSemaphores, sv,
+                   b->signalSemaphoreCount);
       }
       break;
    }
    case VL_CMD_vkQueuePresentKHR: {
       const VkPresentInfoKHR *p = ((const struct vl_args_vkQueuePresentKHR *)args)->pPresentInfo;
-      for (uint32_t j = 0; p && p->pWaitSemaphores && j < p->waitSemaphoreCount; j++)
-         sim_wait(x, &sim, p->pWaitSemaphores[j]);
+      if (p)
+         sim_batch(x, &sim, p->pWaitSemaphores, NULL, p->waitSemaphoreCount, NULL, NULL, 0);
+      sim.held_n = 0; /* presentation holds nothing of its own */
       break;
    }
-   case VL_CMD_vkAcquireNextImageKHR:
-      sim_signal(x, &sim, ((const struct vl_args_vkAcquireNextImageKHR *)args)->semaphore);
+   case VL_CMD_vkAcquireNextImageKHR: {
+      const VkSemaphore s = ((const struct vl_args_vkAcquireNextImageKHR *)args)->semaphore;
+      sim.queue_held = false; /* not a queue operation */
+      sim_batch(x, &sim, NULL, NULL, 0, &s, NULL, 1);
       break;
+   }
    case VL_CMD_vkAcquireNextImage2KHR: {
       const VkAcquireNextImageInfoKHR *i =
          ((const struct vl_args_vkAcquireNextImage2KHR *)args)->pAcquireInfo;
+      sim.queue_held = false;
       if (i)
-         sim_signal(x, &sim, i->semaphore);
+         sim_batch(x, &sim, NULL, NULL, 0, &i->semaphore, NULL, 1);
       break;
    }
    default:
       break;
    }
-   if (apply && sim.ok) {
-      for (size_t i = 0; i < sim.n; i++)
-         sim.v[i].obj->flags = sim.v[i].flags;
+   if (!sim.ok) {
+      if (!apply)
+         vlr_exec_fail(x, sim.why ? sim.why : "out of memory for the semaphore model");
+      return false;
    }
-   return sim.ok;
+   if (!apply)
+      return true;
+   for (size_t i = 0; i < sim.n; i++) {
+      struct vl_object *o = sim.v[i].obj;
+      o->flags = sim.v[i].flags;
+      struct vlr_timeline *t = o->data;
+      if ((o->flags & TIMELINE) && t)
+         t->reach = sim.v[i].reach;
+   }
+   if (dev && sim.held_n && !keep_held(dev, &sim)) {
+      vlr_exec_fail(x, "too many submitted batches wait for timeline values nothing has signaled");
+      return false;
+   }
+   if (dev && dev->held)
+      release_held(x->ctx, dev);
+   return true;
 }
 
 /* ---- before and after commands --------------------------------------------------------- */
 
+static bool device_before(struct vlr_exec *x, int32_t id, struct vl_object *owner,
+                          const void *args);
+
 bool
 vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
 {
-   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE) {
-      if (!semaphores(x, id, args, false)) {
-         vlr_exec_fail(x, "waits for a binary semaphore that nothing has signaled");
-         return false;
-      }
-      return true;
+   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE)
+      return semaphores(x, id, owner, args, false);
+   if (!device_before(x, id, owner, args))
+      return false;
+   if (id == VL_CMD_vkDestroySemaphore && x->destroyed) {
+      free(x->destroyed->data);
+      x->destroyed->data = NULL;
    }
+   return true;
+}
+
+static bool
+device_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+{
    struct vl_object *device = device_of(owner);
    struct vlr_device *dev = device ? device->data : NULL;
    if (dev && dev->submitted != dev->completed)
@@ -411,7 +714,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       return;
    switch (id) {
    case VL_CMD_vkQueuePresentKHR:
-      semaphores(x, id, args, true);
+      semaphores(x, id, owner, args, true);
       return;
    case VL_CMD_vkAcquireNextImageKHR:
    case VL_CMD_vkAcquireNextImage2KHR: {
@@ -419,14 +722,14 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
                             ? ((const struct vl_args_vkAcquireNextImageKHR *)args)->ret
                             : ((const struct vl_args_vkAcquireNextImage2KHR *)args)->ret;
       if (r == VK_SUCCESS || r == VK_SUBOPTIMAL_KHR)
-         semaphores(x, id, args, true);
+         semaphores(x, id, owner, args, true);
       return;
    }
    case VL_CMD_vkQueueSubmit: {
       const struct vl_args_vkQueueSubmit *a = args;
       if (a->ret != VK_SUCCESS)
          return;
-      semaphores(x, id, args, true);
+      semaphores(x, id, owner, args, true);
       const uint32_t seq = next_submission(dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo *s = &a->pSubmits[i];
@@ -440,7 +743,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       const struct vl_args_vkQueueSubmit2 *a = args;
       if (a->ret != VK_SUCCESS)
          return;
-      semaphores(x, id, args, true);
+      semaphores(x, id, owner, args, true);
       const uint32_t seq = next_submission(dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo2 *s = &a->pSubmits[i];
@@ -454,7 +757,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       const struct vl_args_vkQueueBindSparse *a = args;
       if (a->ret != VK_SUCCESS)
          return;
-      semaphores(x, id, args, true);
+      semaphores(x, id, owner, args, true);
       stamp_fence(x, dev, a->fence, next_submission(dev, owner));
       return;
    }
@@ -477,9 +780,31 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
              ((const VkSemaphoreTypeCreateInfo *)s)->semaphoreType == VK_SEMAPHORE_TYPE_TIMELINE) {
             struct vl_object *o =
                vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pSemaphore);
-            if (o && o->type == VK_OBJECT_TYPE_SEMAPHORE)
-               o->flags |= TIMELINE;
+            if (!o || o->type != VK_OBJECT_TYPE_SEMAPHORE)
+               return;
+            o->flags |= TIMELINE;
+            struct vlr_timeline *t = calloc(1, sizeof(*t));
+            if (!t) {
+               vlr_exec_fail(x, "out of memory for a timeline semaphore's state");
+               return;
+            }
+            t->reach = ((const VkSemaphoreTypeCreateInfo *)s)->initialValue;
+            free(o->data);
+            o->data = t;
          }
+      }
+      return;
+   }
+   case VL_CMD_vkSignalSemaphore: {
+      const struct vl_args_vkSignalSemaphore *a = args;
+      if (a->ret != VK_SUCCESS || !a->pSignalInfo)
+         return;
+      struct vl_object *o =
+         lookup(x, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)(uintptr_t)a->pSignalInfo->semaphore);
+      struct vlr_timeline *t = o && (o->flags & TIMELINE) ? o->data : NULL;
+      if (t && a->pSignalInfo->value > t->reach) {
+         t->reach = a->pSignalInfo->value;
+         release_held(x->ctx, dev);
       }
       return;
    }

@@ -10,10 +10,13 @@
 #include <stdint.h>
 
 struct vlr_context;
+struct vlr_device;
 struct vlr_exec;
 struct vl_object;
 
-/* Before a command that destroys, frees, resets or records: waits for the
+/* Before a queue command: refuses semaphore waits the host driver would
+ * block on inside the call.  Before a command that destroys, frees, resets
+ * or records: waits for the
  * device to go idle when the objects may be used by pending work.  False
  * (and the context lost) when the work does not complete. */
 bool vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args);
@@ -22,7 +25,10 @@ bool vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner
  * destruction): false when the device still does not go idle, and must then
  * be left alone. */
 bool vlr_inflight_idle(struct vlr_context *ctx, struct vl_object *device);
-/* After a command that submits work or proves it complete. */
+/* Frees the device's record of held batches (device destruction). */
+void vlr_inflight_finish(struct vlr_device *dev);
+/* After a command that submits work, signals a semaphore or proves work
+ * complete. */
 void vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args);
 
 #endif

@@ -145,12 +145,14 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
              * driver rather than freed under it. */
             fprintf(stderr, "venus-loopback: renderer: submitted work does not complete; the "
                             "host device is leaked\n");
+            vlr_inflight_finish(dev);
             child->data = NULL;
             remove_tree(ctx, child);
             leaked = true;
             continue;
          }
          vlr_feedback_destroy(dev);
+         vlr_inflight_finish(dev);
          vlr_device_destroy_children(ctx, child);
          vlr_host_destroy_device(ctx->host, device, dev->table.DestroyDevice);
          remove_tree(ctx, child);

@@ -181,7 +181,8 @@ class RendererEmitter:
     def inflight_after(self, c):
         return self.reg.canonical_command(c.name) in (
             "vkQueueSubmit", "vkQueueSubmit2", "vkQueueBindSparse", "vkCmdExecuteCommands",
-            "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore", "vkQueuePresentKHR",
+            "vkWaitForFences", "vkGetFenceStatus", "vkCreateSemaphore", "vkSignalSemaphore",
+            "vkQueuePresentKHR",
             "vkAcquireNextImageKHR", "vkAcquireNextImage2KHR")
 
     # Buffer and image ranges the host driver trusts (renderer/vlr_bounds.c):
@@ -204,7 +205,7 @@ class RendererEmitter:
                      "vkCmdSetScissor", "vkCmdSetViewportWithCount", "vkCmdSetScissorWithCount",
                      "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
                      "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule",
-                     "vkUpdateDescriptorSets", "vkCreateBufferView")
+                     "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2")
 

@@ -87,7 +87,7 @@ setup(void **state)
    const VkCommandStreamDescriptionMESA reply = { .resourceId = g.reply_res, .size = REPLY_SIZE };
    vl_encode_vkSetReplyCommandStreamMESA(&g.enc, 0, &reply);
    const VkApplicationInfo app = { .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                                   .apiVersion = VK_API_VERSION_1_1 };
+                                   .apiVersion = VK_API_VERSION_1_2 };
    const VkInstanceCreateInfo ici = { .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
                                       .pApplicationInfo = &app };
    VkInstance instance = (VkInstance)(uintptr_t)INSTANCE;
@@ -100,7 +100,12 @@ setup(void **state)
                                          .queueFamilyIndex = 0,
                                          .queueCount = 1,
                                          .pQueuePriorities = &priority };
+   const VkPhysicalDeviceTimelineSemaphoreFeatures timeline = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
+      .timelineSemaphore = VK_TRUE,
+   };
    const VkDeviceCreateInfo dci = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                    .pNext = &timeline,
                                     .queueCreateInfoCount = 1,
                                     .pQueueCreateInfos = &qci };
    VkDevice device = (VkDevice)(uintptr_t)DEVICE;
@@ -821,6 +826,141 @@ test_binary_semaphore_signaled_then_waited(void **state)
 }
 
 static void
+create_semaphore(uint64_t id, VkSemaphoreType type)
+{
+   const VkSemaphoreTypeCreateInfo tci = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                           .semaphoreType = type };
+   const VkSemaphoreCreateInfo sci = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+                                       .pNext = &tci };
+   VkSemaphore sem = (VkSemaphore)(uintptr_t)id;
+   vl_encode_vkCreateSemaphore(&g.enc, 0, device(), &sci, NULL, &sem);
+}
+
+/* A batch waiting for a value of the timeline semaphore t nothing has
+ * signaled (the host holds the batch back) that signals the binary
+ * semaphore b. */
+static void
+submit_held_signal(VkSemaphore t, uint64_t value, VkSemaphore b)
+{
+   const VkTimelineSemaphoreSubmitInfo ts = {
+      .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+      .waitSemaphoreValueCount = 1,
+      .pWaitSemaphoreValues = &value,
+   };
+   const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+   const VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                             .pNext = &ts,
+                             .waitSemaphoreCount = 1,
+                             .pWaitSemaphores = &t,
+                             .pWaitDstStageMask = &stage,
+                             .signalSemaphoreCount = 1,
+                             .pSignalSemaphores = &b };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &si, VK_NULL_HANDLE);
+}
+
+static void
+submit_wait(VkSemaphore b)
+{
+   const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+   const VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                             .waitSemaphoreCount = 1,
+                             .pWaitSemaphores = &b,
+                             .pWaitDstStageMask = &stage };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &si, VK_NULL_HANDLE);
+}
+
+static void
+test_binary_wait_behind_held_batch(void **state)
+{
+   (void)state;
+   /* The signal of b waits for a timeline value nobody signals: the host
+    * driver (Mesa's queue code) would block inside vkQueueSubmit until it
+    * is, and only this stream could signal it (the fuzzer's hang). */
+   const VkSemaphore t = (VkSemaphore)(uintptr_t)0x306, b = (VkSemaphore)(uintptr_t)0x307;
+   create_semaphore(0x306, VK_SEMAPHORE_TYPE_TIMELINE);
+   create_semaphore(0x307, VK_SEMAPHORE_TYPE_BINARY);
+   submit_held_signal(t, 5, b);
+   submit_wait(b);
+   const double start = seconds();
+   expect_lost("whose signal is itself held back");
+   assert_true(seconds() - start < 5.0);
+}
+
+static void
+test_binary_wait_after_held_batch_released(void **state)
+{
+   (void)state;
+   /* The same, valid: the host signals the timeline value first, so the
+    * batch that signals b reaches the driver and the wait is accepted. */
+   const VkSemaphore t = (VkSemaphore)(uintptr_t)0x306, b = (VkSemaphore)(uintptr_t)0x307;
+   create_semaphore(0x306, VK_SEMAPHORE_TYPE_TIMELINE);
+   create_semaphore(0x307, VK_SEMAPHORE_TYPE_BINARY);
+   submit_held_signal(t, 5, b);
+   const VkSemaphoreSignalInfo signal = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                          .semaphore = t,
+                                          .value = 5 };
+   vl_encode_vkSignalSemaphore(&g.enc, 0, device(), &signal);
+   submit_wait(b);
+   if (!submit())
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
+   /* a value below the wait releases nothing */
+   begin();
+   submit_held_signal(t, 8, b);
+   const VkSemaphoreSignalInfo low = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                       .semaphore = t,
+                                       .value = 7 };
+   vl_encode_vkSignalSemaphore(&g.enc, 0, device(), &low);
+   submit_wait(b);
+   expect_lost("whose signal is itself held back");
+}
+
+static void
+test_timeline_semaphore_without_the_feature(void **state)
+{
+   (void)state;
+   /* The renderer could not release work waiting on it (no host
+    * vkSignalSemaphore is promised without the feature). */
+   const float priority = 1.0f;
+   const VkDeviceQueueCreateInfo qci = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                         .queueCount = 1,
+                                         .pQueuePriorities = &priority };
+   const VkDeviceCreateInfo dci = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                    .queueCreateInfoCount = 1,
+                                    .pQueueCreateInfos = &qci };
+   VkDevice other = (VkDevice)(uintptr_t)0x109;
+   vl_encode_vkCreateDevice(&g.enc, 0, (VkPhysicalDevice)(uintptr_t)PHYSICAL, &dci, NULL, &other);
+   const VkSemaphoreTypeCreateInfo tci = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                           .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE };
+   const VkSemaphoreCreateInfo sci = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+                                       .pNext = &tci };
+   VkSemaphore sem = (VkSemaphore)(uintptr_t)0x309;
+   vl_encode_vkCreateSemaphore(&g.enc, 0, other, &sci, NULL, &sem);
+   expect_lost("without the timelineSemaphore feature");
+}
+
+static void
+test_timeline_values_fewer_than_semaphores(void **state)
+{
+   (void)state;
+   /* The host reads one value per semaphore: past the end of this array. */
+   const VkSemaphore sems[2] = { (VkSemaphore)(uintptr_t)0x306, (VkSemaphore)(uintptr_t)0x308 };
+   create_semaphore(0x306, VK_SEMAPHORE_TYPE_TIMELINE);
+   create_semaphore(0x308, VK_SEMAPHORE_TYPE_TIMELINE);
+   const uint64_t zero = 0;
+   const VkTimelineSemaphoreSubmitInfo ts = {
+      .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+      .signalSemaphoreValueCount = 1,
+      .pSignalSemaphoreValues = &zero,
+   };
+   const VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                             .pNext = &ts,
+                             .signalSemaphoreCount = 2,
+                             .pSignalSemaphores = sems };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &si, VK_NULL_HANDLE);
+   expect_lost("fewer signal values than the batch has signal semaphores");
+}
+
+static void
 test_blocking_wait_on_transport_stream(void **state)
 {
    (void)state;
@@ -1255,6 +1395,10 @@ main(void)
       T(test_destroy_what_pending_work_uses),
       T(test_wait_for_binary_semaphore_never_signaled),
       T(test_binary_semaphore_signaled_then_waited),
+      T(test_binary_wait_behind_held_batch),
+      T(test_binary_wait_after_held_batch_released),
+      T(test_timeline_values_fewer_than_semaphores),
+      T(test_timeline_semaphore_without_the_feature),
       T(test_blocking_wait_on_transport_stream),
       T(test_update_buffer_past_the_end),
       T(test_copy_buffer_one_byte_too_far),

@@ -579,6 +579,44 @@ test_wait_before_signal(struct vkt *t)
    VKT_CHECK(counter(t, s) == 7);
    check_region("vkQueueSubmit2 wait-before-signal after its signal", 8, 0xbbbb0002u);
 
+   /* 3. A wait-before-signal batch signals a binary semaphore; the host
+    *    signals the timeline value, then a batch waits for the binary one
+    *    (valid: its signal and what that depends on have been submitted). */
+   const VkSemaphore b = make_semaphore(t, VK_SEMAPHORE_TYPE_BINARY, 0);
+   VkCommandBuffer copy = fill_cmd(t, 9, 0xbbbb0003u);
+   const uint64_t nine = 9;
+   const VkTimelineSemaphoreSubmitInfo ts3 = {
+      .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+      .waitSemaphoreValueCount = 1,
+      .pWaitSemaphoreValues = &nine,
+   };
+   const VkSubmitInfo held = {
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+      .pNext = &ts3,
+      .waitSemaphoreCount = 1,
+      .pWaitSemaphores = &s,
+      .pWaitDstStageMask = &stage,
+      .signalSemaphoreCount = 1,
+      .pSignalSemaphores = &b,
+   };
+   const VkSubmitInfo after = {
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+      .waitSemaphoreCount = 1,
+      .pWaitSemaphores = &b,
+      .pWaitDstStageMask = &stage,
+      .commandBufferCount = 1,
+      .pCommandBuffers = &copy,
+   };
+   set_region(9, 0xaaaa0000u);
+   VKT_VK(vkResetFences(t->device, 1, &f));
+   VKT_VK(vkQueueSubmit(t->queue, 1, &held, VK_NULL_HANDLE));
+   signal_value(t, s, 9);
+   VKT_VK(vkQueueSubmit(t->queue, 1, &after, f));
+   VKT_VK(vkWaitForFences(t->device, 1, &f, VK_TRUE, UINT64_MAX));
+   check_region("binary wait behind a released wait-before-signal batch", 9, 0xbbbb0003u);
+   free_cmds(t, 1, &copy);
+   vkDestroySemaphore(t->device, b, NULL);
+
    free_cmds(t, 2, cmds);
    vkDestroyFence(t->device, f, NULL);
    vkDestroySemaphore(t->device, s, NULL);
