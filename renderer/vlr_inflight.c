@@ -28,11 +28,14 @@
  * driver (Mesa's common queue code) then holds such a batch, and every later
  * one of its queue, on a thread of its own until the value is signaled; a
  * wait for a binary semaphore that a held batch signals blocks inside
- * vkQueueSubmit until then.  Vulkan forbids that wait (the signal and what
- * it depends on must have been submitted), and here it would block the
- * renderer for ever, since only the stream it is reading could signal the
- * value.  So the renderer follows which values have been signaled and
- * which batches are held, and refuses that wait.
+ * vkQueueSubmit until then.  Vulkan forbids that wait when the signal
+ * depends on the held wait (both must have been submitted); when the signal
+ * is only queued behind a held batch, Vulkan allows it, but the host driver
+ * blocks all the same, and a native application would need another thread
+ * to signal the value.  Here the block is for ever: only the stream the
+ * renderer is reading could signal it.  So the renderer follows which
+ * values have been signaled and which batches are held, and refuses that
+ * wait in both cases.
  *
  * Waiting is bounded: work that waits for an event or a semaphore nobody
  * will signal never completes.  Then the renderer releases it (sets every
