@@ -19,11 +19,19 @@
  * inside vkCreateGraphicsPipelines), and render pass attachment references
  * against the attachments.
  *
+ * And render areas: lavapipe clears and stores the whole render area, past
+ * the attachment's memory when the area is larger (an application's heap
+ * was overwritten that way).  Views of our images remember the size of
+ * their first mip level and their layers, framebuffers their size; render
+ * areas, framebuffer attachments and dynamic rendering attachments are
+ * checked against them.
+ *
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
  * (the host driver still trusts them): dynamic offsets added to descriptor
- * ranges at bind time, the index and vertex ranges a draw reads, render areas, and memory freed
- * while a recorded command buffer still uses it.  Images the host made (swapchain images) carry no
+ * ranges at bind time, the index and vertex ranges a draw reads, the views of
+ * a multiview render pass, and memory freed while a recorded command buffer
+ * still uses it.  Images the host made (swapchain images) carry no
  * bookkeeping and are not checked.
  */
 #include <inttypes.h>
@@ -948,6 +956,143 @@ limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, con
    }
 }
 
+/* ---- render areas ------------------------------------------------------------------- */
+
+/* obj->data of a VK_OBJECT_TYPE_IMAGE_VIEW of an image made by vkCreateImage:
+ * the size of the mip level it starts at, and its layers. */
+struct vlr_view {
+   uint32_t width, height, layers;
+};
+
+/* obj->data of a VK_OBJECT_TYPE_FRAMEBUFFER */
+struct vlr_framebuffer {
+   uint32_t width, height, layers;
+};
+
+static void *
+data_of(struct vlr_exec *x, int32_t type, uint64_t handle)
+{
+   const struct vl_object *obj =
+      handle ? vl_object_table_lookup_host(&x->ctx->objects, type, handle) : NULL;
+   return obj ? obj->data : NULL;
+}
+
+static const struct vlr_view *
+view_of(struct vlr_exec *x, VkImageView view)
+{
+   return data_of(x, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)(uintptr_t)view);
+}
+
+/* A host driver clears and stores the render area without clamping it to
+ * the attachments (lavapipe writes past the image). */
+static bool
+area_inside(struct vlr_exec *x, const char *what, const VkRect2D *area, uint32_t width,
+            uint32_t height)
+{
+   if (area->offset.x >= 0 && area->offset.y >= 0 &&
+       (uint64_t)area->offset.x + area->extent.width <= width &&
+       (uint64_t)area->offset.y + area->extent.height <= height)
+      return true;
+   vlr_exec_failf(x, "the render area (%d, %d) %ux%u leaves the %s's %ux%u", area->offset.x,
+                  area->offset.y, area->extent.width, area->extent.height, what, width, height);
+   return false;
+}
+
+static bool
+view_covers(struct vlr_exec *x, const char *what, VkImageView handle, uint32_t width,
+            uint32_t height, uint32_t layers)
+{
+   const struct vlr_view *v = view_of(x, handle);
+   if (!v || (v->width >= width && v->height >= height && v->layers >= layers))
+      return true;
+   vlr_exec_failf(x, "the %s (%ux%u, %u layers) is smaller than the %ux%u, %u layers it must cover",
+                  what, v->width, v->height, v->layers, width, height, layers);
+   return false;
+}
+
+static bool
+framebuffer_ok(struct vlr_exec *x, const VkFramebufferCreateInfo *info)
+{
+   if (info->flags & VK_FRAMEBUFFER_CREATE_IMAGELESS_BIT)
+      return true; /* the views come with vkCmdBeginRenderPass */
+   for (uint32_t i = 0; info->pAttachments && i < info->attachmentCount; i++) {
+      if (!view_covers(x, "framebuffer attachment", info->pAttachments[i], info->width,
+                       info->height, info->layers))
+         return false;
+   }
+   return true;
+}
+
+static bool
+render_pass_begin_ok(struct vlr_exec *x, const VkRenderPassBeginInfo *info)
+{
+   const struct vlr_framebuffer *fb =
+      data_of(x, VK_OBJECT_TYPE_FRAMEBUFFER, (uint64_t)(uintptr_t)info->framebuffer);
+   if (!fb)
+      return true;
+   if (!area_inside(x, "framebuffer", &info->renderArea, fb->width, fb->height))
+      return false;
+   for (const VkBaseInStructure *p = info->pNext; p; p = p->pNext) {
+      if (p->sType != VK_STRUCTURE_TYPE_RENDER_PASS_ATTACHMENT_BEGIN_INFO)
+         continue;
+      const VkRenderPassAttachmentBeginInfo *a = (const VkRenderPassAttachmentBeginInfo *)p;
+      for (uint32_t i = 0; a->pAttachments && i < a->attachmentCount; i++) {
+         if (!view_covers(x, "framebuffer attachment", a->pAttachments[i], fb->width, fb->height,
+                          fb->layers))
+            return false;
+      }
+   }
+   return true;
+}
+
+static bool
+rendering_attachment_ok(struct vlr_exec *x, const VkRenderingInfo *info, uint32_t layers,
+                        const VkRenderingAttachmentInfo *a)
+{
+   const VkRect2D *r = &info->renderArea;
+   const uint64_t w = (uint64_t)r->offset.x + r->extent.width;
+   const uint64_t h = (uint64_t)r->offset.y + r->extent.height;
+   if (!a || w > UINT32_MAX || h > UINT32_MAX)
+      return true; /* the area's own check reports it */
+   return view_covers(x, "attachment", a->imageView, (uint32_t)w, (uint32_t)h, layers) &&
+          view_covers(x, "resolve attachment", a->resolveImageView, (uint32_t)w, (uint32_t)h,
+                      layers);
+}
+
+static bool
+rendering_ok(struct vlr_exec *x, const VkRenderingInfo *info)
+{
+   const VkRect2D *r = &info->renderArea;
+   if (r->offset.x < 0 || r->offset.y < 0 || (uint64_t)r->offset.x + r->extent.width > UINT32_MAX ||
+       (uint64_t)r->offset.y + r->extent.height > UINT32_MAX) {
+      vlr_exec_failf(x, "the render area (%d, %d) %ux%u is outside any image", r->offset.x,
+                     r->offset.y, r->extent.width, r->extent.height);
+      return false;
+   }
+   /* with multiview, the highest view is the last layer drawn */
+   uint32_t layers = info->layerCount;
+   if (info->viewMask) {
+      layers = 0;
+      for (uint32_t m = info->viewMask; m; m >>= 1)
+         layers++;
+   }
+   for (uint32_t i = 0; info->pColorAttachments && i < info->colorAttachmentCount; i++) {
+      if (!rendering_attachment_ok(x, info, layers, &info->pColorAttachments[i]))
+         return false;
+   }
+   return rendering_attachment_ok(x, info, layers, info->pDepthAttachment) &&
+          rendering_attachment_ok(x, info, layers, info->pStencilAttachment);
+}
+
+static void
+free_destroyed_data(struct vlr_exec *x)
+{
+   if (x->destroyed) {
+      free(x->destroyed->data);
+      x->destroyed->data = NULL;
+   }
+}
+
 bool
 vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, const void *args)
 {
@@ -955,11 +1100,20 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
       return false;
    switch (id) {
    case VL_CMD_vkDestroyImage:
-      if (x->destroyed) {
-         free(x->destroyed->data);
-         x->destroyed->data = NULL;
-      }
+   case VL_CMD_vkDestroyImageView:
+   case VL_CMD_vkDestroyFramebuffer:
+      free_destroyed_data(x);
       return true;
+   case VL_CMD_vkCreateFramebuffer:
+      return framebuffer_ok(x, ((const struct vl_args_vkCreateFramebuffer *)args)->pCreateInfo);
+   case VL_CMD_vkCmdBeginRendering:
+      return rendering_ok(x, ((const struct vl_args_vkCmdBeginRendering *)args)->pRenderingInfo);
+   case VL_CMD_vkCmdBeginRenderPass:
+      return render_pass_begin_ok(
+         x, ((const struct vl_args_vkCmdBeginRenderPass *)args)->pRenderPassBegin);
+   case VL_CMD_vkCmdBeginRenderPass2:
+      return render_pass_begin_ok(
+         x, ((const struct vl_args_vkCmdBeginRenderPass2 *)args)->pRenderPassBegin);
    case VL_CMD_vkBindImageMemory: {
       const struct vl_args_vkBindImageMemory *a = args;
       return check_image_bind(x, a->owner, a->image, a->memory, a->memoryOffset, false);
@@ -1271,6 +1425,52 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       img->layers = info->arrayLayers;
       img->sparse = info->flags & VK_IMAGE_CREATE_SPARSE_BINDING_BIT;
       obj->data = img;
+      return;
+   }
+   case VL_CMD_vkCreateImageView: {
+      const struct vl_args_vkCreateImageView *a = args;
+      if (a->ret != VK_SUCCESS)
+         return;
+      const VkImageViewCreateInfo *info = a->pCreateInfo;
+      const struct vlr_image *img = image_of(x, info->image);
+      struct vl_object *obj =
+         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pView);
+      if (!img || !obj)
+         return; /* a swapchain's image: the host made it, it knows its size */
+      struct vlr_view *v = calloc(1, sizeof(*v));
+      if (!v) {
+         vlr_exec_fail(x, "out of memory for the view's bookkeeping");
+         return;
+      }
+      const uint32_t mip = info->subresourceRange.baseMipLevel;
+      const uint32_t shift = mip < 32 ? mip : 31;
+      v->width = img->extent.width >> shift ? img->extent.width >> shift : 1;
+      v->height = img->extent.height >> shift ? img->extent.height >> shift : 1;
+      /* a 2D view of a 3D image has its depth slices as layers */
+      const uint32_t depth = img->extent.depth >> shift ? img->extent.depth >> shift : 1;
+      const uint32_t all = img->type == VK_IMAGE_TYPE_3D ? depth : img->layers;
+      const uint32_t base = info->subresourceRange.baseArrayLayer;
+      v->layers = info->subresourceRange.layerCount == VK_REMAINING_ARRAY_LAYERS
+                     ? (all > base ? all - base : 0)
+                     : info->subresourceRange.layerCount;
+      obj->data = v;
+      return;
+   }
+   case VL_CMD_vkCreateFramebuffer: {
+      const struct vl_args_vkCreateFramebuffer *a = args;
+      if (a->ret != VK_SUCCESS)
+         return;
+      struct vl_object *obj =
+         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pFramebuffer);
+      struct vlr_framebuffer *fb = obj ? calloc(1, sizeof(*fb)) : NULL;
+      if (!fb) {
+         vlr_exec_fail(x, "out of memory for the framebuffer's bookkeeping");
+         return;
+      }
+      fb->width = a->pCreateInfo->width;
+      fb->height = a->pCreateInfo->height;
+      fb->layers = a->pCreateInfo->layers;
+      obj->data = fb;
       return;
    }
    case VL_CMD_vkBindImageMemory: {

@@ -205,9 +205,12 @@ class RendererEmitter:
                      "vkCmdSetScissor", "vkCmdSetViewportWithCount", "vkCmdSetScissorWithCount",
                      "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
                      "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule",
-                     "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView")
+                     "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView",
+                     "vkDestroyImageView", "vkDestroyFramebuffer", "vkCreateFramebuffer",
+                     "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
-                    "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2")
+                    "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
+                    "vkCreateImageView", "vkCreateFramebuffer")
 
     def dispatch_fn(self, c):
         n = c.name

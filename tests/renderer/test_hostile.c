@@ -1117,7 +1117,8 @@ image_with_memory(bool bind)
                                    .tiling = VK_IMAGE_TILING_OPTIMAL,
                                    .usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT |
                                             VK_IMAGE_USAGE_TRANSFER_DST_BIT |
-                                            VK_IMAGE_USAGE_SAMPLED_BIT };
+                                            VK_IMAGE_USAGE_SAMPLED_BIT |
+                                            VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT };
    VkImage image = (VkImage)(uintptr_t)IMAGE;
    vl_encode_vkCreateImage(&g.enc, 0, device(), &ici, NULL, &image);
    if (!bind)
@@ -1197,6 +1198,125 @@ test_view_of_layers_that_do_not_exist(void **state)
    VkImageView view = (VkImageView)(uintptr_t)0x412;
    vl_encode_vkCreateImageView(&g.enc, 0, device(), &vci, NULL, &view);
    expect_lost("the view's subresource range (mip levels 0+1, layers 1+2)");
+}
+
+#define VIEW 0x413
+#define PASS 0x414
+
+/* A view of mip level 1 (32x32) of the image, layer 0. */
+static VkImageView
+mip1_view(void)
+{
+   image_with_memory(true);
+   const VkImageViewCreateInfo vci = { .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+                                       .image = (VkImage)(uintptr_t)IMAGE,
+                                       .viewType = VK_IMAGE_VIEW_TYPE_2D,
+                                       .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                       .subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 1, 1, 0,
+                                                             1 } };
+   VkImageView view = (VkImageView)(uintptr_t)VIEW;
+   vl_encode_vkCreateImageView(&g.enc, 0, device(), &vci, NULL, &view);
+   return view;
+}
+
+static VkRenderPass
+clearing_render_pass(void)
+{
+   const VkAttachmentDescription att = { .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                         .samples = VK_SAMPLE_COUNT_1_BIT,
+                                         .loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR,
+                                         .storeOp = VK_ATTACHMENT_STORE_OP_STORE,
+                                         .stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                         .stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
+                                         .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+                                         .finalLayout = VK_IMAGE_LAYOUT_GENERAL };
+   const VkAttachmentReference ref = { 0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL };
+   const VkSubpassDescription sub = { .pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
+                                      .colorAttachmentCount = 1,
+                                      .pColorAttachments = &ref };
+   const VkRenderPassCreateInfo rpci = { .sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
+                                         .attachmentCount = 1,
+                                         .pAttachments = &att,
+                                         .subpassCount = 1,
+                                         .pSubpasses = &sub };
+   VkRenderPass pass = (VkRenderPass)(uintptr_t)PASS;
+   vl_encode_vkCreateRenderPass(&g.enc, 0, device(), &rpci, NULL, &pass);
+   return pass;
+}
+
+static void
+create_framebuffer(uint64_t id, VkRenderPass pass, VkImageView view, uint32_t width)
+{
+   const VkFramebufferCreateInfo fci = { .sType = VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO,
+                                         .renderPass = pass,
+                                         .attachmentCount = 1,
+                                         .pAttachments = &view,
+                                         .width = width,
+                                         .height = 32,
+                                         .layers = 1 };
+   VkFramebuffer fb = (VkFramebuffer)(uintptr_t)id;
+   vl_encode_vkCreateFramebuffer(&g.enc, 0, device(), &fci, NULL, &fb);
+}
+
+static void
+test_framebuffer_larger_than_its_attachment(void **state)
+{
+   (void)state;
+   const VkImageView view = mip1_view();
+   const VkRenderPass pass = clearing_render_pass();
+   create_framebuffer(0x415, pass, view, 32);
+   if (!submit())
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
+   begin();
+   create_framebuffer(0x416, pass, view, 33);
+   expect_lost("the framebuffer attachment (32x32, 1 layers) is smaller than the 33x32, 1 layers");
+}
+
+static void
+test_render_area_past_the_framebuffer(void **state)
+{
+   (void)state;
+   /* lavapipe clears the whole render area, past the image's memory */
+   const VkImageView view = mip1_view();
+   const VkRenderPass pass = clearing_render_pass();
+   create_framebuffer(0x415, pass, view, 32);
+   const VkCommandBuffer cb = recording();
+   const VkClearValue clear = { .color = { .float32 = { 1, 0, 0, 1 } } };
+   VkRenderPassBeginInfo rbi = { .sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
+                                 .renderPass = pass,
+                                 .framebuffer = (VkFramebuffer)(uintptr_t)0x415,
+                                 .renderArea = { { 0, 0 }, { 32, 32 } },
+                                 .clearValueCount = 1,
+                                 .pClearValues = &clear };
+   vl_encode_vkCmdBeginRenderPass(&g.enc, 0, cb, &rbi, VK_SUBPASS_CONTENTS_INLINE);
+   vl_encode_vkCmdEndRenderPass(&g.enc, 0, cb);
+   if (!submit())
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
+   begin();
+   rbi.renderArea.offset.y = 1;
+   vl_encode_vkCmdBeginRenderPass(&g.enc, 0, cb, &rbi, VK_SUBPASS_CONTENTS_INLINE);
+   expect_lost("the render area (0, 1) 32x32 leaves the framebuffer's 32x32");
+}
+
+static void
+test_render_area_past_the_attachment(void **state)
+{
+   (void)state;
+   /* dynamic rendering: the attachment's view bounds the area */
+   const VkImageView view = mip1_view();
+   const VkCommandBuffer cb = recording();
+   const VkRenderingAttachmentInfo color = { .sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
+                                             .imageView = view,
+                                             .imageLayout = VK_IMAGE_LAYOUT_GENERAL,
+                                             .loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR,
+                                             .storeOp = VK_ATTACHMENT_STORE_OP_STORE };
+   const VkRenderingInfo ri = { .sType = VK_STRUCTURE_TYPE_RENDERING_INFO,
+                                .renderArea = { { 100, 100 }, { 4000, 4000 } },
+                                .layerCount = 1,
+                                .colorAttachmentCount = 1,
+                                .pColorAttachments = &color };
+   vl_encode_vkCmdBeginRendering(&g.enc, 0, cb, &ri);
+   expect_lost("the attachment (32x32, 1 layers) is smaller than the 4100x4100, 1 layers");
 }
 
 static void
@@ -1416,6 +1536,9 @@ main(void)
       T(test_push_constants_past_the_limit),
       T(test_viewports_past_the_limit),
       T(test_create_image_the_host_does_not_support),
+      T(test_framebuffer_larger_than_its_attachment),
+      T(test_render_area_past_the_framebuffer),
+      T(test_render_area_past_the_attachment),
       T(test_malformed_spirv),
       T(test_buffer_view_past_the_end),
       T(test_descriptor_range_past_the_end),
