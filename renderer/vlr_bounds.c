@@ -24,15 +24,15 @@
  * was overwritten that way).  Views of our images remember the size of
  * their first mip level and their layers, framebuffers their size; render
  * areas, framebuffer attachments and dynamic rendering attachments are
- * checked against them.
+ * checked against them, layers included (multiview renders view i into
+ * layer i).
  *
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
  * (the host driver still trusts them): dynamic offsets added to descriptor
- * ranges at bind time, the index and vertex ranges a draw reads, the views of
- * a multiview render pass, and memory freed while a recorded command buffer
- * still uses it.  Images the host made (swapchain images) carry no
- * bookkeeping and are not checked.
+ * ranges at bind time, the index and vertex ranges a draw reads, and memory
+ * freed while a recorded command buffer still uses it.  Images the host made (swapchain images)
+ * carry no bookkeeping and are not checked.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -964,17 +964,46 @@ struct vlr_view {
    uint32_t width, height, layers;
 };
 
-/* obj->data of a VK_OBJECT_TYPE_FRAMEBUFFER */
-struct vlr_framebuffer {
-   uint32_t width, height, layers;
-};
-
 static void *
 data_of(struct vlr_exec *x, int32_t type, uint64_t handle)
 {
    const struct vl_object *obj =
       handle ? vl_object_table_lookup_host(&x->ctx->objects, type, handle) : NULL;
    return obj ? obj->data : NULL;
+}
+
+/* obj->data of a VK_OBJECT_TYPE_FRAMEBUFFER */
+struct vlr_framebuffer {
+   uint32_t width, height, layers;
+};
+
+/* obj->data of a VK_OBJECT_TYPE_RENDER_PASS with multiview: the layers its
+ * attachments need (the highest view index + 1). */
+struct vlr_render_pass {
+   uint32_t view_layers;
+};
+
+static uint32_t
+mask_layers(uint32_t mask)
+{
+   uint32_t n = 0;
+   for (; mask; mask >>= 1)
+      n++;
+   return n;
+}
+
+static uint32_t
+render_pass_layers(struct vlr_exec *x, VkRenderPass pass)
+{
+   const struct vlr_render_pass *rp =
+      data_of(x, VK_OBJECT_TYPE_RENDER_PASS, (uint64_t)(uintptr_t)pass);
+   return rp ? rp->view_layers : 0;
+}
+
+static uint32_t
+max_u32(uint32_t a, uint32_t b)
+{
+   return a > b ? a : b;
 }
 
 static const struct vlr_view *
@@ -1015,9 +1044,10 @@ framebuffer_ok(struct vlr_exec *x, const VkFramebufferCreateInfo *info)
 {
    if (info->flags & VK_FRAMEBUFFER_CREATE_IMAGELESS_BIT)
       return true; /* the views come with vkCmdBeginRenderPass */
+   const uint32_t layers = max_u32(info->layers, render_pass_layers(x, info->renderPass));
    for (uint32_t i = 0; info->pAttachments && i < info->attachmentCount; i++) {
       if (!view_covers(x, "framebuffer attachment", info->pAttachments[i], info->width,
-                       info->height, info->layers))
+                       info->height, layers))
          return false;
    }
    return true;
@@ -1036,9 +1066,10 @@ render_pass_begin_ok(struct vlr_exec *x, const VkRenderPassBeginInfo *info)
       if (p->sType != VK_STRUCTURE_TYPE_RENDER_PASS_ATTACHMENT_BEGIN_INFO)
          continue;
       const VkRenderPassAttachmentBeginInfo *a = (const VkRenderPassAttachmentBeginInfo *)p;
+      const uint32_t layers = max_u32(fb->layers, render_pass_layers(x, info->renderPass));
       for (uint32_t i = 0; a->pAttachments && i < a->attachmentCount; i++) {
          if (!view_covers(x, "framebuffer attachment", a->pAttachments[i], fb->width, fb->height,
-                          fb->layers))
+                          layers))
             return false;
       }
    }
@@ -1070,12 +1101,7 @@ rendering_ok(struct vlr_exec *x, const VkRenderingInfo *info)
       return false;
    }
    /* with multiview, the highest view is the last layer drawn */
-   uint32_t layers = info->layerCount;
-   if (info->viewMask) {
-      layers = 0;
-      for (uint32_t m = info->viewMask; m; m >>= 1)
-         layers++;
-   }
+   const uint32_t layers = info->viewMask ? mask_layers(info->viewMask) : info->layerCount;
    for (uint32_t i = 0; info->pColorAttachments && i < info->colorAttachmentCount; i++) {
       if (!rendering_attachment_ok(x, info, layers, &info->pColorAttachments[i]))
          return false;
@@ -1102,6 +1128,7 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkDestroyImage:
    case VL_CMD_vkDestroyImageView:
    case VL_CMD_vkDestroyFramebuffer:
+   case VL_CMD_vkDestroyRenderPass:
       free_destroyed_data(x);
       return true;
    case VL_CMD_vkCreateFramebuffer:
@@ -1454,6 +1481,42 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
                      ? (all > base ? all - base : 0)
                      : info->subresourceRange.layerCount;
       obj->data = v;
+      return;
+   }
+   case VL_CMD_vkCreateRenderPass:
+   case VL_CMD_vkCreateRenderPass2: {
+      uint32_t view_layers = 0;
+      VkRenderPass pass;
+      if (id == VL_CMD_vkCreateRenderPass) {
+         const struct vl_args_vkCreateRenderPass *a = args;
+         if (a->ret != VK_SUCCESS)
+            return;
+         pass = *a->pRenderPass;
+         for (const VkBaseInStructure *p = a->pCreateInfo->pNext; p; p = p->pNext) {
+            if (p->sType != VK_STRUCTURE_TYPE_RENDER_PASS_MULTIVIEW_CREATE_INFO)
+               continue;
+            const VkRenderPassMultiviewCreateInfo *m = (const VkRenderPassMultiviewCreateInfo *)p;
+            for (uint32_t i = 0; m->pViewMasks && i < m->subpassCount; i++)
+               view_layers = max_u32(view_layers, mask_layers(m->pViewMasks[i]));
+         }
+      } else {
+         const struct vl_args_vkCreateRenderPass2 *a = args;
+         if (a->ret != VK_SUCCESS)
+            return;
+         pass = *a->pRenderPass;
+         for (uint32_t i = 0; i < a->pCreateInfo->subpassCount; i++)
+            view_layers = max_u32(view_layers, mask_layers(a->pCreateInfo->pSubpasses[i].viewMask));
+      }
+      struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)pass);
+      if (!view_layers || !obj)
+         return;
+      struct vlr_render_pass *rp = calloc(1, sizeof(*rp));
+      if (!rp) {
+         vlr_exec_fail(x, "out of memory for the render pass's bookkeeping");
+         return;
+      }
+      rp->view_layers = view_layers;
+      obj->data = rp;
       return;
    }
    case VL_CMD_vkCreateFramebuffer: {

@@ -206,11 +206,13 @@ class RendererEmitter:
                      "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
                      "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule",
                      "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView",
-                     "vkDestroyImageView", "vkDestroyFramebuffer", "vkCreateFramebuffer",
+                     "vkDestroyImageView", "vkDestroyFramebuffer", "vkDestroyRenderPass",
+                     "vkCreateFramebuffer",
                      "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
-                    "vkCreateImageView", "vkCreateFramebuffer")
+                    "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",
+                    "vkCreateRenderPass2")
 
     def dispatch_fn(self, c):
         n = c.name

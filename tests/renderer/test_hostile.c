@@ -1220,7 +1220,7 @@ mip1_view(void)
 }
 
 static VkRenderPass
-clearing_render_pass(void)
+clearing_render_pass_views(uint32_t view_mask)
 {
    const VkAttachmentDescription att = { .format = VK_FORMAT_R8G8B8A8_UNORM,
                                          .samples = VK_SAMPLE_COUNT_1_BIT,
@@ -1234,7 +1234,13 @@ clearing_render_pass(void)
    const VkSubpassDescription sub = { .pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
                                       .colorAttachmentCount = 1,
                                       .pColorAttachments = &ref };
+   const VkRenderPassMultiviewCreateInfo mv = {
+      .sType = VK_STRUCTURE_TYPE_RENDER_PASS_MULTIVIEW_CREATE_INFO,
+      .subpassCount = 1,
+      .pViewMasks = &view_mask,
+   };
    const VkRenderPassCreateInfo rpci = { .sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
+                                         .pNext = view_mask ? &mv : NULL,
                                          .attachmentCount = 1,
                                          .pAttachments = &att,
                                          .subpassCount = 1,
@@ -1242,6 +1248,12 @@ clearing_render_pass(void)
    VkRenderPass pass = (VkRenderPass)(uintptr_t)PASS;
    vl_encode_vkCreateRenderPass(&g.enc, 0, device(), &rpci, NULL, &pass);
    return pass;
+}
+
+static VkRenderPass
+clearing_render_pass(void)
+{
+   return clearing_render_pass_views(0);
 }
 
 static void
@@ -1270,6 +1282,17 @@ test_framebuffer_larger_than_its_attachment(void **state)
    begin();
    create_framebuffer(0x416, pass, view, 33);
    expect_lost("the framebuffer attachment (32x32, 1 layers) is smaller than the 33x32, 1 layers");
+}
+
+static void
+test_multiview_framebuffer_with_too_few_layers(void **state)
+{
+   (void)state;
+   /* views 0 and 1 are drawn into layers 0 and 1: the view has one */
+   const VkImageView view = mip1_view();
+   const VkRenderPass pass = clearing_render_pass_views(0x3);
+   create_framebuffer(0x415, pass, view, 32);
+   expect_lost("the framebuffer attachment (32x32, 1 layers) is smaller than the 32x32, 2 layers");
 }
 
 static void
@@ -1538,6 +1561,7 @@ main(void)
       T(test_create_image_the_host_does_not_support),
       T(test_framebuffer_larger_than_its_attachment),
       T(test_render_area_past_the_framebuffer),
+      T(test_multiview_framebuffer_with_too_few_layers),
       T(test_render_area_past_the_attachment),
       T(test_malformed_spirv),
       T(test_buffer_view_past_the_end),
