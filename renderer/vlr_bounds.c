@@ -43,6 +43,7 @@
 #include "vlr_bounds.h"
 #include "vlr_context.h"
 #include "vlr_gen.h"
+#include "vlr_inflight.h"
 
 #include <spirv-tools/libspirv.h>
 
@@ -1110,6 +1111,21 @@ rendering_ok(struct vlr_exec *x, const VkRenderingInfo *info)
           rendering_attachment_ok(x, info, layers, info->pStencilAttachment);
 }
 
+/* vkGetSemaphoreCounterValue, vkWaitSemaphores and vkSignalSemaphore take
+ * timeline semaphores only: lavapipe calls a NULL function for a binary one. */
+static bool
+timeline_ok(struct vlr_exec *x, const char *cmd, VkSemaphore handle)
+{
+   const struct vl_object *obj =
+      handle ? vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_SEMAPHORE,
+                                           (uint64_t)(uintptr_t)handle)
+             : NULL;
+   if (vlr_inflight_timeline(obj))
+      return true;
+   vlr_exec_failf(x, "%s of a binary semaphore (timeline semaphores only)", cmd);
+   return false;
+}
+
 static void
 free_destroyed_data(struct vlr_exec *x)
 {
@@ -1131,6 +1147,22 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkDestroyRenderPass:
       free_destroyed_data(x);
       return true;
+   case VL_CMD_vkGetSemaphoreCounterValue:
+      return timeline_ok(x, "vkGetSemaphoreCounterValue",
+                         ((const struct vl_args_vkGetSemaphoreCounterValue *)args)->semaphore);
+   case VL_CMD_vkSignalSemaphore: {
+      const VkSemaphoreSignalInfo *info =
+         ((const struct vl_args_vkSignalSemaphore *)args)->pSignalInfo;
+      return timeline_ok(x, "vkSignalSemaphore", info->semaphore);
+   }
+   case VL_CMD_vkWaitSemaphores: {
+      const VkSemaphoreWaitInfo *info = ((const struct vl_args_vkWaitSemaphores *)args)->pWaitInfo;
+      for (uint32_t i = 0; info->pSemaphores && i < info->semaphoreCount; i++) {
+         if (!timeline_ok(x, "vkWaitSemaphores", info->pSemaphores[i]))
+            return false;
+      }
+      return true;
+   }
    case VL_CMD_vkCreateFramebuffer:
       return framebuffer_ok(x, ((const struct vl_args_vkCreateFramebuffer *)args)->pCreateInfo);
    case VL_CMD_vkCmdBeginRendering:

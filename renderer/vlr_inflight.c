@@ -487,6 +487,12 @@ release_held(struct vlr_context *ctx, struct vlr_device *dev)
    }
 }
 
+bool
+vlr_inflight_timeline(const struct vl_object *semaphore)
+{
+   return semaphore && semaphore->type == VK_OBJECT_TYPE_SEMAPHORE && (semaphore->flags & TIMELINE);
+}
+
 void
 vlr_inflight_finish(struct vlr_device *dev)
 {

@@ -25,6 +25,9 @@ bool vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner
  * destruction): false when the device still does not go idle, and must then
  * be left alone. */
 bool vlr_inflight_idle(struct vlr_context *ctx, struct vl_object *device);
+/* A timeline semaphore (host drivers call through a NULL pointer when a
+ * timeline-only command gets a binary one). */
+bool vlr_inflight_timeline(const struct vl_object *semaphore);
 /* Frees the device's record of held batches (device destruction). */
 void vlr_inflight_finish(struct vlr_device *dev);
 /* After a command that submits work, signals a semaphore or proves work

@@ -207,7 +207,8 @@ class RendererEmitter:
                      "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule",
                      "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView",
                      "vkDestroyImageView", "vkDestroyFramebuffer", "vkDestroyRenderPass",
-                     "vkCreateFramebuffer",
+                     "vkCreateFramebuffer", "vkGetSemaphoreCounterValue", "vkSignalSemaphore",
+                     "vkWaitSemaphores",
                      "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",

@@ -915,6 +915,35 @@ test_binary_wait_after_held_batch_released(void **state)
 }
 
 static void
+test_counter_value_of_a_binary_semaphore(void **state)
+{
+   (void)state;
+   /* lavapipe calls a NULL function for it (the fuzzer's SEGV) */
+   create_semaphore(0x307, VK_SEMAPHORE_TYPE_BINARY);
+   uint64_t value = 0;
+   vl_encode_vkGetSemaphoreCounterValue(&g.enc, 0, device(), (VkSemaphore)(uintptr_t)0x307, &value);
+   expect_lost("vkGetSemaphoreCounterValue of a binary semaphore");
+}
+
+static void
+test_signal_a_binary_semaphore_from_the_host(void **state)
+{
+   (void)state;
+   create_semaphore(0x306, VK_SEMAPHORE_TYPE_TIMELINE);
+   create_semaphore(0x307, VK_SEMAPHORE_TYPE_BINARY);
+   VkSemaphoreSignalInfo signal = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                    .semaphore = (VkSemaphore)(uintptr_t)0x306,
+                                    .value = 1 };
+   vl_encode_vkSignalSemaphore(&g.enc, 0, device(), &signal);
+   if (!submit())
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
+   begin();
+   signal.semaphore = (VkSemaphore)(uintptr_t)0x307;
+   vl_encode_vkSignalSemaphore(&g.enc, 0, device(), &signal);
+   expect_lost("vkSignalSemaphore of a binary semaphore");
+}
+
+static void
 test_timeline_semaphore_without_the_feature(void **state)
 {
    (void)state;
@@ -1542,6 +1571,8 @@ main(void)
       T(test_binary_wait_after_held_batch_released),
       T(test_timeline_values_fewer_than_semaphores),
       T(test_timeline_semaphore_without_the_feature),
+      T(test_counter_value_of_a_binary_semaphore),
+      T(test_signal_a_binary_semaphore_from_the_host),
       T(test_blocking_wait_on_transport_stream),
       T(test_update_buffer_past_the_end),
       T(test_copy_buffer_one_byte_too_far),
