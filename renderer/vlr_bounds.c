@@ -1153,7 +1153,8 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkSignalSemaphore: {
       const VkSemaphoreSignalInfo *info =
          ((const struct vl_args_vkSignalSemaphore *)args)->pSignalInfo;
-      return timeline_ok(x, "vkSignalSemaphore", info->semaphore);
+      return timeline_ok(x, "vkSignalSemaphore", info->semaphore) &&
+             vlr_inflight_host_signal_ok(x, info);
    }
    case VL_CMD_vkWaitSemaphores: {
       const VkSemaphoreWaitInfo *info = ((const struct vl_args_vkWaitSemaphores *)args)->pWaitInfo;

@@ -3,6 +3,7 @@
  * object and resource tables, the reply stream, and the fatal state.
  */
 #include "vlr_context.h"
+#include "vlr_watchdog.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -131,6 +132,13 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       if (ctx->options.stats)
          vlr_context_count(ctx, id);
       vlr_dispatch_command(x, id, flags);
+      if (ctx->watchdog_armed) {
+         ctx->watchdog_armed = false;
+         if (vlr_watchdog_disarm(ctx->watchdog))
+            vlr_exec_fail(x, "blocked inside the host driver, waiting for a semaphore signal that "
+                             "was not coming; the renderer signaled the device's timeline "
+                             "semaphores to release it");
+      }
       if (x->capture_reply_size)
          capture_reply(x);
       vl_arena_reset(&x->arena);
@@ -431,6 +439,7 @@ vlr_context_destroy(struct vlr_context *ctx)
    free(ctx->rings);
    if (ctx->instance)
       vlr_instance_destroy_all(ctx);
+   vlr_watchdog_destroy(ctx->watchdog);
    vlr_host_release(ctx->host);
    vl_object_table_finish(&ctx->objects);
    if (ctx->options.capture)

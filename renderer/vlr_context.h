@@ -49,6 +49,7 @@ struct vlr_device {
     * value is signaled (wait-before-signal), oldest first */
    struct vlr_held_batch *held;
    size_t held_count;
+   bool ever_held; /* the host's queue may have a submit thread (vlr_watchdog.c) */
    /* the latest submission number fence feedback saw complete (written by
     * the feedback waiter thread, absorbed into completed by vlr_inflight.c) */
    _Atomic uint32_t feedback_completed;
@@ -142,6 +143,10 @@ struct vlr_context {
    /* commands decoded so far, for "command #N" in host-side messages */
    atomic_uint_fast64_t command_seq;
    VkDebugUtilsMessengerEXT messenger; /* host-side validation */
+   /* vlr_watchdog.c: releases a host call blocked inside the host driver
+    * (made on first use); armed: one is running now */
+   struct vlr_watchdog *watchdog;
+   bool watchdog_armed;
 };
 
 /* ---- for transports -------------------------------------------------------- */

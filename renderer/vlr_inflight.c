@@ -44,11 +44,13 @@
  */
 #include "vlr_inflight.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_context.h"
+#include "vlr_watchdog.h"
 
 /* How long the renderer waits for submitted work before it releases the
  * waits that hold it (vlr_context_options.idle_timeout_ns overrides). */
@@ -65,6 +67,14 @@
  * signal, or a batch that was not held). */
 struct vlr_timeline {
    uint64_t reach;
+   /* The largest value signaled or scheduled to be, and the values queue
+    * batches will signal, ascending, as far as they may still be pending:
+    * the host driver loses the device when a timeline's values do not
+    * strictly increase (Vulkan requires it), and its queue then blocks the
+    * next wait for a binary semaphore for ever. */
+   uint64_t scheduled;
+   uint32_t npending;
+   uint64_t pending[64];
 };
 
 /* Submission numbers are 31 bits and wrap; a difference below 2^30 is ahead. */
@@ -150,8 +160,10 @@ release_waits(struct vlr_context *ctx, struct vl_object *device)
                                               .value = UINT64_MAX };
          dev->table.SignalSemaphore(host, &info);
          struct vlr_timeline *t = o->data;
-         if (t)
-            t->reach = UINT64_MAX;
+         if (t) {
+            t->reach = t->scheduled = UINT64_MAX;
+            t->npending = 0;
+         }
       }
    }
    release_held(ctx, dev);
@@ -237,7 +249,13 @@ struct vlr_held_batch {
 struct sem_state {
    struct vl_object *obj;
    uint32_t flags;
-   uint64_t reach; /* timeline semaphores */
+   uint64_t reach, scheduled; /* timeline semaphores */
+};
+
+/* A timeline value a queue batch signals. */
+struct sem_signal {
+   struct vl_object *obj;
+   uint64_t value;
 };
 
 /* One batch of a queue command, as the semaphore model sees it. */
@@ -256,6 +274,8 @@ struct sem_sim {
    bool queue_held;    /* an earlier batch of this queue is held */
    struct batch *held; /* batches held by this command, to keep */
    size_t held_n, held_cap;
+   struct sem_signal *sigs; /* timeline signals, in order */
+   size_t sigs_n, sigs_cap;
 };
 
 static uint64_t
@@ -297,7 +317,9 @@ sem(struct vlr_exec *x, struct sem_sim *sim, VkSemaphore host)
       sim->ok = false;
       return NULL;
    }
-   sim->v[sim->n] = (struct sem_state){ o, o->flags, (o->flags & TIMELINE) ? reach_of(o) : 0 };
+   const struct vlr_timeline *t = (o->flags & TIMELINE) ? o->data : NULL;
+   sim->v[sim->n] =
+      (struct sem_state){ o, o->flags, t ? t->reach : UINT64_MAX, t ? t->scheduled : 0 };
    return &sim->v[sim->n++];
 }
 
@@ -348,6 +370,16 @@ sim_batch(struct vlr_exec *x, struct sem_sim *sim, const VkSemaphore *waits,
          continue;
       if (st->flags & TIMELINE) {
          const uint64_t v = signal_values ? signal_values[j] : 0;
+         if (st->obj->data && v <= st->scheduled) {
+            refuse(sim, "signals a timeline semaphore with a value not above one already "
+                        "signaled or scheduled (timeline values must strictly increase)");
+            continue;
+         }
+         st->scheduled = v;
+         if (grow(x, (void **)&sim->sigs, &sim->sigs_cap, sim->sigs_n, sizeof(*sim->sigs)))
+            sim->sigs[sim->sigs_n++] = (struct sem_signal){ st->obj, v };
+         else
+            sim->ok = false;
          if (!held && v > st->reach)
             st->reach = v;
          b.signals[b.signal_count++] = (struct held_sem){ st->obj->id, v };
@@ -504,6 +536,68 @@ vlr_inflight_finish(struct vlr_device *dev)
    dev->held_count = 0;
 }
 
+/* Drops the pending values the semaphore has reached on the host; *cur
+ * receives its value (0 when the host cannot say). */
+static void
+prune_pending(struct vl_object *sem, struct vlr_timeline *t, uint64_t *cur)
+{
+   struct vl_object *device = device_of(sem);
+   const struct vlr_device *dev = device ? device->data : NULL;
+   *cur = 0;
+   if (!dev || !dev->table.GetSemaphoreCounterValue ||
+       dev->table.GetSemaphoreCounterValue((VkDevice)(uintptr_t)device->host,
+                                           (VkSemaphore)(uintptr_t)sem->host, cur) != VK_SUCCESS)
+      return;
+   uint32_t k = 0;
+   while (k < t->npending && t->pending[k] <= *cur)
+      k++;
+   memmove(t->pending, t->pending + k, (t->npending - k) * sizeof(t->pending[0]));
+   t->npending -= k;
+}
+
+static bool
+add_pending(struct vl_object *sem, uint64_t value)
+{
+   struct vlr_timeline *t = sem->data;
+   const uint32_t cap = sizeof(t->pending) / sizeof(t->pending[0]);
+   if (!t)
+      return true;
+   if (t->npending == cap) {
+      uint64_t cur;
+      prune_pending(sem, t, &cur);
+   }
+   if (t->npending == cap)
+      return false;
+   t->pending[t->npending++] = value;
+   return true;
+}
+
+bool
+vlr_inflight_host_signal_ok(struct vlr_exec *x, const VkSemaphoreSignalInfo *info)
+{
+   struct vl_object *sem =
+      lookup(x, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)(uintptr_t)info->semaphore);
+   struct vlr_timeline *t = sem ? sem->data : NULL;
+   if (!t)
+      return true;
+   uint64_t cur;
+   prune_pending(sem, t, &cur);
+   if (info->value <= cur) {
+      vlr_exec_failf(x,
+                     "vkSignalSemaphore to %" PRIu64 ", not above the semaphore's value %" PRIu64,
+                     info->value, cur);
+      return false;
+   }
+   if (t->npending && info->value >= t->pending[0]) {
+      vlr_exec_failf(x,
+                     "vkSignalSemaphore to %" PRIu64 ", not below the value %" PRIu64
+                     " a queue batch is still to signal",
+                     info->value, t->pending[0]);
+      return false;
+   }
+   return true;
+}
+
 /* Runs the semaphore operations of a queue command in order; false when
  * the host driver would block inside the call for ever (sim->why says
  * why).  apply: keep the resulting state. */
@@ -598,9 +692,19 @@ semaphores(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *
       struct vl_object *o = sim.v[i].obj;
       o->flags = sim.v[i].flags;
       struct vlr_timeline *t = o->data;
-      if ((o->flags & TIMELINE) && t)
+      if ((o->flags & TIMELINE) && t) {
          t->reach = sim.v[i].reach;
+         t->scheduled = sim.v[i].scheduled;
+      }
    }
+   for (size_t i = 0; i < sim.sigs_n; i++) {
+      if (!add_pending(sim.sigs[i].obj, sim.sigs[i].value)) {
+         vlr_exec_fail(x, "more than 64 signals of one timeline semaphore are pending");
+         return false;
+      }
+   }
+   if (dev && sim.held_n)
+      dev->ever_held = true;
    if (dev && sim.held_n && !keep_held(dev, &sim)) {
       vlr_exec_fail(x, "too many submitted batches wait for timeline values nothing has signaled");
       return false;
@@ -615,11 +719,44 @@ semaphores(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *
 static bool device_before(struct vlr_exec *x, int32_t id, struct vl_object *owner,
                           const void *args);
 
+/* Once the host's queue has held a batch back, a queue command may block
+ * inside the host driver in ways the model above cannot see: it runs under
+ * the watchdog. */
+static void
+guard(struct vlr_exec *x, struct vl_object *queue)
+{
+   struct vl_object *device = device_of(queue);
+   struct vlr_device *dev = device ? device->data : NULL;
+   if (!dev || !dev->ever_held || !dev->table.SignalSemaphore)
+      return;
+   uint32_t n = 0;
+   for (const struct vl_list *l = device->children.next; l != &device->children; l = l->next)
+      n += vlr_inflight_timeline(vl_object_from_link(l));
+   VkSemaphore *sems = malloc((n ? n : 1) * sizeof(*sems));
+   if (!sems)
+      return;
+   uint32_t i = 0;
+   for (const struct vl_list *l = device->children.next; l != &device->children && i < n;
+        l = l->next) {
+      const struct vl_object *o = vl_object_from_link(l);
+      if (vlr_inflight_timeline(o))
+         sems[i++] = (VkSemaphore)(uintptr_t)o->host;
+   }
+   const uint64_t timeout =
+      x->ctx->options.idle_timeout_ns ? x->ctx->options.idle_timeout_ns : VLR_IDLE_TIMEOUT_NS;
+   x->ctx->watchdog_armed = vlr_watchdog_arm(x->ctx, (VkDevice)(uintptr_t)device->host,
+                                             dev->table.SignalSemaphore, sems, i, timeout);
+}
+
 bool
 vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
 {
-   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE)
-      return semaphores(x, id, owner, args, false);
+   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE) {
+      if (!semaphores(x, id, owner, args, false))
+         return false;
+      guard(x, owner);
+      return true;
+   }
    if (!device_before(x, id, owner, args))
       return false;
    if (id == VL_CMD_vkDestroySemaphore && x->destroyed) {
@@ -797,7 +934,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
                vlr_exec_fail(x, "out of memory for a timeline semaphore's state");
                return;
             }
-            t->reach = ((const VkSemaphoreTypeCreateInfo *)s)->initialValue;
+            t->reach = t->scheduled = ((const VkSemaphoreTypeCreateInfo *)s)->initialValue;
             free(o->data);
             o->data = t;
          }
@@ -811,6 +948,8 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       struct vl_object *o =
          lookup(x, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)(uintptr_t)a->pSignalInfo->semaphore);
       struct vlr_timeline *t = o && (o->flags & TIMELINE) ? o->data : NULL;
+      if (t && a->pSignalInfo->value > t->scheduled)
+         t->scheduled = a->pSignalInfo->value;
       if (t && a->pSignalInfo->value > t->reach) {
          t->reach = a->pSignalInfo->value;
          release_held(x->ctx, dev);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <vulkan/vulkan.h>
 
 struct vlr_context;
 struct vlr_device;
@@ -28,6 +29,9 @@ bool vlr_inflight_idle(struct vlr_context *ctx, struct vl_object *device);
 /* A timeline semaphore (host drivers call through a NULL pointer when a
  * timeline-only command gets a binary one). */
 bool vlr_inflight_timeline(const struct vl_object *semaphore);
+/* A host vkSignalSemaphore is above the semaphore's value and below every
+ * value a queue batch is still to signal (else the context is lost). */
+bool vlr_inflight_host_signal_ok(struct vlr_exec *x, const VkSemaphoreSignalInfo *info);
 /* Frees the device's record of held batches (device destruction). */
 void vlr_inflight_finish(struct vlr_device *dev);
 /* After a command that submits work, signals a semaphore or proves work

@@ -943,6 +943,70 @@ test_signal_a_binary_semaphore_from_the_host(void **state)
    expect_lost("vkSignalSemaphore of a binary semaphore");
 }
 
+/* A batch signaling value of the timeline semaphore t. */
+static void
+submit_timeline_signal(VkSemaphore t, uint64_t value)
+{
+   const VkTimelineSemaphoreSubmitInfo ts = {
+      .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+      .signalSemaphoreValueCount = 1,
+      .pSignalSemaphoreValues = &value,
+   };
+   const VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                             .pNext = &ts,
+                             .signalSemaphoreCount = 1,
+                             .pSignalSemaphores = &t };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &si, VK_NULL_HANDLE);
+}
+
+static void
+test_timeline_values_that_do_not_increase(void **state)
+{
+   (void)state;
+   /* lavapipe loses its device over it, and its queue then blocks the next
+    * wait for a binary semaphore inside vkQueueSubmit */
+   const VkSemaphore t = (VkSemaphore)(uintptr_t)0x306;
+   create_semaphore(0x306, VK_SEMAPHORE_TYPE_TIMELINE);
+   submit_timeline_signal(t, 5);
+   if (!submit())
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
+   begin();
+   submit_timeline_signal(t, 5);
+   expect_lost("signals a timeline semaphore with a value not above one already signaled");
+}
+
+static void
+test_host_signal_above_a_pending_queue_signal(void **state)
+{
+   (void)state;
+   /* a batch held back by a wait for 5 will signal 8: the host may signal
+    * 5 (releasing it), not 8 */
+   const VkSemaphore t = (VkSemaphore)(uintptr_t)0x306;
+   create_semaphore(0x306, VK_SEMAPHORE_TYPE_TIMELINE);
+   const uint64_t five = 5, eight = 8;
+   const VkTimelineSemaphoreSubmitInfo ts = {
+      .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+      .waitSemaphoreValueCount = 1,
+      .pWaitSemaphoreValues = &five,
+      .signalSemaphoreValueCount = 1,
+      .pSignalSemaphoreValues = &eight,
+   };
+   const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+   const VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                             .pNext = &ts,
+                             .waitSemaphoreCount = 1,
+                             .pWaitSemaphores = &t,
+                             .pWaitDstStageMask = &stage,
+                             .signalSemaphoreCount = 1,
+                             .pSignalSemaphores = &t };
+   vl_encode_vkQueueSubmit(&g.enc, 0, (VkQueue)(uintptr_t)QUEUE, 1, &si, VK_NULL_HANDLE);
+   VkSemaphoreSignalInfo signal = { .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                    .semaphore = t,
+                                    .value = 8 };
+   vl_encode_vkSignalSemaphore(&g.enc, 0, device(), &signal);
+   expect_lost("vkSignalSemaphore to 8, not below the value 8 a queue batch is still to signal");
+}
+
 static void
 test_timeline_semaphore_without_the_feature(void **state)
 {
@@ -1571,6 +1635,8 @@ main(void)
       T(test_binary_wait_after_held_batch_released),
       T(test_timeline_values_fewer_than_semaphores),
       T(test_timeline_semaphore_without_the_feature),
+      T(test_timeline_values_that_do_not_increase),
+      T(test_host_signal_above_a_pending_queue_signal),
       T(test_counter_value_of_a_binary_semaphore),
       T(test_signal_a_binary_semaphore_from_the_host),
       T(test_blocking_wait_on_transport_stream),
