@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vl_protocol_defs.h"
 #include "vlr_bounds.h"
@@ -148,6 +149,15 @@ mark_bound(struct vlr_exec *x, VkBuffer buffer)
 }
 
 /* obj->data of a VK_OBJECT_TYPE_IMAGE made by vkCreateImage */
+/* The renderer's bookkeeping of a host object (vl_object.data). */
+static void *
+data_of(struct vlr_exec *x, int32_t type, uint64_t handle)
+{
+   const struct vl_object *obj =
+      handle ? vl_object_table_lookup_host(&x->ctx->objects, type, handle) : NULL;
+   return obj ? obj->data : NULL;
+}
+
 struct vlr_image {
    VkImageType type;
    VkFormat format;
@@ -398,6 +408,67 @@ check_image_bind(struct vlr_exec *x, const struct vl_object *device, VkImage ima
       return false;
    }
    return true;
+}
+
+/* obj->data of a VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, and a copy of it in
+ * each descriptor set allocated with it: its bindings, in binding order
+ * (lavapipe indexes its binding table with a write's dstBinding). */
+struct vlr_set_layout {
+   uint32_t count;
+   struct {
+      uint32_t binding, descriptors;
+   } b[];
+};
+
+static int
+by_binding(const void *a, const void *b)
+{
+   const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+   return x < y ? -1 : x > y;
+}
+
+void *
+vlr_bounds_set_layout_copy(struct vlr_exec *x, VkDescriptorSetLayout layout)
+{
+   const struct vlr_set_layout *l =
+      data_of(x, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, (uint64_t)(uintptr_t)layout);
+   if (!l)
+      return NULL;
+   const size_t size = sizeof(*l) + l->count * sizeof(l->b[0]);
+   void *copy = malloc(size);
+   if (copy)
+      memcpy(copy, l, size);
+   return copy;
+}
+
+/* The array elements [element, element + count) of binding and the
+ * bindings after it exist in the set (a write may run on into the next
+ * bindings). */
+static bool
+set_range_ok(struct vlr_exec *x, const char *role, VkDescriptorSet set, uint32_t binding,
+             uint32_t element, uint32_t count)
+{
+   const struct vlr_set_layout *l =
+      data_of(x, VK_OBJECT_TYPE_DESCRIPTOR_SET, (uint64_t)(uintptr_t)set);
+   if (!l)
+      return true;
+   uint32_t i = 0;
+   while (i < l->count && l->b[i].binding != binding)
+      i++;
+   if (i == l->count) {
+      vlr_exec_failf(x, "the %s binding %u is not in the descriptor set's layout", role, binding);
+      return false;
+   }
+   uint64_t room = 0;
+   for (uint32_t k = i; k < l->count; k++)
+      room += l->b[k].descriptors;
+   if ((uint64_t)element + count <= room)
+      return true;
+   vlr_exec_failf(x,
+                  "the %s descriptors %u+%u of binding %u leave the %" PRIu64
+                  " the set has from that binding on",
+                  role, element, count, binding, room);
+   return false;
 }
 
 /* Descriptor writes: the arrays the type needs are there, and buffer
@@ -965,14 +1036,6 @@ struct vlr_view {
    uint32_t width, height, layers;
 };
 
-static void *
-data_of(struct vlr_exec *x, int32_t type, uint64_t handle)
-{
-   const struct vl_object *obj =
-      handle ? vl_object_table_lookup_host(&x->ctx->objects, type, handle) : NULL;
-   return obj ? obj->data : NULL;
-}
-
 /* obj->data of a VK_OBJECT_TYPE_FRAMEBUFFER */
 struct vlr_framebuffer {
    uint32_t width, height, layers;
@@ -1145,6 +1208,7 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkDestroyImageView:
    case VL_CMD_vkDestroyFramebuffer:
    case VL_CMD_vkDestroyRenderPass:
+   case VL_CMD_vkDestroyDescriptorSetLayout:
       free_destroyed_data(x);
       return true;
    case VL_CMD_vkGetSemaphoreCounterValue:
@@ -1334,6 +1398,20 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    }
    case VL_CMD_vkUpdateDescriptorSets: {
       const struct vl_args_vkUpdateDescriptorSets *a = args;
+      for (uint32_t i = 0; a->pDescriptorWrites && i < a->descriptorWriteCount; i++) {
+         const VkWriteDescriptorSet *w = &a->pDescriptorWrites[i];
+         if (!set_range_ok(x, "written", w->dstSet, w->dstBinding, w->dstArrayElement,
+                           w->descriptorCount))
+            return false;
+      }
+      for (uint32_t i = 0; a->pDescriptorCopies && i < a->descriptorCopyCount; i++) {
+         const VkCopyDescriptorSet *c = &a->pDescriptorCopies[i];
+         if (!set_range_ok(x, "copied", c->srcSet, c->srcBinding, c->srcArrayElement,
+                           c->descriptorCount) ||
+             !set_range_ok(x, "copied-to", c->dstSet, c->dstBinding, c->dstArrayElement,
+                           c->descriptorCount))
+            return false;
+      }
       return descriptor_writes_ok(x, a->descriptorWriteCount, a->pDescriptorWrites);
    }
    case VL_CMD_vkCmdPushDescriptorSetKHR: {
@@ -1514,6 +1592,28 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
                      ? (all > base ? all - base : 0)
                      : info->subresourceRange.layerCount;
       obj->data = v;
+      return;
+   }
+   case VL_CMD_vkCreateDescriptorSetLayout: {
+      const struct vl_args_vkCreateDescriptorSetLayout *a = args;
+      if (a->ret != VK_SUCCESS)
+         return;
+      const VkDescriptorSetLayoutCreateInfo *info = a->pCreateInfo;
+      struct vl_object *obj =
+         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pSetLayout);
+      const uint32_t n = info->pBindings ? info->bindingCount : 0;
+      struct vlr_set_layout *l = obj ? malloc(sizeof(*l) + n * sizeof(l->b[0])) : NULL;
+      if (!l) {
+         vlr_exec_fail(x, "out of memory for the descriptor set layout's bookkeeping");
+         return;
+      }
+      l->count = n;
+      for (uint32_t i = 0; i < n; i++) {
+         l->b[i].binding = info->pBindings[i].binding;
+         l->b[i].descriptors = info->pBindings[i].descriptorCount;
+      }
+      qsort(l->b, n, sizeof(l->b[0]), by_binding);
+      obj->data = l;
       return;
    }
    case VL_CMD_vkCreateRenderPass:

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <vulkan/vulkan.h>
 
 struct vlr_exec;
 
@@ -17,5 +18,9 @@ struct vl_object;
 bool vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
                        const void *args);
 void vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args);
+/* A copy of what the renderer knows of a descriptor set layout, for a
+ * descriptor set allocated with it (vl_object.data, freed with the set);
+ * NULL when there is none. */
+void *vlr_bounds_set_layout_copy(struct vlr_exec *x, VkDescriptorSetLayout layout);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vlr_bounds.h"
 #include "vlr_context.h"
 
 static void
@@ -131,9 +132,11 @@ vlr_handle_vkAllocateDescriptorSets(struct vlr_exec *x,
       return;
    }
    for (uint32_t i = 0; i < n; i++) {
-      if (!vlr_exec_add_object(x, ids[i], VK_OBJECT_TYPE_DESCRIPTOR_SET,
-                               (uint64_t)(uintptr_t)host[i], pool))
+      struct vl_object *set = vlr_exec_add_object(x, ids[i], VK_OBJECT_TYPE_DESCRIPTOR_SET,
+                                                  (uint64_t)(uintptr_t)host[i], pool);
+      if (!set)
          return;
+      set->data = vlr_bounds_set_layout_copy(x, info->pSetLayouts[i]);
    }
 }
 
@@ -149,8 +152,10 @@ vlr_handle_vkFreeDescriptorSets(struct vlr_exec *x, struct vl_args_vkFreeDescrip
       struct vl_object *obj =
          vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_DESCRIPTOR_SET,
                                      (uint64_t)(uintptr_t)args->pDescriptorSets[i]);
-      if (obj)
+      if (obj) {
+         free(obj->data);
          vlr_exec_remove_object(x, obj);
+      }
    }
    vk->FreeDescriptorSets(args->device, args->descriptorPool, args->descriptorSetCount,
                           args->pDescriptorSets);

@@ -208,12 +208,12 @@ class RendererEmitter:
                      "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView",
                      "vkDestroyImageView", "vkDestroyFramebuffer", "vkDestroyRenderPass",
                      "vkCreateFramebuffer", "vkGetSemaphoreCounterValue", "vkSignalSemaphore",
-                     "vkWaitSemaphores",
+                     "vkWaitSemaphores", "vkDestroyDescriptorSetLayout",
                      "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
                     "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",
-                    "vkCreateRenderPass2")
+                    "vkCreateRenderPass2", "vkCreateDescriptorSetLayout")
 
     def dispatch_fn(self, c):
         n = c.name

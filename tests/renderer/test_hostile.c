@@ -1541,10 +1541,11 @@ test_buffer_view_past_the_end(void **state)
    expect_lost("the viewed range (32 bytes at offset 4080) leaves the buffer's 4096 bytes");
 }
 
+/* A storage buffer descriptor set (binding 0) and a write of 4096 bytes at
+ * 1024 of a 4096-byte buffer into binding_to_write. */
 static void
-test_descriptor_range_past_the_end(void **state)
+write_storage_descriptor(uint32_t binding_to_write)
 {
-   (void)state;
    buffer_with_memory(true, 0);
    const VkDescriptorSetLayoutBinding binding = { .binding = 0,
                                                   .descriptorType =
@@ -1574,11 +1575,28 @@ test_descriptor_range_past_the_end(void **state)
    const VkDescriptorBufferInfo bi = { (VkBuffer)(uintptr_t)BUF, 1024, 4096 };
    const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                                     .dstSet = set,
+                                    .dstBinding = binding_to_write,
                                     .descriptorCount = 1,
                                     .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                     .pBufferInfo = &bi };
    vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &w, 0, NULL);
+}
+
+static void
+test_descriptor_range_past_the_end(void **state)
+{
+   (void)state;
+   write_storage_descriptor(0);
    expect_lost("the descriptor range (4096 bytes at offset 1024) leaves the buffer's 4096 bytes");
+}
+
+static void
+test_descriptor_write_to_a_binding_not_in_the_layout(void **state)
+{
+   (void)state;
+   /* lavapipe indexes its binding table with dstBinding (the fuzzer's SEGV) */
+   write_storage_descriptor(65537);
+   expect_lost("the written binding 65537 is not in the descriptor set's layout");
 }
 
 int
@@ -1663,6 +1681,7 @@ main(void)
       T(test_malformed_spirv),
       T(test_buffer_view_past_the_end),
       T(test_descriptor_range_past_the_end),
+      T(test_descriptor_write_to_a_binding_not_in_the_layout),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);
