@@ -148,7 +148,6 @@ mark_bound(struct vlr_exec *x, VkBuffer buffer)
       b->bound = true;
 }
 
-/* obj->data of a VK_OBJECT_TYPE_IMAGE made by vkCreateImage */
 /* The renderer's bookkeeping of a host object (vl_object.data). */
 static void *
 data_of(struct vlr_exec *x, int32_t type, uint64_t handle)
@@ -158,6 +157,25 @@ data_of(struct vlr_exec *x, int32_t type, uint64_t handle)
    return obj ? obj->data : NULL;
 }
 
+/* Zeroed bookkeeping of size bytes for the object a create command just
+ * made under guest id; NULL when there is no such object, or (the context
+ * lost) no memory. */
+static void *
+attach(struct vlr_exec *x, uint64_t id, size_t size, const char *what)
+{
+   struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, id);
+   if (!obj)
+      return NULL;
+   void *data = calloc(1, size);
+   if (!data) {
+      vlr_exec_failf(x, "out of memory for the %s's bookkeeping", what);
+      return NULL;
+   }
+   obj->data = data;
+   return data;
+}
+
+/* obj->data of a VK_OBJECT_TYPE_IMAGE made by vkCreateImage */
 struct vlr_image {
    VkImageType type;
    VkFormat format;
@@ -1425,10 +1443,7 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
                    info->range == VK_WHOLE_SIZE ? 0 : info->range);
    }
    case VL_CMD_vkDestroyBuffer:
-      if (x->destroyed) {
-         free(x->destroyed->data);
-         x->destroyed->data = NULL;
-      }
+      free_destroyed_data(x);
       return true;
    case VL_CMD_vkBindBufferMemory: {
       const struct vl_args_vkBindBufferMemory *a = args;
@@ -1548,13 +1563,9 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       const struct vl_args_vkCreateImage *a = args;
       if (a->ret != VK_SUCCESS)
          return;
-      struct vl_object *obj =
-         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pImage);
-      struct vlr_image *img = obj ? calloc(1, sizeof(*img)) : NULL;
-      if (!img) {
-         vlr_exec_fail(x, "out of memory for the image's bookkeeping");
+      struct vlr_image *img = attach(x, (uint64_t)(uintptr_t)*a->pImage, sizeof(*img), "image");
+      if (!img)
          return;
-      }
       const VkImageCreateInfo *info = a->pCreateInfo;
       img->type = info->imageType;
       img->format = info->format;
@@ -1562,7 +1573,6 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       img->mips = info->mipLevels;
       img->layers = info->arrayLayers;
       img->sparse = info->flags & VK_IMAGE_CREATE_SPARSE_BINDING_BIT;
-      obj->data = img;
       return;
    }
    case VL_CMD_vkCreateImageView: {
@@ -1571,15 +1581,11 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
          return;
       const VkImageViewCreateInfo *info = a->pCreateInfo;
       const struct vlr_image *img = image_of(x, info->image);
-      struct vl_object *obj =
-         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pView);
-      if (!img || !obj)
+      if (!img)
          return; /* a swapchain's image: the host made it, it knows its size */
-      struct vlr_view *v = calloc(1, sizeof(*v));
-      if (!v) {
-         vlr_exec_fail(x, "out of memory for the view's bookkeeping");
+      struct vlr_view *v = attach(x, (uint64_t)(uintptr_t)*a->pView, sizeof(*v), "view");
+      if (!v)
          return;
-      }
       const uint32_t mip = info->subresourceRange.baseMipLevel;
       const uint32_t shift = mip < 32 ? mip : 31;
       v->width = img->extent.width >> shift ? img->extent.width >> shift : 1;
@@ -1591,7 +1597,6 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       v->layers = info->subresourceRange.layerCount == VK_REMAINING_ARRAY_LAYERS
                      ? (all > base ? all - base : 0)
                      : info->subresourceRange.layerCount;
-      obj->data = v;
       return;
    }
    case VL_CMD_vkCreateDescriptorSetLayout: {
@@ -1599,21 +1604,17 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       if (a->ret != VK_SUCCESS)
          return;
       const VkDescriptorSetLayoutCreateInfo *info = a->pCreateInfo;
-      struct vl_object *obj =
-         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pSetLayout);
       const uint32_t n = info->pBindings ? info->bindingCount : 0;
-      struct vlr_set_layout *l = obj ? malloc(sizeof(*l) + n * sizeof(l->b[0])) : NULL;
-      if (!l) {
-         vlr_exec_fail(x, "out of memory for the descriptor set layout's bookkeeping");
+      struct vlr_set_layout *l = attach(x, (uint64_t)(uintptr_t)*a->pSetLayout,
+                                        sizeof(*l) + n * sizeof(l->b[0]), "descriptor set layout");
+      if (!l)
          return;
-      }
       l->count = n;
       for (uint32_t i = 0; i < n; i++) {
          l->b[i].binding = info->pBindings[i].binding;
          l->b[i].descriptors = info->pBindings[i].descriptorCount;
       }
       qsort(l->b, n, sizeof(l->b[0]), by_binding);
-      obj->data = l;
       return;
    }
    case VL_CMD_vkCreateRenderPass:
@@ -1640,33 +1641,24 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
          for (uint32_t i = 0; i < a->pCreateInfo->subpassCount; i++)
             view_layers = max_u32(view_layers, mask_layers(a->pCreateInfo->pSubpasses[i].viewMask));
       }
-      struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)pass);
-      if (!view_layers || !obj)
+      if (!view_layers)
          return;
-      struct vlr_render_pass *rp = calloc(1, sizeof(*rp));
-      if (!rp) {
-         vlr_exec_fail(x, "out of memory for the render pass's bookkeeping");
-         return;
-      }
-      rp->view_layers = view_layers;
-      obj->data = rp;
+      struct vlr_render_pass *rp = attach(x, (uint64_t)(uintptr_t)pass, sizeof(*rp), "render pass");
+      if (rp)
+         rp->view_layers = view_layers;
       return;
    }
    case VL_CMD_vkCreateFramebuffer: {
       const struct vl_args_vkCreateFramebuffer *a = args;
       if (a->ret != VK_SUCCESS)
          return;
-      struct vl_object *obj =
-         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pFramebuffer);
-      struct vlr_framebuffer *fb = obj ? calloc(1, sizeof(*fb)) : NULL;
-      if (!fb) {
-         vlr_exec_fail(x, "out of memory for the framebuffer's bookkeeping");
+      struct vlr_framebuffer *fb =
+         attach(x, (uint64_t)(uintptr_t)*a->pFramebuffer, sizeof(*fb), "framebuffer");
+      if (!fb)
          return;
-      }
       fb->width = a->pCreateInfo->width;
       fb->height = a->pCreateInfo->height;
       fb->layers = a->pCreateInfo->layers;
-      obj->data = fb;
       return;
    }
    case VL_CMD_vkBindImageMemory: {
@@ -1686,16 +1678,11 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       const struct vl_args_vkCreateBuffer *a = args;
       if (a->ret != VK_SUCCESS)
          return;
-      struct vl_object *obj =
-         vl_object_table_lookup(&x->ctx->objects, (uint64_t)(uintptr_t)*a->pBuffer);
-      struct vlr_buffer *b = obj ? calloc(1, sizeof(*b)) : NULL;
-      if (!b) {
-         vlr_exec_fail(x, "out of memory for the buffer's bookkeeping");
+      struct vlr_buffer *b = attach(x, (uint64_t)(uintptr_t)*a->pBuffer, sizeof(*b), "buffer");
+      if (!b)
          return;
-      }
       b->size = a->pCreateInfo->size;
       b->sparse = a->pCreateInfo->flags & VK_BUFFER_CREATE_SPARSE_BINDING_BIT;
-      obj->data = b;
       return;
    }
    case VL_CMD_vkBindBufferMemory: {
