@@ -60,12 +60,18 @@ vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n)
 static struct vl_object *
 lookup(struct vl_decoder *dec, uint64_t id, int32_t objtype)
 {
-   struct vl_object *obj = vl_object_table_lookup(dec->objects, id);
+   struct vl_object *obj = dec->cached;
+   if (obj && obj->id == id && obj->type == objtype &&
+       dec->cached_generation == dec->objects->generation)
+      return obj;
+   obj = vl_object_table_lookup(dec->objects, id);
    if (!obj || obj->type != objtype) {
       vl_dec_fail(dec, obj ? "object id names an object of another type" : "unknown object id");
       dec->error_id = id;
       return NULL;
    }
+   dec->cached = obj;
+   dec->cached_generation = dec->objects->generation;
    return obj;
 }
 
@@ -92,7 +98,7 @@ vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype)
 }
 
 uint64_t
-vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner)
+vl_dec_dispatch_handle_lookup(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner)
 {
    *owner = NULL;
    const uint64_t id = vl_dec_u64(dec);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "vl_arena.h"
+#include "vl_object_table.h"
 
 /* Longest pNext chain accepted (and walked) on either side. */
 #define VL_MAX_CHAIN 128
@@ -187,6 +188,11 @@ struct vl_decoder {
    /* Table entry of the last handle looked up (NULL for VK_NULL_HANDLE);
     * the renderer uses it to find the object a vkDestroy* names. */
    struct vl_object *last_object;
+   /* The last object a handle named, valid while the table's generation is
+    * this one: command-buffer streams name the same command buffer in
+    * every command, and this saves them the hash lookup. */
+   struct vl_object *cached;
+   uint64_t cached_generation;
    /* First failure, a static string; NULL while decoding succeeds. */
    const char *error;
    /* Object id that caused the failure, if one did. */
@@ -204,6 +210,8 @@ vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_are
    dec->arena = arena;
    dec->objects = objects;
    dec->last_object = NULL;
+   dec->cached = NULL;
+   dec->cached_generation = 0;
    dec->error = NULL;
    dec->error_id = 0;
    dec->error_at = NULL;
@@ -370,7 +378,26 @@ void vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n);
 uint64_t vl_dec_handle(struct vl_decoder *dec, int32_t objtype);
 /* The same where vk.xml allows no VK_NULL_HANDLE. */
 uint64_t vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype);
-uint64_t vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner);
+uint64_t vl_dec_dispatch_handle_lookup(struct vl_decoder *dec, int32_t objtype,
+                                       struct vl_object **owner);
+
+/* Inline for the common case: the object the previous command named. */
+VL_INLINE uint64_t
+vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner)
+{
+   struct vl_object *o = dec->cached;
+   if (o && dec->end - dec->cur >= 8 && dec->cached_generation == dec->objects->generation &&
+       o->type == objtype) {
+      uint64_t id;
+      memcpy(&id, dec->cur, 8);
+      if (id == o->id) {
+         dec->cur += 8;
+         *owner = o;
+         return o->host;
+      }
+   }
+   return vl_dec_dispatch_handle_lookup(dec, objtype, owner);
+}
 
 /* ---- chains ------------------------------------------------------------- */
 

@@ -30,6 +30,7 @@ vl_object_table_init(struct vl_object_table *t)
    t->count = 0;
    t->tombstones = 0;
    t->host_tombstones = 0;
+   t->generation = 0;
 }
 
 void
@@ -164,6 +165,7 @@ vl_object_table_rename(struct vl_object_table *t, struct vl_object *obj, uint64_
       i = (i + 1) & mask;
    t->slots[i] = TOMBSTONE;
    t->tombstones++;
+   t->generation++;
    obj->id = id;
    i = hash_id(id) & mask;
    while (t->slots[i] && t->slots[i] != TOMBSTONE)
@@ -189,6 +191,7 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
       i = (i + 1) & mask;
    t->host_slots[i] = TOMBSTONE;
    t->host_tombstones++;
+   t->generation++;
 
    obj->link.prev->next = obj->link.next;
    obj->link.next->prev = obj->link.prev;

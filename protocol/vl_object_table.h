@@ -39,6 +39,9 @@ struct vl_object_table {
    /* the same entries keyed by (type, host handle) */
    struct vl_object **host_slots;
    size_t host_tombstones;
+   /* Bumped whenever an entry goes away or changes id: a lookup cached
+    * under an older generation may name freed memory. */
+   uint64_t generation;
 };
 
 void vl_object_table_init(struct vl_object_table *t);

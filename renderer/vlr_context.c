@@ -127,7 +127,7 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       }
       x->cmd_id = id;
       x->cmd_flags = flags;
-      x->cmd_seq = atomic_fetch_add_explicit(&ctx->command_seq, 1, memory_order_relaxed) + 1;
+      x->cmd_seq = ++ctx->command_seq;
       x->destroyed = NULL;
       if (ctx->options.stats)
          vlr_context_count(ctx, id);
@@ -141,7 +141,8 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       }
       if (x->capture_reply_size)
          capture_reply(x);
-      vl_arena_reset(&x->arena);
+      if (x->arena.used_total) /* most commands decode into their frame */
+         vl_arena_reset(&x->arena);
       if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
          break;
    }

@@ -140,8 +140,14 @@ struct vlr_context {
    struct vlr_stats stats;
    uint64_t capture_seq;
    uint32_t capture_tag; /* names the context in the capture (docs/capture.md) */
-   /* commands decoded so far, for "command #N" in host-side messages */
-   atomic_uint_fast64_t command_seq;
+   /* vlr_inflight.c: a command buffer known not to be in flight, while no
+    * submission or vkCmdExecuteCommands happened and the object table's
+    * generation is this one */
+   struct vl_object *idle_cb;
+   uint64_t idle_cb_generation;
+   /* commands decoded so far, for "command #N" in host-side messages
+    * (executors count under the lock) */
+   uint64_t command_seq;
    VkDebugUtilsMessengerEXT messenger; /* host-side validation */
    /* vlr_watchdog.c: releases a host call blocked inside the host driver
     * (made on first use); armed: one is running now */

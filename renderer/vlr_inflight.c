@@ -748,15 +748,30 @@ guard(struct vlr_exec *x, struct vl_object *queue)
                                              dev->table.SignalSemaphore, sems, i, timeout);
 }
 
-bool
-vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+/* Out of line, so that the common case below stays a few instructions. */
+static __attribute__((noinline)) bool
+queue_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
 {
-   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE) {
-      if (!semaphores(x, id, owner, args, false))
-         return false;
-      guard(x, owner);
-      return true;
-   }
+   if (!semaphores(x, id, owner, args, false))
+      return false;
+   guard(x, owner);
+   return true;
+}
+
+static __attribute__((noinline)) bool
+recording_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+{
+   struct vlr_context *ctx = x->ctx;
+   if (!device_before(x, id, owner, args))
+      return false;
+   ctx->idle_cb = owner;
+   ctx->idle_cb_generation = ctx->objects.generation;
+   return true;
+}
+
+static __attribute__((noinline)) bool
+other_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+{
    if (!device_before(x, id, owner, args))
       return false;
    if (id == VL_CMD_vkDestroySemaphore && x->destroyed) {
@@ -764,6 +779,22 @@ vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, con
       x->destroyed->data = NULL;
    }
    return true;
+}
+
+bool
+vlr_inflight_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args)
+{
+   if (owner && owner->type == VK_OBJECT_TYPE_COMMAND_BUFFER) {
+      /* Every command of a recording names the same command buffer: once
+       * it is known idle, it stays so until the next submission. */
+      const struct vlr_context *ctx = x->ctx;
+      if (owner == ctx->idle_cb && ctx->idle_cb_generation == ctx->objects.generation)
+         return true;
+      return recording_before(x, id, owner, args);
+   }
+   if (owner && owner->type == VK_OBJECT_TYPE_QUEUE)
+      return queue_before(x, id, owner, args);
+   return other_before(x, id, owner, args);
 }
 
 static bool
@@ -839,8 +870,10 @@ signaled(struct vlr_exec *x, struct vlr_device *dev, VkFence host)
 }
 
 static uint32_t
-next_submission(struct vlr_device *dev, struct vl_object *queue)
+next_submission(struct vlr_exec *x, struct vlr_device *dev, struct vl_object *queue)
 {
+   /* primaries it names, and every secondary, may be in flight now */
+   x->ctx->idle_cb = NULL;
    /* Fences prove the order of one queue only. */
    if (dev->queue && dev->queue != queue)
       dev->several_queues = true;
@@ -876,7 +909,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       if (a->ret != VK_SUCCESS)
          return;
       semaphores(x, id, owner, args, true);
-      const uint32_t seq = next_submission(dev, owner);
+      const uint32_t seq = next_submission(x, dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo *s = &a->pSubmits[i];
          for (uint32_t j = 0; s->pCommandBuffers && j < s->commandBufferCount; j++)
@@ -890,7 +923,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       if (a->ret != VK_SUCCESS)
          return;
       semaphores(x, id, owner, args, true);
-      const uint32_t seq = next_submission(dev, owner);
+      const uint32_t seq = next_submission(x, dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
          const VkSubmitInfo2 *s = &a->pSubmits[i];
          for (uint32_t j = 0; s->pCommandBufferInfos && j < s->commandBufferInfoCount; j++)
@@ -904,7 +937,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
       if (a->ret != VK_SUCCESS)
          return;
       semaphores(x, id, owner, args, true);
-      stamp_fence(x, dev, a->fence, next_submission(dev, owner));
+      stamp_fence(x, dev, a->fence, next_submission(x, dev, owner));
       return;
    }
    case VL_CMD_vkCmdExecuteCommands: {
@@ -915,6 +948,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
          if (cb)
             cb->flags |= SECONDARY;
       }
+      x->ctx->idle_cb = NULL; /* a secondary is in flight whenever anything is */
       return;
    }
    case VL_CMD_vkCreateSemaphore: {

@@ -223,8 +223,10 @@ class RendererEmitter:
             return lines + ["    (void)flags;",
                             "    vlr_exec_fail(x, \"%s is guest-side only and never valid on the wire\");" % n,
                             "}", ""]
-        body = ["struct vl_args_%s *args = vlr_exec_args(x, sizeof(*args));" % n,
-                "if (!args)", "    return;",
+        # The arguments live in the frame (no arena work per command); what
+        # they point to is decoded into the executor's arena.
+        body = ["struct vl_args_%s args_storage = {0};" % n,
+                "struct vl_args_%s *args = &args_storage;" % n,
                 "vl_decode_%s_args(&x->dec, args);" % n]
         if self.destroyed(c) and k != "handler":
             body += ["x->destroyed = x->dec.last_object;"]

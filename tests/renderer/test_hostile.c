@@ -169,6 +169,30 @@ test_id_used_after_destroy(void **state)
 }
 
 static void
+test_command_buffer_used_after_free_in_its_stream(void **state)
+{
+   (void)state;
+   /* The decoder remembers the object the last command named (every command
+    * of a recording names the same command buffer); freeing it in the same
+    * stream must make the next use an unknown id, not a read of freed memory. */
+   const VkCommandPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+   VkCommandPool pool = (VkCommandPool)(uintptr_t)0x20a;
+   vl_encode_vkCreateCommandPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                            .commandPool = pool,
+                                            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                            .commandBufferCount = 1 };
+   VkCommandBuffer cb = (VkCommandBuffer)(uintptr_t)0x20b;
+   vl_encode_vkAllocateCommandBuffers(&g.enc, 0, device(), &ai, &cb);
+   const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+   vl_encode_vkBeginCommandBuffer(&g.enc, 0, cb, &bi);
+   vl_encode_vkEndCommandBuffer(&g.enc, 0, cb);
+   vl_encode_vkFreeCommandBuffers(&g.enc, 0, device(), pool, 1, &cb);
+   vl_encode_vkEndCommandBuffer(&g.enc, 0, cb);
+   expect_lost("unknown object id 0x20b");
+}
+
+static void
 test_destroy_twice(void **state)
 {
    (void)state;
@@ -784,6 +808,32 @@ test_destroy_what_pending_work_uses(void **state)
    begin();
    vl_encode_vkDestroyEvent(&g.enc, 0, device(), event, NULL);
    expect_lost("unknown object id 0x302");
+}
+
+static void
+test_rerecord_in_flight_in_the_stream_that_submitted_it(void **state)
+{
+   (void)state;
+   /* One stream records a command buffer, submits it (its work waits for an
+    * event nobody sets) and begins it again.  Every command before the
+    * second vkBeginCommandBuffer found that command buffer idle; the
+    * renderer must not trust that past the submission: it releases the
+    * work (sets the event) before the host re-records it. */
+   const VkEventCreateInfo eci = { .sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO };
+   VkEvent event = (VkEvent)(uintptr_t)0x306;
+   vl_encode_vkCreateEvent(&g.enc, 0, device(), &eci, NULL, &event);
+   submit_waiting_for(event, VK_NULL_HANDLE);
+   const VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+   vl_encode_vkBeginCommandBuffer(&g.enc, 0, (VkCommandBuffer)(uintptr_t)CB, &bi);
+   vl_encode_vkEndCommandBuffer(&g.enc, 0, (VkCommandBuffer)(uintptr_t)CB);
+   vl_encode_vkSeekReplyCommandStreamMESA(&g.enc, 0, 0);
+   vl_encode_vkGetEventStatus(&g.enc, VK_COMMAND_GENERATE_REPLY_BIT_EXT, device(), event);
+   if (!submit())
+      fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
+   struct vl_decoder dec;
+   vl_dec_init(&dec, g.reply, REPLY_SIZE, NULL, NULL);
+   assert_int_equal(vl_decode_vkGetEventStatus_reply(&dec, device(), event), VK_EVENT_SET);
+   assert_null(dec.error);
 }
 
 static void
@@ -1605,6 +1655,7 @@ main(void)
    const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
       T(test_id_used_after_destroy),
+      T(test_command_buffer_used_after_free_in_its_stream),
       T(test_destroy_twice),
       T(test_id_of_wrong_type),
       T(test_dispatchable_of_wrong_type),
@@ -1647,6 +1698,7 @@ main(void)
       T(test_array_size_differs_from_count),
       T(test_stream_ends_inside_command),
       T(test_destroy_what_pending_work_uses),
+      T(test_rerecord_in_flight_in_the_stream_that_submitted_it),
       T(test_wait_for_binary_semaphore_never_signaled),
       T(test_binary_semaphore_signaled_then_waited),
       T(test_binary_wait_behind_held_batch),
