@@ -118,13 +118,18 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
    current_exec = x;
    while (vl_dec_remaining(&x->dec)) {
       x->cmd_start = x->dec.cur;
-      x->cmd_id = -1;
-      const int32_t id = (int32_t)vl_dec_u32(&x->dec);
-      const uint32_t flags = vl_dec_u32(&x->dec);
-      if (x->dec.error) {
+      if (__builtin_expect(vl_dec_remaining(&x->dec) < 8, 0)) {
+         x->cmd_id = -1;
+         vl_dec_fail(&x->dec, "stream ends inside a command");
          vlr_exec_decode_failed(x);
          break;
       }
+      /* the command's header: its id and flags, read with one check */
+      int32_t id;
+      uint32_t flags;
+      memcpy(&id, x->dec.cur, 4);
+      memcpy(&flags, x->dec.cur + 4, 4);
+      x->dec.cur += 8;
       x->cmd_id = id;
       x->cmd_flags = flags;
       x->cmd_seq = ++ctx->command_seq;

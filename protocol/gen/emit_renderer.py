@@ -16,6 +16,7 @@ lock around the host call.
 import os
 
 from emit_files import HEADER, indent
+from protocol import PRIVATE_BASE
 
 DEVICE_OWNERS = ("VkDevice", "VkQueue", "VkCommandBuffer")
 
@@ -365,11 +366,32 @@ class RendererEmitter:
         s += self.destroy_table()
         for c in self.f.commands:
             s += self.dispatch_fn(c)
-        s += ["void", "vlr_dispatch_command(struct vlr_exec *x, int32_t id, uint32_t flags)", "{",
-              "    switch (id) {"]
+        # Two tables indexed by id (Venus ids are dense from 0, private ones
+        # from VL_PRIVATE_COMMAND_BASE): one load and an indirect call per
+        # command.  An id outside its table fails to compile.
+        s += ["typedef void (*vlr_dispatch_fn)(struct vlr_exec *x, uint32_t flags);", "",
+              "static const vlr_dispatch_fn venus_dispatch[VL_VENUS_COMMAND_COUNT] = {"]
+        private = []
         for c in self.f.commands:
-            s.append("    case VL_CMD_%s: dispatch_%s(x, flags); break;" % (c.name, c.name))
-        s += ["    default:", "        vlr_exec_fail(x, \"unknown command type\");", "        break;", "    }", "}", ""]
+            if c.id >= PRIVATE_BASE:
+                private.append(c)
+            else:
+                s.append("    [VL_CMD_%s] = dispatch_%s," % (c.name, c.name))
+        s += ["};", "", "static const vlr_dispatch_fn private_dispatch[VL_PRIVATE_COMMAND_COUNT] = {"]
+        for c in private:
+            s.append("    [VL_CMD_%s - VL_PRIVATE_COMMAND_BASE] = dispatch_%s," % (c.name, c.name))
+        s += ["};", "",
+              "void", "vlr_dispatch_command(struct vlr_exec *x, int32_t id, uint32_t flags)", "{",
+              "    vlr_dispatch_fn fn = NULL;",
+              "    if ((uint32_t)id < VL_VENUS_COMMAND_COUNT)",
+              "        fn = venus_dispatch[id];",
+              "    else if ((uint32_t)id - VL_PRIVATE_COMMAND_BASE < VL_PRIVATE_COMMAND_COUNT)",
+              "        fn = private_dispatch[(uint32_t)id - VL_PRIVATE_COMMAND_BASE];",
+              "    if (fn)",
+              "        fn(x, flags);",
+              "    else",
+              "        vlr_exec_fail(x, \"unknown command type\");",
+              "}", ""]
         s += self.format_functions()
         with open(os.path.join(outdir, "vlr_gen.c"), "w") as fh:
             fh.write("\n".join(s) + "\n")
