@@ -29,7 +29,7 @@
  *    saxpy sums, and the images of draw-frame and frame-loop, which must be
  *    the same bytes on both sides since both end up in the same lavapipe.
  *
- * Usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list]
+ * Usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice]
  *                 [--loopback-icd MANIFEST] [--native-icd MANIFEST]
  * Environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR;
  * under `meson devenv` the loopback manifest is taken from VK_ICD_FILENAMES.
@@ -1597,6 +1597,7 @@ struct options {
    const char *only;
    const char *loopback_icd;
    const char *native_icd;
+   bool native_twice; /* A/A: the second column is the native driver too */
 };
 
 struct result {
@@ -1752,7 +1753,11 @@ print_machine(const struct side sides[2], const struct options *o)
    command_line("git -C '" BENCH_SOURCE_DIR "' status --porcelain --untracked-files=no "
                 "2>/dev/null",
                 dirty, sizeof(dirty));
-   printf("venus-loopback benchmark: loopback against native, interleaved\n");
+   if (o->native_twice)
+      printf("venus-loopback benchmark: A/A run, the native driver against itself "
+             "(--native-twice); the loopback column is native too\n");
+   else
+      printf("venus-loopback benchmark: loopback against native, interleaved\n");
    printf("  cpu        %s, %ld online\n", cpu, sysconf(_SC_NPROCESSORS_ONLN));
    printf("  commit     %s%s\n", commit[0] ? commit : "unknown (no git)",
           commit[0] && dirty[0] ? " (with uncommitted changes)" : "");
@@ -1807,12 +1812,14 @@ static void
 usage(FILE *f)
 {
    fprintf(f,
-           "usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list]\n"
+           "usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice]\n"
            "                [--loopback-icd MANIFEST] [--native-icd MANIFEST]\n"
            "  --quick          3 rounds of about 5 ms: a smoke run\n"
            "  --rounds N       rounds per workload (default 7, 3 with --quick)\n"
            "  --only S         run the workloads whose name contains S\n"
            "  --list           list the workloads\n"
+           "  --native-twice   an A/A run: the native driver in both columns, to see how\n"
+           "                   far apart two identical sides measure on this machine\n"
            "environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR\n"
            "(shaders: %s); under `meson devenv` the loopback manifest comes from\n"
            "VK_ICD_FILENAMES.\n",
@@ -1848,6 +1855,8 @@ main(int argc, char **argv)
          o.loopback_icd = argv[++i];
       } else if (!strcmp(a, "--native-icd") && has_value) {
          o.native_icd = argv[++i];
+      } else if (!strcmp(a, "--native-twice")) {
+         o.native_twice = true;
       } else if (!strcmp(a, "--list")) {
          for (size_t w = 0; w < WORKLOAD_COUNT; w++)
             printf("%-20s %s\n", workloads[w].name, workloads[w].about);
@@ -1898,7 +1907,10 @@ main(int argc, char **argv)
    /* Index 0 is native, 1 the loopback, everywhere. */
    struct side sides[2] = { { 0 }, { 0 } };
    side_open(&sides[0], "native", native_path, false);
-   side_open(&sides[1], "loopback", loopback_path, true);
+   if (o.native_twice)
+      side_open(&sides[1], "native-again", native_path, false);
+   else
+      side_open(&sides[1], "loopback", loopback_path, true);
    current_side = "main";
    print_machine(sides, &o);
    fflush(stdout);
