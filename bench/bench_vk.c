@@ -29,7 +29,12 @@
  *    saxpy sums, and the images of draw-frame and frame-loop, which must be
  *    the same bytes on both sides since both end up in the same lavapipe.
  *
- * Usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice]
+ *  - Two aids for reading the ratios: --native-twice runs the native driver
+ *    in both columns (an A/A run: the spread of its ratios is what this
+ *    machine can resolve), and --phases splits draw-frame's frames into
+ *    recording, vkQueueSubmit and the fence wait (median per frame).
+ *
+ * Usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice] [--phases]
  *                 [--loopback-icd MANIFEST] [--native-icd MANIFEST]
  * Environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR;
  * under `meson devenv` the loopback manifest is taken from VK_ICD_FILENAMES.
@@ -63,6 +68,7 @@
 #define TARGET_H      256
 #define RECORD_COUNT  100000 /* commands per command buffer in the recording workloads */
 #define FRAME_DRAWS   1000
+#define PHASE_FRAMES  100000 /* --phases: frames kept per side */
 #define UPLOAD_BYTES  (64u << 20)
 #define SAXPY_N       (16u << 20)
 #define LOOP_FRAMES   60
@@ -162,6 +168,10 @@ struct side {
    PFN_vlGetLoopbackStats stats;
    uint64_t rt_extra;   /* round trips on connections other than this device's (startup) */
    uint64_t rt_untimed; /* round trips of the benchmark's own drains */
+   /* --phases: draw-frame's frames split into recording, vkQueueSubmit and
+    * the fence wait (seconds), every frame run, warm-up included */
+   double *phase[3];
+   size_t phase_count;
 
    /* Shared by the draw workloads, made on first use. */
    bool have_graphics;
@@ -1330,8 +1340,25 @@ draw_frame_run(struct side *s, void *p, uint64_t n)
    struct cmd_state *st = p;
    const double t0 = now();
    for (uint64_t i = 0; i < n; i++) {
+      if (!s->phase[0]) {
+         record_draws(s, st->cmd, FRAME_DRAWS);
+         submit_wait(s, st->cmd, st->fence);
+         continue;
+      }
+      const double a = now();
       record_draws(s, st->cmd, FRAME_DRAWS);
-      submit_wait(s, st->cmd, st->fence);
+      const double b = now();
+      submit(s, st->cmd, st->fence);
+      const double c = now();
+      wait_fence(s, st->fence);
+      const double d = now();
+      VK_CHECK(vkResetFences(s->device, 1, &st->fence));
+      if (s->phase_count < PHASE_FRAMES) {
+         s->phase[0][s->phase_count] = b - a;
+         s->phase[1][s->phase_count] = c - b;
+         s->phase[2][s->phase_count] = d - c;
+         s->phase_count++;
+      }
    }
    return now() - t0;
 }
@@ -1598,6 +1625,7 @@ struct options {
    const char *loopback_icd;
    const char *native_icd;
    bool native_twice; /* A/A: the second column is the native driver too */
+   bool phases;       /* draw-frame: time its phases (struct side) */
 };
 
 struct result {
@@ -1622,6 +1650,26 @@ summarize(double *v, int n, double *median, double *min, double *max)
    *median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
    *min = v[0];
    *max = v[n - 1];
+}
+
+/* --phases: the median frame of each phase, per side. */
+static void
+print_phases(struct side sides[2])
+{
+   printf("draw-frame phases, median per frame in us (every frame run, warm-up included):\n");
+   static const char *const names[3] = { "record", "vkQueueSubmit", "wait" };
+   for (int k = 0; k < 2; k++) {
+      struct side *s = &sides[k];
+      if (!s->phase_count)
+         return;
+      printf("  %-12s %zu frames:", s->name, s->phase_count);
+      for (int p = 0; p < 3; p++) {
+         double med, lo, hi;
+         summarize(s->phase[p], (int)s->phase_count, &med, &lo, &hi);
+         printf("  %s %.1f", names[p], med * 1e6);
+      }
+      printf("\n");
+   }
 }
 
 /* The value of one measurement in the workload's unit. */
@@ -1812,12 +1860,15 @@ static void
 usage(FILE *f)
 {
    fprintf(f,
-           "usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice]\n"
+           "usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice] "
+           "[--phases]\n"
            "                [--loopback-icd MANIFEST] [--native-icd MANIFEST]\n"
            "  --quick          3 rounds of about 5 ms: a smoke run\n"
            "  --rounds N       rounds per workload (default 7, 3 with --quick)\n"
            "  --only S         run the workloads whose name contains S\n"
            "  --list           list the workloads\n"
+           "  --phases         draw-frame: also the median record, vkQueueSubmit and wait\n"
+           "                   time per frame of each side\n"
            "  --native-twice   an A/A run: the native driver in both columns, to see how\n"
            "                   far apart two identical sides measure on this machine\n"
            "environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR\n"
@@ -1855,6 +1906,8 @@ main(int argc, char **argv)
          o.loopback_icd = argv[++i];
       } else if (!strcmp(a, "--native-icd") && has_value) {
          o.native_icd = argv[++i];
+      } else if (!strcmp(a, "--phases")) {
+         o.phases = true;
       } else if (!strcmp(a, "--native-twice")) {
          o.native_twice = true;
       } else if (!strcmp(a, "--list")) {
@@ -1912,6 +1965,9 @@ main(int argc, char **argv)
    else
       side_open(&sides[1], "loopback", loopback_path, true);
    current_side = "main";
+   for (int k = 0; k < 2 && o.phases; k++)
+      for (int p = 0; p < 3; p++)
+         sides[k].phase[p] = xcalloc(PHASE_FRAMES, sizeof(double));
    print_machine(sides, &o);
    fflush(stdout);
 
@@ -1938,6 +1994,8 @@ main(int argc, char **argv)
          printf("%s: same image on both sides (FNV-1a %016llx)\n", r->w->name,
                 (unsigned long long)r->check[0]);
    }
+   if (o.phases)
+      print_phases(sides);
    for (int i = 0; i < count; i++)
       if (!strcmp(results[i].w->name, "frame-loop") && results[i].rt_per_op >= 0)
          printf("frame-loop: %.3f ms per frame natively, %.3f ms through the loopback, which "
@@ -1962,6 +2020,8 @@ main(int argc, char **argv)
       vkDestroyCommandPool(s->device, s->pool, NULL);
       vkDestroyDevice(s->device, NULL);
       vkDestroyInstance(s->instance, NULL);
+      for (int p = 0; p < 3; p++)
+         free(s->phase[p]);
    }
    free(upload_src[0]);
    free(upload_src[1]);
