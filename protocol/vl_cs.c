@@ -60,9 +60,10 @@ vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n)
 static struct vl_object *
 lookup(struct vl_decoder *dec, uint64_t id, int32_t objtype)
 {
+   /* the generation first: a stale entry may be freed memory */
    struct vl_object *obj = dec->cached;
-   if (obj && obj->id == id && obj->type == objtype &&
-       dec->cached_generation == dec->objects->generation)
+   if (obj && dec->cached_generation == dec->objects->generation && obj->id == id &&
+       obj->type == objtype)
       return obj;
    obj = vl_object_table_lookup(dec->objects, id);
    if (!obj || obj->type != objtype) {

@@ -385,7 +385,7 @@ uint64_t vl_dec_dispatch_handle_lookup(struct vl_decoder *dec, int32_t objtype,
 VL_INLINE uint64_t
 vl_dec_dispatch_handle(struct vl_decoder *dec, int32_t objtype, struct vl_object **owner)
 {
-   struct vl_object *o = dec->cached;
+   struct vl_object *o = dec->cached; /* stale unless the generation matches: checked first */
    if (o && dec->end - dec->cur >= 8 && dec->cached_generation == dec->objects->generation &&
        o->type == objtype) {
       uint64_t id;
