@@ -60,19 +60,12 @@ vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n)
 static struct vl_object *
 lookup(struct vl_decoder *dec, uint64_t id, int32_t objtype)
 {
-   /* the generation first: a stale entry may be freed memory */
-   struct vl_object *obj = dec->cached;
-   if (obj && dec->cached_generation == dec->objects->generation && obj->id == id &&
-       obj->type == objtype)
-      return obj;
-   obj = vl_object_table_lookup(dec->objects, id);
+   struct vl_object *obj = vl_object_table_lookup(dec->objects, id);
    if (!obj || obj->type != objtype) {
       vl_dec_fail(dec, obj ? "object id names an object of another type" : "unknown object id");
       dec->error_id = id;
       return NULL;
    }
-   dec->cached = obj;
-   dec->cached_generation = dec->objects->generation;
    return obj;
 }
 
@@ -114,6 +107,10 @@ vl_dec_dispatch_handle_lookup(struct vl_decoder *dec, int32_t objtype, struct vl
    struct vl_object *obj = lookup(dec, id, objtype);
    if (!obj)
       return 0;
+   /* for vl_dec_dispatch_handle's inline path: the next command most likely
+    * names the same command buffer, device or queue */
+   dec->cached = obj;
+   dec->cached_generation = dec->objects->generation;
    *owner = obj;
    return obj->host;
 }

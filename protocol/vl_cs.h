@@ -188,9 +188,9 @@ struct vl_decoder {
    /* Table entry of the last handle looked up (NULL for VK_NULL_HANDLE);
     * the renderer uses it to find the object a vkDestroy* names. */
    struct vl_object *last_object;
-   /* The last object a handle named, valid while the table's generation is
-    * this one: command-buffer streams name the same command buffer in
-    * every command, and this saves them the hash lookup. */
+   /* The last object a command's dispatchable handle named, valid while the
+    * table's generation is this one: a command buffer's stream names the
+    * same command buffer in every command, and this saves the hash lookup. */
    struct vl_object *cached;
    uint64_t cached_generation;
    /* First failure, a static string; NULL while decoding succeeds. */

@@ -193,6 +193,21 @@ test_command_buffer_used_after_free_in_its_stream(void **state)
 }
 
 static void
+test_device_used_after_destroy_in_its_stream(void **state)
+{
+   (void)state;
+   /* vkDestroyDevice names the device as its dispatchable handle, which the
+    * decoder remembers for the next command; the device's entry is freed by
+    * the command itself, so the next command naming it must find an unknown
+    * id without reading the freed entry (AddressSanitizer would say). */
+   vl_encode_vkDestroyDevice(&g.enc, 0, device(), NULL);
+   const VkFenceCreateInfo info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+   VkFence fence = (VkFence)(uintptr_t)0x20c;
+   vl_encode_vkCreateFence(&g.enc, 0, device(), &info, NULL, &fence);
+   expect_lost("unknown object id");
+}
+
+static void
 test_destroy_twice(void **state)
 {
    (void)state;
@@ -1656,6 +1671,7 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
       T(test_id_used_after_destroy),
       T(test_command_buffer_used_after_free_in_its_stream),
+      T(test_device_used_after_destroy_in_its_stream),
       T(test_destroy_twice),
       T(test_id_of_wrong_type),
       T(test_dispatchable_of_wrong_type),
