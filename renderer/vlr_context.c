@@ -118,18 +118,15 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
    current_exec = x;
    while (vl_dec_remaining(&x->dec)) {
       x->cmd_start = x->dec.cur;
-      if (__builtin_expect(vl_dec_remaining(&x->dec) < 8, 0)) {
-         x->cmd_id = -1;
-         vl_dec_fail(&x->dec, "stream ends inside a command");
+      x->cmd_id = -1;
+      /* the command's header, its id and flags, read with one check */
+      uint32_t head[2];
+      if (!vl_dec_bytes(&x->dec, head, sizeof(head), sizeof(head))) {
          vlr_exec_decode_failed(x);
          break;
       }
-      /* the command's header: its id and flags, read with one check */
-      int32_t id;
-      uint32_t flags;
-      memcpy(&id, x->dec.cur, 4);
-      memcpy(&flags, x->dec.cur + 4, 4);
-      x->dec.cur += 8;
+      const int32_t id = (int32_t)head[0];
+      const uint32_t flags = head[1];
       x->cmd_id = id;
       x->cmd_flags = flags;
       x->cmd_seq = ++ctx->command_seq;
