@@ -114,6 +114,90 @@ check(struct vlr_exec *x, const char *role, VkBuffer handle, VkDeviceSize offset
    return false;
 }
 
+/* obj->data of a VK_OBJECT_TYPE_QUERY_POOL (freed with the object) */
+struct vlr_query_pool {
+   uint32_t count;  /* queries */
+   uint32_t values; /* values of one query's result, availability apart */
+};
+
+/* lavapipe's vkDestroyQueryPool visits every query: a pool of 2^32 queries
+ * would take minutes and touch 32 GiB.  Far above what applications use. */
+#define MAX_QUERIES (1u << 20)
+
+/* The statistics Vulkan 1.0 defines (bits 0..10): the host reads a fixed
+ * table of counters with the index of every bit set. */
+#define CORE_STATISTICS                                                                            \
+   ((VkQueryPipelineStatisticFlags)VK_QUERY_PIPELINE_STATISTIC_COMPUTE_SHADER_INVOCATIONS_BIT *    \
+       2 -                                                                                         \
+    1)
+
+static bool
+query_pool_ok(struct vlr_exec *x, const VkQueryPoolCreateInfo *info, uint32_t *values)
+{
+   switch (info->queryType) {
+   case VK_QUERY_TYPE_OCCLUSION:
+   case VK_QUERY_TYPE_TIMESTAMP:
+   case VK_QUERY_TYPE_PRIMITIVES_GENERATED_EXT:
+      *values = 1;
+      break;
+   case VK_QUERY_TYPE_TRANSFORM_FEEDBACK_STREAM_EXT:
+      *values = 2; /* primitives written, storage needed */
+      break;
+   case VK_QUERY_TYPE_PIPELINE_STATISTICS:
+      if (info->pipelineStatistics & ~CORE_STATISTICS) {
+         vlr_exec_failf(x,
+                        "pipeline statistics 0x%x include bits the host "
+                        "does not count (known: 0x%x)",
+                        info->pipelineStatistics, (unsigned)CORE_STATISTICS);
+         return false;
+      }
+      *values = (uint32_t)__builtin_popcount(info->pipelineStatistics);
+      break;
+   default:
+      vlr_exec_failf(x,
+                     "query type %d is not one whose results the "
+                     "renderer can size",
+                     (int)info->queryType);
+      return false;
+   }
+   if (info->queryCount > MAX_QUERIES) {
+      vlr_exec_failf(x, "%u queries; the renderer takes at most %u per pool", info->queryCount,
+                     MAX_QUERIES);
+      return false;
+   }
+   return true;
+}
+
+/* Queries [first, first + count) of a pool; the pool, or NULL (context lost). */
+static const struct vlr_query_pool *
+queries(struct vlr_exec *x, VkQueryPool handle, uint32_t first, uint32_t count)
+{
+   const struct vl_object *obj =
+      handle ? vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_QUERY_POOL,
+                                           (uint64_t)(uintptr_t)handle)
+             : NULL;
+   const struct vlr_query_pool *p = obj ? obj->data : NULL;
+   if (!p) {
+      vlr_exec_fail(x, "the query pool is unknown");
+      return NULL;
+   }
+   if ((uint64_t)first + count > p->count) {
+      vlr_exec_failf(x, "queries %u..%" PRIu64 " are outside the pool's %u", first,
+                     (uint64_t)first + count - 1, p->count);
+      return NULL;
+   }
+   return p;
+}
+
+/* Bytes of one query's result written with these flags. */
+static VkDeviceSize
+result_size(const struct vlr_query_pool *p, VkQueryResultFlags flags)
+{
+   const bool status =
+      flags & (VK_QUERY_RESULT_WITH_AVAILABILITY_BIT | VK_QUERY_RESULT_WITH_STATUS_BIT_KHR);
+   return (VkDeviceSize)(p->values + status) * (flags & VK_QUERY_RESULT_64_BIT ? 8 : 4);
+}
+
 static bool
 check_bind(struct vlr_exec *x, VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize offset)
 {
@@ -1207,6 +1291,26 @@ timeline_ok(struct vlr_exec *x, const char *cmd, VkSemaphore handle)
    return false;
 }
 
+/* A vertex stream of a query: lavapipe indexes its table of streams with it. */
+static bool
+stream_ok(struct vlr_exec *x, const struct vl_object *owner, uint32_t index)
+{
+   const struct vlr_device *dev = device_of(owner);
+   const uint32_t streams = dev && dev->xfb_streams ? dev->xfb_streams : 1;
+   if (index < streams)
+      return true;
+   vlr_exec_failf(x, "query of vertex stream %u; the device has %u", index, streams);
+   return false;
+}
+
+/* Transform feedback buffers [first, first + count): its table of them. */
+static bool
+xfb_buffers_ok(struct vlr_exec *x, const struct vl_object *owner, uint32_t first, uint32_t count)
+{
+   const struct vlr_device *dev = device_of(owner);
+   return index_ok(x, "transform feedback buffers", first, count, dev ? dev->xfb_buffers : 0);
+}
+
 static void
 free_destroyed_data(struct vlr_exec *x)
 {
@@ -1227,8 +1331,14 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkDestroyFramebuffer:
    case VL_CMD_vkDestroyRenderPass:
    case VL_CMD_vkDestroyDescriptorSetLayout:
+   case VL_CMD_vkDestroyQueryPool:
       free_destroyed_data(x);
       return true;
+   case VL_CMD_vkCreateQueryPool: {
+      uint32_t values;
+      return query_pool_ok(x, ((const struct vl_args_vkCreateQueryPool *)args)->pCreateInfo,
+                           &values);
+   }
    case VL_CMD_vkGetSemaphoreCounterValue:
       return timeline_ok(x, "vkGetSemaphoreCounterValue",
                          ((const struct vl_args_vkGetSemaphoreCounterValue *)args)->semaphore);
@@ -1520,13 +1630,89 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
       return check(x, "indirect", a->buffer, a->offset, 1, 0, sizeof(VkDispatchIndirectCommand));
    }
    case VL_CMD_vkCmdCopyQueryPoolResults: {
-      /* The smallest result a query writes; pipeline statistics write more,
-       * which the pool's type would tell (not tracked). */
       const struct vl_args_vkCmdCopyQueryPoolResults *a = args;
-      const VkDeviceSize value = a->flags & VK_QUERY_RESULT_64_BIT ? 8 : 4;
-      const VkDeviceSize n = a->flags & VK_QUERY_RESULT_WITH_AVAILABILITY_BIT ? 2 : 1;
-      return check(x, "destination", a->dstBuffer, a->dstOffset, a->queryCount, a->stride,
-                   value * n);
+      const struct vlr_query_pool *p = queries(x, a->queryPool, a->firstQuery, a->queryCount);
+      return p && check(x, "destination", a->dstBuffer, a->dstOffset, a->queryCount, a->stride,
+                        result_size(p, a->flags));
+   }
+   case VL_CMD_vkGetQueryPoolResults: {
+      const struct vl_args_vkGetQueryPoolResults *a = args;
+      const struct vlr_query_pool *p = queries(x, a->queryPool, a->firstQuery, a->queryCount);
+      if (!p)
+         return false;
+      const VkDeviceSize size = result_size(p, a->flags);
+      if (span_inside(a->dataSize, 0, a->queryCount, a->stride, size))
+         return true;
+      vlr_exec_failf(
+         x, "%u results of %" PRIu64 " bytes, stride %" PRIu64 ", leave the %zu bytes of pData",
+         a->queryCount, size, a->stride, a->dataSize);
+      return false;
+   }
+   case VL_CMD_vkResetQueryPool: {
+      const struct vl_args_vkResetQueryPool *a = args;
+      return queries(x, a->queryPool, a->firstQuery, a->queryCount) != NULL;
+   }
+   case VL_CMD_vkCmdResetQueryPool: {
+      const struct vl_args_vkCmdResetQueryPool *a = args;
+      return queries(x, a->queryPool, a->firstQuery, a->queryCount) != NULL;
+   }
+   case VL_CMD_vkCmdBeginQuery: {
+      const struct vl_args_vkCmdBeginQuery *a = args;
+      return queries(x, a->queryPool, a->query, 1) != NULL;
+   }
+   case VL_CMD_vkCmdEndQuery: {
+      const struct vl_args_vkCmdEndQuery *a = args;
+      return queries(x, a->queryPool, a->query, 1) != NULL;
+   }
+   case VL_CMD_vkCmdWriteTimestamp: {
+      const struct vl_args_vkCmdWriteTimestamp *a = args;
+      return queries(x, a->queryPool, a->query, 1) != NULL;
+   }
+   case VL_CMD_vkCmdWriteTimestamp2: {
+      const struct vl_args_vkCmdWriteTimestamp2 *a = args;
+      return queries(x, a->queryPool, a->query, 1) != NULL;
+   }
+   case VL_CMD_vkCmdBeginQueryIndexedEXT: {
+      const struct vl_args_vkCmdBeginQueryIndexedEXT *a = args;
+      return queries(x, a->queryPool, a->query, 1) && stream_ok(x, owner, a->index);
+   }
+   case VL_CMD_vkCmdEndQueryIndexedEXT: {
+      const struct vl_args_vkCmdEndQueryIndexedEXT *a = args;
+      return queries(x, a->queryPool, a->query, 1) && stream_ok(x, owner, a->index);
+   }
+   case VL_CMD_vkCmdBindTransformFeedbackBuffersEXT: {
+      const struct vl_args_vkCmdBindTransformFeedbackBuffersEXT *a = args;
+      if (!xfb_buffers_ok(x, owner, a->firstBinding, a->bindingCount))
+         return false;
+      for (uint32_t i = 0; a->pBuffers && i < a->bindingCount; i++) {
+         const VkDeviceSize size =
+            a->pSizes && a->pSizes[i] != VK_WHOLE_SIZE ? a->pSizes[i] : (VkDeviceSize)0;
+         if (!check(x, "transform feedback", a->pBuffers[i], a->pOffsets[i], 1, 0, size))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdBeginTransformFeedbackEXT:
+   case VL_CMD_vkCmdEndTransformFeedbackEXT: {
+      /* the two commands have the same arguments */
+      const struct vl_args_vkCmdBeginTransformFeedbackEXT *a = args;
+      if (!xfb_buffers_ok(x, owner, a->firstCounterBuffer, a->counterBufferCount))
+         return false;
+      for (uint32_t i = 0; a->pCounterBuffers && i < a->counterBufferCount; i++) {
+         const VkDeviceSize offset = a->pCounterBufferOffsets ? a->pCounterBufferOffsets[i] : 0;
+         if (a->pCounterBuffers[i] &&
+             !check(x, "counter", a->pCounterBuffers[i], offset, 1, 0, sizeof(uint32_t)))
+            return false;
+      }
+      return true;
+   }
+   case VL_CMD_vkCmdDrawIndirectByteCountEXT: {
+      const struct vl_args_vkCmdDrawIndirectByteCountEXT *a = args;
+      if (!a->vertexStride) {
+         /* the host divides the byte count by it */
+         return false;
+      }
+      return check(x, "counter", a->counterBuffer, a->counterBufferOffset, 1, 0, sizeof(uint32_t));
    }
    case VL_CMD_vkCmdBindIndexBuffer: {
       const struct vl_args_vkCmdBindIndexBuffer *a = args;
@@ -1672,6 +1858,19 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
       if (a->ret == VK_SUCCESS)
          for (uint32_t i = 0; i < a->bindInfoCount; i++)
             mark_image_bound(x, a->pBindInfos[i].image);
+      return;
+   }
+   case VL_CMD_vkCreateQueryPool: {
+      const struct vl_args_vkCreateQueryPool *a = args;
+      uint32_t values;
+      if (a->ret != VK_SUCCESS || !query_pool_ok(x, a->pCreateInfo, &values))
+         return;
+      struct vlr_query_pool *p =
+         attach(x, (uint64_t)(uintptr_t)*a->pQueryPool, sizeof(*p), "query pool");
+      if (!p)
+         return;
+      p->count = a->pCreateInfo->queryCount;
+      p->values = values;
       return;
    }
    case VL_CMD_vkCreateBuffer: {

@@ -59,6 +59,9 @@ struct vlr_device {
    VkDeviceSize host_pointer_alignment;
    /* the host's limits, for indices the host driver trusts (vlr_bounds.c) */
    VkPhysicalDeviceLimits limits;
+   /* ... and, when the guest enabled VK_EXT_transform_feedback, its vertex
+    * streams and buffers (0 otherwise: only stream 0, no buffers) */
+   uint32_t xfb_streams, xfb_buffers;
    VkPhysicalDeviceFeatures features; /* the core features the guest enabled */
    bool timeline_semaphores;          /* ... and the timelineSemaphore feature */
 };

@@ -71,6 +71,32 @@ host_pointer_alignment(struct vlr_context *ctx, VkPhysicalDevice physical)
                                                  : 0;
 }
 
+/* The transform feedback limits the host's queue state trusts (its tables
+ * of streams and buffers), when the guest enabled the extension. */
+static void
+transform_feedback_limits(struct vlr_exec *x, const struct vl_args_vkCreateDevice *args,
+                          struct vlr_device *dev)
+{
+   const VkDeviceCreateInfo *info = args->pCreateInfo;
+   bool enabled = false;
+   for (uint32_t i = 0; i < info->enabledExtensionCount; i++)
+      enabled |=
+         !strcmp(info->ppEnabledExtensionNames[i], VK_EXT_TRANSFORM_FEEDBACK_EXTENSION_NAME);
+   const struct vlr_host_instance_table *vk = &x->ctx->instance_table;
+   if (!enabled || !vk->GetPhysicalDeviceProperties2)
+      return;
+   VkPhysicalDeviceTransformFeedbackPropertiesEXT xfb = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TRANSFORM_FEEDBACK_PROPERTIES_EXT,
+   };
+   VkPhysicalDeviceProperties2 props2 = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+      .pNext = &xfb,
+   };
+   vk->GetPhysicalDeviceProperties2(args->physicalDevice, &props2);
+   dev->xfb_streams = xfb.maxTransformFeedbackStreams;
+   dev->xfb_buffers = xfb.maxTransformFeedbackBuffers;
+}
+
 void
 vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *args)
 {
@@ -119,6 +145,7 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    vlr_object_instance_table(args->owner)
       ->GetPhysicalDeviceProperties(args->physicalDevice, &props);
    dev->limits = props.limits;
+   transform_feedback_limits(x, args, dev);
    if (args->pCreateInfo->pEnabledFeatures)
       dev->features = *args->pCreateInfo->pEnabledFeatures;
    for (const VkBaseInStructure *s = args->pCreateInfo->pNext; s; s = s->pNext) {

@@ -210,11 +210,17 @@ class RendererEmitter:
                      "vkDestroyImageView", "vkDestroyFramebuffer", "vkDestroyRenderPass",
                      "vkCreateFramebuffer", "vkGetSemaphoreCounterValue", "vkSignalSemaphore",
                      "vkWaitSemaphores", "vkDestroyDescriptorSetLayout",
-                     "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2")
+                     "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2",
+                     "vkCreateQueryPool", "vkDestroyQueryPool", "vkGetQueryPoolResults",
+                     "vkResetQueryPool", "vkCmdResetQueryPool", "vkCmdBeginQuery", "vkCmdEndQuery",
+                     "vkCmdWriteTimestamp", "vkCmdWriteTimestamp2", "vkCmdBeginQueryIndexedEXT",
+                     "vkCmdEndQueryIndexedEXT", "vkCmdBindTransformFeedbackBuffersEXT",
+                     "vkCmdBeginTransformFeedbackEXT", "vkCmdEndTransformFeedbackEXT",
+                     "vkCmdDrawIndirectByteCountEXT")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
                     "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",
-                    "vkCreateRenderPass2", "vkCreateDescriptorSetLayout")
+                    "vkCreateRenderPass2", "vkCreateDescriptorSetLayout", "vkCreateQueryPool")
 
     def dispatch_fn(self, c):
         n = c.name
