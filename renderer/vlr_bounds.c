@@ -1709,7 +1709,7 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkCmdDrawIndirectByteCountEXT: {
       const struct vl_args_vkCmdDrawIndirectByteCountEXT *a = args;
       if (!a->vertexStride) {
-         /* the host divides the byte count by it */
+         vlr_exec_fail(x, "a vertex stride of 0 (the byte count is divided by it)");
          return false;
       }
       return check(x, "counter", a->counterBuffer, a->counterBufferOffset, 1, 0, sizeof(uint32_t));
