@@ -13,6 +13,7 @@
 #include "vkt.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -999,6 +1000,67 @@ record_rendering(VkCommandBuffer cmd, VkImageView view, VkPipeline pipeline, VkQ
    vkCmdEndRendering(cmd);
 }
 
+/* Pipeline statistics around the same rendering (the image already in
+ * COLOR_ATTACHMENT_OPTIMAL): three counters a query, read back with
+ * availability by vkGetQueryPoolResults and copied by
+ * vkCmdCopyQueryPoolResults into a buffer that holds exactly two results. */
+static void
+check_statistics(struct vkt *t, VkImageView view, VkPipeline pipeline)
+{
+   const VkQueryPoolCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+      .queryType = VK_QUERY_TYPE_PIPELINE_STATISTICS,
+      .queryCount = 2,
+      .pipelineStatistics = VK_QUERY_PIPELINE_STATISTIC_INPUT_ASSEMBLY_VERTICES_BIT |
+                            VK_QUERY_PIPELINE_STATISTIC_INPUT_ASSEMBLY_PRIMITIVES_BIT |
+                            VK_QUERY_PIPELINE_STATISTIC_VERTEX_SHADER_INVOCATIONS_BIT,
+   };
+   VkQueryPool pool;
+   VKT_VK(vkCreateQueryPool(t->device, &ci, NULL, &pool));
+   vkResetQueryPool(t->device, pool, 0, 2);
+   struct vkt_buffer copy;
+   vkt_buffer(t, 2 * 4 * sizeof(uint64_t), VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+              VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, &copy);
+   memset(copy.map, 0x55, copy.size);
+   VkCommandBuffer cmd = vkt_begin(t);
+   record_rendering(cmd, view, pipeline, pool, true);
+   vkCmdCopyQueryPoolResults(cmd, pool, 0, 2, copy.buffer, 0, 4 * sizeof(uint64_t),
+                             VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT |
+                                VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
+   transfer_to_host(cmd);
+   vkt_submit_wait(t, cmd);
+
+   /* vertices, primitives, vertex shader invocations, availability */
+   uint64_t r[2][4];
+   memset(r, 0x55, sizeof(r));
+   VKT_VK(vkGetQueryPoolResults(t->device, pool, 0, 2, sizeof(r), r, sizeof(r[0]),
+                                VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT |
+                                   VK_QUERY_RESULT_WITH_AVAILABILITY_BIT));
+   if (r[0][0] || r[0][1] || r[0][2] || !r[0][3])
+      vkt_fail("statistics around no draw: %llu vertices, %llu primitives, %llu invocations, "
+               "available %llu",
+               (unsigned long long)r[0][0], (unsigned long long)r[0][1],
+               (unsigned long long)r[0][2], (unsigned long long)r[0][3]);
+   if (r[1][0] != 3 || r[1][1] != 1 || r[1][2] < 3 || !r[1][3])
+      vkt_fail("statistics around one triangle: %llu vertices, %llu primitives, %llu "
+               "invocations, available %llu",
+               (unsigned long long)r[1][0], (unsigned long long)r[1][1],
+               (unsigned long long)r[1][2], (unsigned long long)r[1][3]);
+   if (memcmp(copy.map, r, sizeof(r)))
+      vkt_fail("vkCmdCopyQueryPoolResults copied other statistics than vkGetQueryPoolResults "
+               "read");
+   /* 32-bit results, without availability: 12 bytes each, tightly packed */
+   uint32_t r32[6];
+   VKT_VK(vkGetQueryPoolResults(t->device, pool, 0, 2, sizeof(r32), r32, 3 * sizeof(uint32_t),
+                                VK_QUERY_RESULT_WAIT_BIT));
+   for (int q = 0; q < 2; q++) {
+      for (int v = 0; v < 3; v++)
+         VKT_CHECK(r32[q * 3 + v] == r[q][v]);
+   }
+   vkt_buffer_destroy(t, &copy);
+   vkDestroyQueryPool(t->device, pool, NULL);
+}
+
 static void
 test_occlusion(struct vkt *t)
 {
@@ -1121,6 +1183,10 @@ test_occlusion(struct vkt *t)
                                    VK_QUERY_RESULT_64_BIT |
                                       VK_QUERY_RESULT_WITH_AVAILABILITY_BIT) == VK_NOT_READY);
    VKT_CHECK(unused[1] == 0);
+   if (t->features.pipelineStatisticsQuery)
+      check_statistics(t, view, pipeline);
+   else
+      printf("sync: no pipelineStatisticsQuery on this device; statistics not checked\n");
 
    vkDestroyQueryPool(t->device, pool, NULL);
    vkt_buffer_destroy(t, &pixels);

@@ -76,6 +76,11 @@ vkt_init(struct vkt *t, const char *name)
       }
    }
    VKT_CHECK(t->family != UINT32_MAX);
+   VkPhysicalDeviceFeatures supported;
+   vkGetPhysicalDeviceFeatures(t->physical, &supported);
+   t->features = (VkPhysicalDeviceFeatures){
+      .pipelineStatisticsQuery = supported.pipelineStatisticsQuery,
+   };
    VkPhysicalDeviceVulkan13Features f13 = {
       .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
       .synchronization2 = VK_TRUE,
@@ -99,6 +104,7 @@ vkt_init(struct vkt *t, const char *name)
       .pNext = &f12,
       .queueCreateInfoCount = 1,
       .pQueueCreateInfos = &qci,
+      .pEnabledFeatures = &t->features,
    };
    VKT_VK(vkCreateDevice(t->physical, &dci, NULL, &t->device));
    /* Layer-mode runs must fail when the layer is not in the chain (the

@@ -24,6 +24,8 @@ struct vkt {
    VkCommandPool pool;
    VkPhysicalDeviceMemoryProperties memory;
    VkPhysicalDeviceProperties props;
+   /* the core features enabled: pipelineStatisticsQuery when the device has it */
+   VkPhysicalDeviceFeatures features;
 };
 
 struct vkt_buffer {
