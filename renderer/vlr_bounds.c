@@ -27,6 +27,13 @@
  * checked against them, layers included (multiview renders view i into
  * layer i).
  *
+ * And queries: lavapipe indexes a pool's array with the query numbers it is
+ * given and writes every result at its stride, whatever the storage's size
+ * (a vkGetQueryPoolResults with a 2^40 stride wrote there).  Pools keep their
+ * size and the values of one result; query ranges, result storage and copy
+ * destinations are checked against them.  Transform feedback streams and
+ * buffers index fixed tables: checked against the extension's limits.
+ *
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
  * (the host driver still trusts them): dynamic offsets added to descriptor
