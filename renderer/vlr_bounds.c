@@ -1642,6 +1642,17 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
       return p && check(x, "destination", a->dstBuffer, a->dstOffset, a->queryCount, a->stride,
                         result_size(p, a->flags));
    }
+   case VL_CMD_vkGetImageSubresourceLayout: {
+      /* lavapipe reads its per-level tables at the level given */
+      const struct vl_args_vkGetImageSubresourceLayout *a = args;
+      const struct vlr_image *img = image_of(x, a->image);
+      const VkImageSubresource *sub = a->pSubresource;
+      if (!img || (sub->mipLevel < img->mips && sub->arrayLayer < img->layers))
+         return true;
+      vlr_exec_failf(x, "mip level %u, layer %u: the image has %u mip levels and %u layers",
+                     sub->mipLevel, sub->arrayLayer, img->mips, img->layers);
+      return false;
+   }
    case VL_CMD_vkGetQueryPoolResults: {
       const struct vl_args_vkGetQueryPoolResults *a = args;
       const struct vlr_query_pool *p = queries(x, a->queryPool, a->firstQuery, a->queryCount);

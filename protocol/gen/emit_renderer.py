@@ -216,7 +216,7 @@ class RendererEmitter:
                      "vkCmdWriteTimestamp", "vkCmdWriteTimestamp2", "vkCmdBeginQueryIndexedEXT",
                      "vkCmdEndQueryIndexedEXT", "vkCmdBindTransformFeedbackBuffersEXT",
                      "vkCmdBeginTransformFeedbackEXT", "vkCmdEndTransformFeedbackEXT",
-                     "vkCmdDrawIndirectByteCountEXT")
+                     "vkCmdDrawIndirectByteCountEXT", "vkGetImageSubresourceLayout")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
                     "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",

@@ -1343,6 +1343,24 @@ test_clear_mip_level_that_does_not_exist(void **state)
 }
 
 static void
+test_subresource_layout_of_a_level_that_does_not_exist(void **state)
+{
+   (void)state;
+   /* lavapipe reads its per-level tables of the image at the level given */
+   image_with_memory(true);
+   const VkImageSubresource sub = { VK_IMAGE_ASPECT_COLOR_BIT, 1, 1 };
+   VkSubresourceLayout layout;
+   vl_encode_vkGetImageSubresourceLayout(&g.enc, 0, device(), (VkImage)(uintptr_t)IMAGE, &sub,
+                                         &layout);
+   assert_true(submit());
+   begin();
+   const VkImageSubresource far = { VK_IMAGE_ASPECT_COLOR_BIT, 0x41414141, 0 };
+   vl_encode_vkGetImageSubresourceLayout(&g.enc, 0, device(), (VkImage)(uintptr_t)IMAGE, &far,
+                                         &layout);
+   expect_lost("mip level 1094795585, layer 0: the image has 2 mip levels and 2 layers");
+}
+
+static void
 test_view_of_layers_that_do_not_exist(void **state)
 {
    (void)state;
@@ -1957,6 +1975,7 @@ main(void)
       T(test_copy_to_image_outside_its_mip_level),
       T(test_copy_from_image_into_too_small_buffer),
       T(test_clear_mip_level_that_does_not_exist),
+      T(test_subresource_layout_of_a_level_that_does_not_exist),
       T(test_view_of_layers_that_do_not_exist),
       T(test_image_without_memory),
       T(test_copy_within_a_buffer_overlapping),
