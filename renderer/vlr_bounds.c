@@ -1117,6 +1117,41 @@ limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, con
          a->pVertexAttributeDescriptions ? &a->pVertexAttributeDescriptions[0].offset : NULL,
          sizeof(VkVertexInputAttributeDescription2EXT));
    }
+   /* lavapipe keeps per-attachment blend state in a table of
+    * maxColorAttachments entries */
+   case VL_CMD_vkCmdSetColorWriteEnableEXT:
+      return index_ok(x, "color attachments", 0,
+                      ((const struct vl_args_vkCmdSetColorWriteEnableEXT *)args)->attachmentCount,
+                      l->maxColorAttachments);
+   case VL_CMD_vkCmdSetColorBlendEnableEXT: {
+      const struct vl_args_vkCmdSetColorBlendEnableEXT *a = args;
+      return index_ok(x, "color attachments", a->firstAttachment, a->attachmentCount,
+                      l->maxColorAttachments);
+   }
+   case VL_CMD_vkCmdSetColorBlendEquationEXT: {
+      const struct vl_args_vkCmdSetColorBlendEquationEXT *a = args;
+      return index_ok(x, "color attachments", a->firstAttachment, a->attachmentCount,
+                      l->maxColorAttachments);
+   }
+   case VL_CMD_vkCmdSetColorWriteMaskEXT: {
+      const struct vl_args_vkCmdSetColorWriteMaskEXT *a = args;
+      return index_ok(x, "color attachments", a->firstAttachment, a->attachmentCount,
+                      l->maxColorAttachments);
+   }
+   case VL_CMD_vkCmdSetColorBlendAdvancedEXT: {
+      const struct vl_args_vkCmdSetColorBlendAdvancedEXT *a = args;
+      return index_ok(x, "color attachments", a->firstAttachment, a->attachmentCount,
+                      l->maxColorAttachments);
+   }
+   case VL_CMD_vkCmdSetSampleMaskEXT: {
+      /* the host reads the mask's first word whatever the sample count */
+      const VkSampleCountFlagBits samples =
+         ((const struct vl_args_vkCmdSetSampleMaskEXT *)args)->samples;
+      if (samples && !(samples & (samples - 1)) && samples <= VK_SAMPLE_COUNT_64_BIT)
+         return true;
+      vlr_exec_failf(x, "a sample count of %u (one of 1, 2, 4 ... 64)", (unsigned)samples);
+      return false;
+   }
    case VL_CMD_vkCmdDispatch: {
       const struct vl_args_vkCmdDispatch *a = args;
       return index_ok(x, "work groups (x)", 0, a->groupCountX, l->maxComputeWorkGroupCount[0]) &&
@@ -1306,7 +1341,7 @@ stream_ok(struct vlr_exec *x, const struct vl_object *owner, uint32_t index)
    const uint32_t streams = dev && dev->xfb_streams ? dev->xfb_streams : 1;
    if (index < streams)
       return true;
-   vlr_exec_failf(x, "query of vertex stream %u; the device has %u", index, streams);
+   vlr_exec_failf(x, "vertex stream %u; the device has %u", index, streams);
    return false;
 }
 
@@ -1723,6 +1758,16 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
             return false;
       }
       return true;
+   }
+   case VL_CMD_vkCmdSetRasterizationStreamEXT:
+      return stream_ok(
+         x, owner,
+         ((const struct vl_args_vkCmdSetRasterizationStreamEXT *)args)->rasterizationStream);
+   case VL_CMD_vkCmdBeginConditionalRenderingEXT: {
+      const VkConditionalRenderingBeginInfoEXT *info =
+         ((const struct vl_args_vkCmdBeginConditionalRenderingEXT *)args)
+            ->pConditionalRenderingBegin;
+      return check(x, "condition", info->buffer, info->offset, 1, 0, sizeof(uint32_t));
    }
    case VL_CMD_vkCmdDrawIndirectByteCountEXT: {
       const struct vl_args_vkCmdDrawIndirectByteCountEXT *a = args;

@@ -216,7 +216,11 @@ class RendererEmitter:
                      "vkCmdWriteTimestamp", "vkCmdWriteTimestamp2", "vkCmdBeginQueryIndexedEXT",
                      "vkCmdEndQueryIndexedEXT", "vkCmdBindTransformFeedbackBuffersEXT",
                      "vkCmdBeginTransformFeedbackEXT", "vkCmdEndTransformFeedbackEXT",
-                     "vkCmdDrawIndirectByteCountEXT", "vkGetImageSubresourceLayout")
+                     "vkCmdDrawIndirectByteCountEXT", "vkGetImageSubresourceLayout",
+                     "vkCmdSetColorWriteEnableEXT", "vkCmdSetColorBlendEnableEXT",
+                     "vkCmdSetColorBlendEquationEXT", "vkCmdSetColorWriteMaskEXT",
+                     "vkCmdSetColorBlendAdvancedEXT", "vkCmdSetSampleMaskEXT",
+                     "vkCmdSetRasterizationStreamEXT", "vkCmdBeginConditionalRenderingEXT")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
                     "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",

@@ -1877,7 +1877,7 @@ test_query_of_a_vertex_stream_the_device_lacks(void **state)
       fail_msg("refused: %s", vlr_context_lost_message(g.ctx));
    begin();
    vl_encode_vkCmdBeginQueryIndexedEXT(&g.enc, 0, cb, pool, 0, 0, 1000);
-   expect_lost("query of vertex stream 1000; the device has");
+   expect_lost("vertex stream 1000; the device has");
 }
 
 static void
@@ -1890,6 +1890,45 @@ test_transform_feedback_buffers_past_the_limit(void **state)
    const VkDeviceSize offset = 0;
    vl_encode_vkCmdBeginTransformFeedbackEXT(&g.enc, 0, cb, UINT32_MAX, 1, &none, &offset);
    expect_lost("transform feedback buffers 4294967295+1 exceed the host's limit of");
+}
+
+static void
+test_blend_state_of_attachments_past_the_limit(void **state)
+{
+   (void)state;
+   /* lavapipe keeps blend state in a table of maxColorAttachments entries */
+   const VkCommandBuffer cb = recording();
+   const VkBool32 on = VK_TRUE;
+   vl_encode_vkCmdSetColorBlendEnableEXT(&g.enc, 0, cb, UINT32_MAX, 1, &on);
+   expect_lost("color attachments 4294967295+1 exceed the host's limit of");
+}
+
+static void
+test_sample_mask_of_no_samples(void **state)
+{
+   (void)state;
+   /* no words of mask, and the host reads the first */
+   const VkCommandBuffer cb = recording();
+   const VkSampleMask mask = 1;
+   vl_encode_vkCmdSetSampleMaskEXT(&g.enc, 0, cb, (VkSampleCountFlagBits)0, &mask);
+   expect_lost("a sample count of 0 (one of 1, 2, 4 ... 64)");
+}
+
+static void
+test_condition_past_the_end_of_its_buffer(void **state)
+{
+   (void)state;
+   buffer_with_memory(true, 0);
+   const VkCommandBuffer cb = recording();
+   /* (refused before the host is asked, which does not provide the
+    * command on this device: the extension is not enabled) */
+   const VkConditionalRenderingBeginInfoEXT info = {
+      .sType = VK_STRUCTURE_TYPE_CONDITIONAL_RENDERING_BEGIN_INFO_EXT,
+      .buffer = (VkBuffer)(uintptr_t)BUF,
+      .offset = 4094,
+   };
+   vl_encode_vkCmdBeginConditionalRenderingEXT(&g.enc, 0, cb, &info);
+   expect_lost("the condition range (4 bytes at offset 4094) leaves the buffer's 4096 bytes");
 }
 
 static void
@@ -2003,6 +2042,9 @@ main(void)
       T(test_query_of_a_vertex_stream_the_device_lacks),
       T(test_transform_feedback_buffers_past_the_limit),
       T(test_draw_byte_count_with_stride_zero),
+      T(test_blend_state_of_attachments_past_the_limit),
+      T(test_sample_mask_of_no_samples),
+      T(test_condition_past_the_end_of_its_buffer),
 #undef T
    };
    const int failed = cmocka_run_group_tests(tests, NULL, NULL);
