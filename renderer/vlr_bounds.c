@@ -37,8 +37,11 @@
  * The generator calls vlr_bounds_before/after for the commands listed in
  * protocol/gen/emit_renderer.py (BOUNDS_BEFORE, BOUNDS_AFTER).  Not covered
  * (the host driver still trusts them): dynamic offsets added to descriptor
- * ranges at bind time, the index and vertex ranges a draw reads, and memory
- * freed while a recorded command buffer still uses it.  Images the host made (swapchain images)
+ * ranges at bind time, the index and vertex ranges a draw reads, memory
+ * freed while a recorded command buffer still uses it, the attachment and
+ * layers of vkCmdClearAttachments (they depend on the rendering a command
+ * buffer is in when it runs, secondaries included), and how long GPU work
+ * takes (a draw of 2^31 vertices runs until it is done).  Images the host made (swapchain images)
  * carry no bookkeeping and are not checked.
  */
 #include <inttypes.h>
