@@ -743,6 +743,28 @@ stage_ok(struct vlr_exec *x, VkShaderStageFlagBits stage, VkShaderStageFlags all
    return false;
 }
 
+/* A sample count: one of VK_SAMPLE_COUNT_1_BIT ... 64 (lavapipe derives
+ * table indices and mask sizes from it). */
+static bool
+samples_ok(struct vlr_exec *x, const char *what, VkSampleCountFlagBits samples)
+{
+   if (samples && !(samples & (samples - 1)) && samples <= VK_SAMPLE_COUNT_64_BIT)
+      return true;
+   vlr_exec_failf(x, "%s of %u (one of 1, 2, 4 ... 64)", what, (unsigned)samples);
+   return false;
+}
+
+static bool
+dynamic(const VkGraphicsPipelineCreateInfo *info, VkDynamicState state)
+{
+   const VkPipelineDynamicStateCreateInfo *d = info->pDynamicState;
+   for (uint32_t i = 0; d && d->pDynamicStates && i < d->dynamicStateCount; i++) {
+      if (d->pDynamicStates[i] == state)
+         return true;
+   }
+   return false;
+}
+
 static bool
 graphics_pipeline_ok(struct vlr_exec *x, const struct vlr_device *dev,
                      const VkGraphicsPipelineCreateInfo *info)
@@ -758,6 +780,9 @@ graphics_pipeline_ok(struct vlr_exec *x, const struct vlr_device *dev,
       vlr_exec_fail(x, "sampleShadingEnable without the sampleRateShading feature");
       return false;
    }
+   if (ms && !dynamic(info, VK_DYNAMIC_STATE_RASTERIZATION_SAMPLES_EXT) &&
+       !samples_ok(x, "rasterizationSamples", ms->rasterizationSamples))
+      return false;
    const VkShaderStageFlags graphics =
       VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
       VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT | VK_SHADER_STAGE_GEOMETRY_BIT |
@@ -1146,15 +1171,14 @@ limits_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner, con
       return index_ok(x, "color attachments", a->firstAttachment, a->attachmentCount,
                       l->maxColorAttachments);
    }
-   case VL_CMD_vkCmdSetSampleMaskEXT: {
+   case VL_CMD_vkCmdSetSampleMaskEXT:
       /* the host reads the mask's first word whatever the sample count */
-      const VkSampleCountFlagBits samples =
-         ((const struct vl_args_vkCmdSetSampleMaskEXT *)args)->samples;
-      if (samples && !(samples & (samples - 1)) && samples <= VK_SAMPLE_COUNT_64_BIT)
-         return true;
-      vlr_exec_failf(x, "a sample count of %u (one of 1, 2, 4 ... 64)", (unsigned)samples);
-      return false;
-   }
+      return samples_ok(x, "a sample count",
+                        ((const struct vl_args_vkCmdSetSampleMaskEXT *)args)->samples);
+   case VL_CMD_vkCmdSetRasterizationSamplesEXT:
+      return samples_ok(
+         x, "rasterizationSamples",
+         ((const struct vl_args_vkCmdSetRasterizationSamplesEXT *)args)->rasterizationSamples);
    case VL_CMD_vkCmdDispatch: {
       const struct vl_args_vkCmdDispatch *a = args;
       return index_ok(x, "work groups (x)", 0, a->groupCountX, l->maxComputeWorkGroupCount[0]) &&

@@ -220,7 +220,8 @@ class RendererEmitter:
                      "vkCmdSetColorWriteEnableEXT", "vkCmdSetColorBlendEnableEXT",
                      "vkCmdSetColorBlendEquationEXT", "vkCmdSetColorWriteMaskEXT",
                      "vkCmdSetColorBlendAdvancedEXT", "vkCmdSetSampleMaskEXT",
-                     "vkCmdSetRasterizationStreamEXT", "vkCmdBeginConditionalRenderingEXT")
+                     "vkCmdSetRasterizationStreamEXT", "vkCmdBeginConditionalRenderingEXT",
+                     "vkCmdSetRasterizationSamplesEXT")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
                     "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",

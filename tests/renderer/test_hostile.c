@@ -1568,6 +1568,30 @@ test_push_constants_past_the_limit(void **state)
 }
 
 static void
+test_pipeline_with_a_sample_count_that_is_no_count(void **state)
+{
+   (void)state;
+   /* the renderer fuzzer's read fault inside lavapipe's
+    * vkCreateGraphicsPipelines (refused before the stages are looked at) */
+   const VkPipelineLayoutCreateInfo plci = { .sType =
+                                                VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO };
+   VkPipelineLayout layout = (VkPipelineLayout)(uintptr_t)0x420;
+   vl_encode_vkCreatePipelineLayout(&g.enc, 0, device(), &plci, NULL, &layout);
+   const VkPipelineMultisampleStateCreateInfo ms = {
+      .sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO,
+      .rasterizationSamples = (VkSampleCountFlagBits)0x10000001,
+   };
+   const VkGraphicsPipelineCreateInfo ci = { .sType =
+                                                VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO,
+                                             .pMultisampleState = &ms,
+                                             .layout = layout };
+   VkPipeline pipeline = (VkPipeline)(uintptr_t)0x421;
+   vl_encode_vkCreateGraphicsPipelines(&g.enc, 0, device(), VK_NULL_HANDLE, 1, &ci, NULL,
+                                       &pipeline);
+   expect_lost("rasterizationSamples of 268435457 (one of 1, 2, 4 ... 64)");
+}
+
+static void
 test_viewports_past_the_limit(void **state)
 {
    (void)state;
@@ -2019,6 +2043,7 @@ main(void)
       T(test_image_without_memory),
       T(test_copy_within_a_buffer_overlapping),
       T(test_push_constants_past_the_limit),
+      T(test_pipeline_with_a_sample_count_that_is_no_count),
       T(test_viewports_past_the_limit),
       T(test_create_image_the_host_does_not_support),
       T(test_framebuffer_larger_than_its_attachment),
