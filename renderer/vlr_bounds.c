@@ -141,33 +141,42 @@ struct vlr_query_pool {
        2 -                                                                                         \
     1)
 
+/* The values one query's result holds (availability apart); false for a
+ * type whose results the renderer cannot size. */
 static bool
-query_pool_ok(struct vlr_exec *x, const VkQueryPoolCreateInfo *info, uint32_t *values)
+query_values(const VkQueryPoolCreateInfo *info, uint32_t *values)
 {
    switch (info->queryType) {
    case VK_QUERY_TYPE_OCCLUSION:
    case VK_QUERY_TYPE_TIMESTAMP:
    case VK_QUERY_TYPE_PRIMITIVES_GENERATED_EXT:
       *values = 1;
-      break;
+      return true;
    case VK_QUERY_TYPE_TRANSFORM_FEEDBACK_STREAM_EXT:
       *values = 2; /* primitives written, storage needed */
-      break;
+      return true;
    case VK_QUERY_TYPE_PIPELINE_STATISTICS:
-      if (info->pipelineStatistics & ~CORE_STATISTICS) {
-         vlr_exec_failf(x,
-                        "pipeline statistics 0x%x include bits the host "
-                        "does not count (known: 0x%x)",
-                        info->pipelineStatistics, (unsigned)CORE_STATISTICS);
-         return false;
-      }
       *values = (uint32_t)__builtin_popcount(info->pipelineStatistics);
-      break;
+      return true;
    default:
-      vlr_exec_failf(x,
-                     "query type %d is not one whose results the "
-                     "renderer can size",
+      return false;
+   }
+}
+
+static bool
+query_pool_ok(struct vlr_exec *x, const VkQueryPoolCreateInfo *info)
+{
+   uint32_t values;
+   if (!query_values(info, &values)) {
+      vlr_exec_failf(x, "query type %d is not one whose results the renderer can size",
                      (int)info->queryType);
+      return false;
+   }
+   if (info->queryType == VK_QUERY_TYPE_PIPELINE_STATISTICS &&
+       (info->pipelineStatistics & ~CORE_STATISTICS)) {
+      vlr_exec_failf(x,
+                     "pipeline statistics 0x%x include bits the host does not count (known: 0x%x)",
+                     info->pipelineStatistics, (unsigned)CORE_STATISTICS);
       return false;
    }
    if (info->queryCount > MAX_QUERIES) {
@@ -1380,6 +1389,22 @@ xfb_buffers_ok(struct vlr_exec *x, const struct vl_object *owner, uint32_t first
    return index_ok(x, "transform feedback buffers", first, count, dev ? dev->xfb_buffers : 0);
 }
 
+/* The counter buffers of vkCmdBegin/EndTransformFeedbackEXT: their slots,
+ * and the 4 bytes the host reads or writes in each. */
+static bool
+xfb_counters_ok(struct vlr_exec *x, const struct vl_object *owner, uint32_t first, uint32_t count,
+                const VkBuffer *buffers, const VkDeviceSize *offsets)
+{
+   if (!xfb_buffers_ok(x, owner, first, count))
+      return false;
+   for (uint32_t i = 0; buffers && i < count; i++) {
+      if (buffers[i] &&
+          !check(x, "counter", buffers[i], offsets ? offsets[i] : 0, 1, 0, sizeof(uint32_t)))
+         return false;
+   }
+   return true;
+}
+
 static void
 free_destroyed_data(struct vlr_exec *x)
 {
@@ -1403,11 +1428,8 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkDestroyQueryPool:
       free_destroyed_data(x);
       return true;
-   case VL_CMD_vkCreateQueryPool: {
-      uint32_t values;
-      return query_pool_ok(x, ((const struct vl_args_vkCreateQueryPool *)args)->pCreateInfo,
-                           &values);
-   }
+   case VL_CMD_vkCreateQueryPool:
+      return query_pool_ok(x, ((const struct vl_args_vkCreateQueryPool *)args)->pCreateInfo);
    case VL_CMD_vkGetSemaphoreCounterValue:
       return timeline_ok(x, "vkGetSemaphoreCounterValue",
                          ((const struct vl_args_vkGetSemaphoreCounterValue *)args)->semaphore);
@@ -1772,19 +1794,15 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
       }
       return true;
    }
-   case VL_CMD_vkCmdBeginTransformFeedbackEXT:
-   case VL_CMD_vkCmdEndTransformFeedbackEXT: {
-      /* the two commands have the same arguments */
+   case VL_CMD_vkCmdBeginTransformFeedbackEXT: {
       const struct vl_args_vkCmdBeginTransformFeedbackEXT *a = args;
-      if (!xfb_buffers_ok(x, owner, a->firstCounterBuffer, a->counterBufferCount))
-         return false;
-      for (uint32_t i = 0; a->pCounterBuffers && i < a->counterBufferCount; i++) {
-         const VkDeviceSize offset = a->pCounterBufferOffsets ? a->pCounterBufferOffsets[i] : 0;
-         if (a->pCounterBuffers[i] &&
-             !check(x, "counter", a->pCounterBuffers[i], offset, 1, 0, sizeof(uint32_t)))
-            return false;
-      }
-      return true;
+      return xfb_counters_ok(x, owner, a->firstCounterBuffer, a->counterBufferCount,
+                             a->pCounterBuffers, a->pCounterBufferOffsets);
+   }
+   case VL_CMD_vkCmdEndTransformFeedbackEXT: {
+      const struct vl_args_vkCmdEndTransformFeedbackEXT *a = args;
+      return xfb_counters_ok(x, owner, a->firstCounterBuffer, a->counterBufferCount,
+                             a->pCounterBuffers, a->pCounterBufferOffsets);
    }
    case VL_CMD_vkCmdSetRasterizationStreamEXT:
       return stream_ok(
@@ -1953,7 +1971,7 @@ vlr_bounds_after(struct vlr_exec *x, int32_t id, const void *args)
    case VL_CMD_vkCreateQueryPool: {
       const struct vl_args_vkCreateQueryPool *a = args;
       uint32_t values;
-      if (a->ret != VK_SUCCESS || !query_pool_ok(x, a->pCreateInfo, &values))
+      if (a->ret != VK_SUCCESS || !query_values(a->pCreateInfo, &values))
          return;
       struct vlr_query_pool *p =
          attach(x, (uint64_t)(uintptr_t)*a->pQueryPool, sizeof(*p), "query pool");
