@@ -1405,6 +1405,33 @@ xfb_counters_ok(struct vlr_exec *x, const struct vl_object *owner, uint32_t firs
    return true;
 }
 
+/* lavapipe translates a sampler's enums through tables and jump tables:
+ * a value no Vulkan version defines made it jump into data (the fuzzer's
+ * borderColor 65536). */
+static bool
+sampler_ok(struct vlr_exec *x, const VkSamplerCreateInfo *info)
+{
+   const VkSamplerAddressMode modes[3] = { info->addressModeU, info->addressModeV,
+                                           info->addressModeW };
+   bool ok = (unsigned)info->magFilter <= VK_FILTER_LINEAR &&
+             (unsigned)info->minFilter <= VK_FILTER_LINEAR &&
+             (unsigned)info->mipmapMode <= VK_SAMPLER_MIPMAP_MODE_LINEAR &&
+             (unsigned)info->compareOp <= VK_COMPARE_OP_ALWAYS &&
+             ((unsigned)info->borderColor <= VK_BORDER_COLOR_INT_OPAQUE_WHITE ||
+              info->borderColor == VK_BORDER_COLOR_FLOAT_CUSTOM_EXT ||
+              info->borderColor == VK_BORDER_COLOR_INT_CUSTOM_EXT);
+   for (int i = 0; i < 3; i++)
+      ok &= (unsigned)modes[i] <= VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE;
+   if (ok)
+      return true;
+   vlr_exec_failf(x,
+                  "a sampler with values Vulkan does not define (filters %d/%d, mipmap mode %d, "
+                  "address modes %d/%d/%d, compare op %d, border color %d)",
+                  (int)info->magFilter, (int)info->minFilter, (int)info->mipmapMode, (int)modes[0],
+                  (int)modes[1], (int)modes[2], (int)info->compareOp, (int)info->borderColor);
+   return false;
+}
+
 static void
 free_destroyed_data(struct vlr_exec *x)
 {
@@ -1428,6 +1455,8 @@ vlr_bounds_before(struct vlr_exec *x, int32_t id, const struct vl_object *owner,
    case VL_CMD_vkDestroyQueryPool:
       free_destroyed_data(x);
       return true;
+   case VL_CMD_vkCreateSampler:
+      return sampler_ok(x, ((const struct vl_args_vkCreateSampler *)args)->pCreateInfo);
    case VL_CMD_vkCreateQueryPool:
       return query_pool_ok(x, ((const struct vl_args_vkCreateQueryPool *)args)->pCreateInfo);
    case VL_CMD_vkGetSemaphoreCounterValue:

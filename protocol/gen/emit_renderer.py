@@ -221,7 +221,7 @@ class RendererEmitter:
                      "vkCmdSetColorBlendEquationEXT", "vkCmdSetColorWriteMaskEXT",
                      "vkCmdSetColorBlendAdvancedEXT", "vkCmdSetSampleMaskEXT",
                      "vkCmdSetRasterizationStreamEXT", "vkCmdBeginConditionalRenderingEXT",
-                     "vkCmdSetRasterizationSamplesEXT")
+                     "vkCmdSetRasterizationSamplesEXT", "vkCreateSampler")
     BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
                     "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
                     "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",

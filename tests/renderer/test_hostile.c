@@ -1592,6 +1592,23 @@ test_pipeline_with_a_sample_count_that_is_no_count(void **state)
 }
 
 static void
+test_sampler_with_a_border_color_that_does_not_exist(void **state)
+{
+   (void)state;
+   /* the renderer fuzzer's: lavapipe jumped into data translating it */
+   VkSamplerCreateInfo info = { .sType = VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO,
+                                .borderColor = VK_BORDER_COLOR_INT_OPAQUE_WHITE };
+   VkSampler sampler = (VkSampler)(uintptr_t)0x422;
+   vl_encode_vkCreateSampler(&g.enc, 0, device(), &info, NULL, &sampler);
+   assert_true(submit());
+   begin();
+   info.borderColor = (VkBorderColor)65536;
+   sampler = (VkSampler)(uintptr_t)0x423;
+   vl_encode_vkCreateSampler(&g.enc, 0, device(), &info, NULL, &sampler);
+   expect_lost("compare op 0, border color 65536)");
+}
+
+static void
 test_viewports_past_the_limit(void **state)
 {
    (void)state;
@@ -2044,6 +2061,7 @@ main(void)
       T(test_copy_within_a_buffer_overlapping),
       T(test_push_constants_past_the_limit),
       T(test_pipeline_with_a_sample_count_that_is_no_count),
+      T(test_sampler_with_a_border_color_that_does_not_exist),
       T(test_viewports_past_the_limit),
       T(test_create_image_the_host_does_not_support),
       T(test_framebuffer_larger_than_its_attachment),
