@@ -39,6 +39,7 @@
  * Environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR;
  * under `meson devenv` the loopback manifest is taken from VK_ICD_FILENAMES.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -51,17 +52,12 @@
 
 #include <vulkan/vulkan.h>
 
-#ifndef BENCH_SHADER_DIR
-#define BENCH_SHADER_DIR "."
-#endif
-#ifndef BENCH_LOOPBACK_ICD
-#define BENCH_LOOPBACK_ICD "/work/main/build/manifests/venus_loopback_icd.x86_64.json"
-#endif
-#ifndef BENCH_NATIVE_ICD
-#define BENCH_NATIVE_ICD "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
-#endif
-#ifndef BENCH_SOURCE_DIR
-#define BENCH_SOURCE_DIR "/work/main"
+#include "vl_manifest.h"
+
+/* Where this build's shaders, manifest and sources are (bench/meson.build). */
+#if !defined(BENCH_SHADER_DIR) || !defined(BENCH_LOOPBACK_ICD) || !defined(BENCH_SOURCE_DIR)
+#error                                                                                             \
+   "bench_vk is built by Meson, which defines BENCH_SHADER_DIR, BENCH_LOOPBACK_ICD and BENCH_SOURCE_DIR"
 #endif
 
 #define TARGET_W      256 /* offscreen render target */
@@ -1924,8 +1920,13 @@ main(int argc, char **argv)
 
    /* Read what meson devenv set before it is overwritten. */
    const char *native = o.native_icd ? o.native_icd : nonempty_env("VL_BENCH_NATIVE_ICD");
+   static char host_manifest[PATH_MAX];
+   char host_err[512];
    if (!native)
-      native = BENCH_NATIVE_ICD;
+      native =
+         vl_host_icd_manifest(host_manifest, sizeof(host_manifest), host_err, sizeof(host_err));
+   if (!native)
+      die("%s (or pass --native-icd)", host_err);
    const char *loopback = o.loopback_icd ? o.loopback_icd : nonempty_env("VL_BENCH_LOOPBACK_ICD");
    if (!loopback) {
       const char *env = nonempty_env("VK_DRIVER_FILES");

@@ -397,6 +397,26 @@ copy_name(char *dst, size_t size, const char *prefix, const char *src)
 }
 
 /* Everything immutable about one physical device, in a few calls. */
+/* The highest version this ICD implements: the core of the vk.xml the
+ * protocol was generated from.  A newer host (virglrenderer 1.1 passes
+ * lavapipe 25's 1.4 through) is reported at this version. */
+static uint32_t
+clamp_api_version(uint32_t host)
+{
+   const uint32_t ours = VL_PROTOCOL_VK_XML_VERSION;
+   return host > ours ? ours : host;
+}
+
+/* A conformance version above the reported API version would claim a CTS of
+ * an API this device does not offer: report the newest one it can claim. */
+static void
+clamp_conformance(VkConformanceVersion *c, uint32_t api)
+{
+   const uint32_t major = VK_API_VERSION_MAJOR(api), minor = VK_API_VERSION_MINOR(api);
+   if (c->major > major || (c->major == major && c->minor > minor))
+      *c = (VkConformanceVersion){ (uint8_t)major, (uint8_t)minor, 0, 0 };
+}
+
 static VkResult
 load_physical_device(struct vl_physical_device *pd)
 {
@@ -427,12 +447,13 @@ load_physical_device(struct vl_physical_device *pd)
    pd->properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
    if (!vl_call_vkGetPhysicalDeviceProperties(t, handle, &pd->properties.properties))
       return VK_ERROR_INITIALIZATION_FAILED;
-   const uint32_t version = pd->properties.properties.apiVersion;
+   const uint32_t version = clamp_api_version(pd->properties.properties.apiVersion);
    if (!build_chain(pd, vl_properties_chain, vl_properties_chain_count,
                     (VkBaseOutStructure *)&pd->properties, version))
       return VK_ERROR_OUT_OF_HOST_MEMORY;
    if (!vl_call_vkGetPhysicalDeviceProperties2(t, handle, &pd->properties))
       return VK_ERROR_INITIALIZATION_FAILED;
+   pd->properties.properties.apiVersion = version;
    pd->features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
    if (!build_chain(pd, vl_features_chain, vl_features_chain_count,
                     (VkBaseOutStructure *)&pd->features, version))
@@ -465,11 +486,13 @@ load_physical_device(struct vl_physical_device *pd)
       pd, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES);
    char info[VK_MAX_DRIVER_NAME_SIZE + VK_MAX_DRIVER_INFO_SIZE + 4];
    if (drv) {
+      clamp_conformance(&drv->conformanceVersion, version);
       snprintf(info, sizeof(info), "%s: %s", drv->driverName, drv->driverInfo);
       copy_name(drv->driverInfo, sizeof(drv->driverInfo), "Venus over ", info);
       snprintf(drv->driverName, sizeof(drv->driverName), VL_ICD_DRIVER_NAME);
    }
    if (v12) {
+      clamp_conformance(&v12->conformanceVersion, version);
       snprintf(info, sizeof(info), "%s: %s", v12->driverName, v12->driverInfo);
       copy_name(v12->driverInfo, sizeof(v12->driverInfo), "Venus over ", info);
       snprintf(v12->driverName, sizeof(v12->driverName), VL_ICD_DRIVER_NAME);

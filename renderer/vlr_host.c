@@ -10,7 +10,6 @@
  */
 #include "vlr_host.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
@@ -21,7 +20,7 @@
 #include <vulkan/vk_layer.h>
 
 #include "vl_transport.h"
-#include "vlr_json.h"
+#include "vl_manifest.h"
 
 #define MAX_LAYERS 4
 /* loader structs of one create info copied in chain mode (the loader sends 2-4) */
@@ -63,104 +62,15 @@ struct pending_device {
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vlr_host *hosts;
 
-static const char *
-arch_suffix(void)
-{
-#if defined(__x86_64__)
-   return "x86_64";
-#elif defined(__aarch64__)
-   return "aarch64";
-#elif defined(__i386__)
-   return "i686";
-#else
-   return "";
-#endif
-}
-
-/* The directories the Khronos loader searches for manifests of kind
- * ("icd.d" or "explicit_layer.d"). */
-static unsigned
-manifest_dirs(const char *kind, char dirs[][PATH_MAX], unsigned max)
-{
-   unsigned n = 0;
-   const char *xdg = getenv("XDG_DATA_DIRS");
-   if (!xdg || !*xdg)
-      xdg = "/usr/local/share:/usr/share";
-   char *copy = strdup(xdg);
-   for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && n < max;
-        d = strtok_r(NULL, ":", &save))
-      snprintf(dirs[n++], PATH_MAX, "%s/vulkan/%s", d, kind);
-   free(copy);
-   if (n < max)
-      snprintf(dirs[n++], PATH_MAX, "/etc/xdg/vulkan/%s", kind);
-   if (n < max)
-      snprintf(dirs[n++], PATH_MAX, "/etc/vulkan/%s", kind);
-   return n;
-}
-
-static bool
-find_lavapipe(char *path, size_t size)
-{
-   char dirs[16][PATH_MAX];
-   const unsigned n = manifest_dirs("icd.d", dirs, 16);
-   char want[64];
-   snprintf(want, sizeof(want), "lvp_icd.%s.json", arch_suffix());
-   for (unsigned i = 0; i < n; i++) {
-      snprintf(path, size, "%s/%s", dirs[i], want);
-      FILE *f = fopen(path, "r");
-      if (f) {
-         fclose(f);
-         return true;
-      }
-   }
-   return false;
-}
-
-/* library_path of a manifest: a bare name goes to dlopen's search, a relative
- * path is relative to the manifest's folder. */
-static bool
-resolve_library(const char *manifest, const char *lib, char *out, size_t size)
-{
-   if (!lib)
-      return false;
-   if (lib[0] == '/' || !strchr(lib, '/')) {
-      snprintf(out, size, "%s", lib);
-      return true;
-   }
-   char dir[PATH_MAX];
-   snprintf(dir, sizeof(dir), "%s", manifest);
-   char *slash = strrchr(dir, '/');
-   if (slash)
-      *slash = 0;
-   else
-      snprintf(dir, sizeof(dir), ".");
-   snprintf(out, size, "%s/%s", dir, lib);
-   return true;
-}
-
 static bool
 load_icd(struct vlr_host *h, const char *manifest, char *err, size_t err_size)
 {
-   if (manifest) {
-      snprintf(h->manifest, sizeof(h->manifest), "%s", manifest);
-   } else if (!find_lavapipe(h->manifest, sizeof(h->manifest))) {
+   snprintf(h->manifest, sizeof(h->manifest), "%s", manifest);
+   if (!vl_manifest_read_icd(h->manifest, h->library, sizeof(h->library))) {
       snprintf(err, err_size,
-               "no host Vulkan driver: lavapipe's manifest (lvp_icd.%s.json) was not found; "
-               "install mesa-vulkan-drivers or set VL_HOST_ICD to a host ICD manifest",
-               arch_suffix());
-      return false;
-   }
-   struct vlr_json *j = vlr_json_parse_file(h->manifest);
-   if (!j) {
-      snprintf(err, err_size, "VL_HOST_ICD=%s: cannot read it as an ICD manifest (JSON)",
+               "VL_HOST_ICD=%s: cannot read it as an ICD manifest (a JSON file with "
+               "ICD.library_path)",
                h->manifest);
-      return false;
-   }
-   const bool ok = resolve_library(h->manifest, vlr_json_string(j, "ICD", "library_path"),
-                                   h->library, sizeof(h->library));
-   vlr_json_free(j);
-   if (!ok) {
-      snprintf(err, err_size, "%s: no ICD.library_path in the manifest", h->manifest);
       return false;
    }
    h->lib = dlopen(h->library, RTLD_NOW | RTLD_LOCAL);
@@ -193,60 +103,41 @@ load_icd(struct vlr_host *h, const char *manifest, char *err, size_t err_size)
 static bool
 load_layer(struct vlr_layer *l, const char *name, bool own_namespace, char *err, size_t err_size)
 {
-   char dirs[16][PATH_MAX];
-   const unsigned n = manifest_dirs("explicit_layer.d", dirs, 16);
-   for (unsigned i = 0; i < n; i++) {
-      DIR *d = opendir(dirs[i]);
-      if (!d)
-         continue;
-      struct dirent *e;
-      while ((e = readdir(d))) {
-         if (!strstr(e->d_name, ".json"))
-            continue;
-         char path[PATH_MAX * 2];
-         snprintf(path, sizeof(path), "%s/%s", dirs[i], e->d_name);
-         struct vlr_json *j = vlr_json_parse_file(path);
-         const char *lname = vlr_json_string(j, "layer", "name");
-         char lib[PATH_MAX];
-         if (lname && !strcmp(lname, name) &&
-             resolve_library(path, vlr_json_string(j, "layer", "library_path"), lib, sizeof(lib))) {
-            vlr_json_free(j);
-            closedir(d);
-            snprintf(l->name, sizeof(l->name), "%s", name);
-            l->lib = own_namespace ? dlmopen(LM_ID_NEWLM, lib, RTLD_NOW | RTLD_LOCAL)
-                                   : dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-            if (!l->lib) {
-               snprintf(err, err_size, "cannot load %s (%s): %s", name, lib, dlerror());
-               return false;
-            }
-            PFN_vkNegotiateLoaderLayerInterfaceVersion negotiate =
-               (PFN_vkNegotiateLoaderLayerInterfaceVersion)dlsym(
-                  l->lib, "vkNegotiateLoaderLayerInterfaceVersion");
-            VkNegotiateLayerInterface iface = {
-               .sType = LAYER_NEGOTIATE_INTERFACE_STRUCT,
-               .loaderLayerInterfaceVersion = CURRENT_LOADER_LAYER_INTERFACE_VERSION,
-            };
-            if (negotiate && negotiate(&iface) == VK_SUCCESS) {
-               l->gipa = iface.pfnGetInstanceProcAddr;
-               l->gdpa = iface.pfnGetDeviceProcAddr;
-               l->gpdpa = iface.pfnGetPhysicalDeviceProcAddr;
-            }
-            if (!l->gipa)
-               l->gipa = (PFN_vkGetInstanceProcAddr)dlsym(l->lib, "vkGetInstanceProcAddr");
-            if (!l->gdpa)
-               l->gdpa = (PFN_vkGetDeviceProcAddr)dlsym(l->lib, "vkGetDeviceProcAddr");
-            if (!l->gipa || !l->gdpa) {
-               snprintf(err, err_size, "%s does not export its GetProcAddr functions", name);
-               return false;
-            }
-            return true;
-         }
-         vlr_json_free(j);
+   char manifest[PATH_MAX], lib[PATH_MAX];
+   if (vl_manifest_find_layer(name, manifest, sizeof(manifest), lib, sizeof(lib))) {
+      snprintf(l->name, sizeof(l->name), "%s", name);
+      l->lib = own_namespace ? dlmopen(LM_ID_NEWLM, lib, RTLD_NOW | RTLD_LOCAL)
+                             : dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+      if (!l->lib) {
+         snprintf(err, err_size, "cannot load %s (%s, from %s): %s", name, lib, manifest,
+                  dlerror());
+         return false;
       }
-      closedir(d);
+      PFN_vkNegotiateLoaderLayerInterfaceVersion negotiate =
+         (PFN_vkNegotiateLoaderLayerInterfaceVersion)dlsym(
+            l->lib, "vkNegotiateLoaderLayerInterfaceVersion");
+      VkNegotiateLayerInterface iface = {
+         .sType = LAYER_NEGOTIATE_INTERFACE_STRUCT,
+         .loaderLayerInterfaceVersion = CURRENT_LOADER_LAYER_INTERFACE_VERSION,
+      };
+      if (negotiate && negotiate(&iface) == VK_SUCCESS) {
+         l->gipa = iface.pfnGetInstanceProcAddr;
+         l->gdpa = iface.pfnGetDeviceProcAddr;
+         l->gpdpa = iface.pfnGetPhysicalDeviceProcAddr;
+      }
+      if (!l->gipa)
+         l->gipa = (PFN_vkGetInstanceProcAddr)dlsym(l->lib, "vkGetInstanceProcAddr");
+      if (!l->gdpa)
+         l->gdpa = (PFN_vkGetDeviceProcAddr)dlsym(l->lib, "vkGetDeviceProcAddr");
+      if (!l->gipa || !l->gdpa) {
+         snprintf(err, err_size, "%s does not export its GetProcAddr functions", name);
+         return false;
+      }
+      return true;
    }
    snprintf(err, err_size,
-            "VL_HOST_VALIDATION=1 needs %s, which is not installed (Debian: "
+            "VL_HOST_VALIDATION=1 needs %s, which is not in the loader's layer folders "
+            "(VK_LAYER_PATH, VK_ADD_LAYER_PATH, XDG_DATA_DIRS ...; Debian: "
             "vulkan-validationlayers)",
             name);
    return false;
@@ -255,11 +146,18 @@ load_layer(struct vlr_layer *l, const char *name, bool own_namespace, char *err,
 struct vlr_host *
 vlr_host_get(const char *manifest, bool validation, char *err, size_t err_size)
 {
+   char found[PATH_MAX];
+   if (!manifest || !*manifest) {
+      if (!vl_manifest_find_lavapipe(found, sizeof(found))) {
+         vl_manifest_lavapipe_missing(err, err_size);
+         return NULL;
+      }
+      manifest = found;
+   }
    pthread_mutex_lock(&hosts_lock);
    struct vlr_host *h;
    for (h = hosts; h; h = h->next) {
-      if (h->validation == validation && (manifest ? !strcmp(h->manifest, manifest) : true) &&
-          (manifest || strstr(h->manifest, "lvp_icd.")))
+      if (h->validation == validation && !strcmp(h->manifest, manifest))
          goto out;
    }
    h = calloc(1, sizeof(*h));

@@ -128,8 +128,12 @@ class Files:
             out += self.func("size_t vl_sizeof_%s(const %s *val)" % (n, n),
                              ["return 4 + %s + vl_sizeof_%s_self(val);" % (chain_size, n)])
             chain_enc = ("vl_encode_%s_chain(enc, val->pNext);" % n) if ps.chain else "vl_enc_u64(enc, 0);"
+            # The struct's own sType, not what memory holds: a host driver may
+            # overwrite an output's sType (NVIDIA's
+            # vkGetDeviceGroupPresentCapabilitiesKHR writes 0), and the type
+            # already says which it is, as in venus-protocol's encoders.
             out += self.func("void vl_encode_%s(struct vl_encoder *enc, const %s *val)" % (n, n),
-                             ["vl_enc_u32(enc, (uint32_t)val->sType);", chain_enc,
+                             ["vl_enc_u32(enc, (uint32_t)%s);" % ps.s.stype, chain_enc,
                               "vl_encode_%s_self(enc, val);" % n])
 
         # host decode (input)

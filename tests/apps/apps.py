@@ -13,6 +13,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import host_icd  # noqa: E402
+
 SKIP = 77
 
 
@@ -71,7 +74,7 @@ class Xvfb:
 
 
 def native_icd():
-    return os.environ["VL_TEST_NATIVE_ICD"]
+    return host_icd.native_icd()
 
 
 def loopback_icd():

@@ -4,8 +4,7 @@ spread over the quick_gl profile, kept when they pass natively on zink over
 lavapipe twice in a row and take under 3 seconds.  A developer tool, run by
 hand when the list needs renewing:
 
-    VL_TEST_NATIVE_ICD=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json \\
-      tests/apps/piglit_select.py [COUNT] > tests/apps/piglit-tests.txt
+    tests/apps/piglit_select.py [COUNT] > tests/apps/piglit-tests.txt
 """
 import subprocess
 import sys

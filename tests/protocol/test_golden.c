@@ -594,6 +594,37 @@ test_execute_command_streams(void **state)
    assert_bytes(buf, written, &want);
 }
 
+/* A reply carries the struct's own sType whatever the host left in memory:
+ * NVIDIA's vkGetDeviceGroupPresentCapabilitiesKHR writes 0 there, and the
+ * guest rejects a reply whose sType differs from its request's. */
+static void
+test_reply_stype_is_the_structs_own(void **state)
+{
+   (void)state;
+   VkDeviceGroupPresentCapabilitiesKHR host = {
+      .sType = 0, /* what the host driver left */
+      .modes = VK_DEVICE_GROUP_PRESENT_MODE_LOCAL_BIT_KHR,
+   };
+   host.presentMask[0] = 1;
+   uint8_t buf[256];
+   size_t written;
+   ENCODE(buf, vl_sizeof_VkDeviceGroupPresentCapabilitiesKHR(&host),
+          vl_encode_VkDeviceGroupPresentCapabilitiesKHR(&enc, &host));
+   uint32_t stype;
+   memcpy(&stype, buf, 4);
+   assert_int_equal(stype, VK_STRUCTURE_TYPE_DEVICE_GROUP_PRESENT_CAPABILITIES_KHR);
+
+   VkDeviceGroupPresentCapabilitiesKHR guest = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_GROUP_PRESENT_CAPABILITIES_KHR,
+   };
+   struct vl_decoder dec;
+   vl_dec_init(&dec, buf, written, NULL, NULL);
+   vl_decode_VkDeviceGroupPresentCapabilitiesKHR_reply(&dec, &guest);
+   assert_null(dec.error);
+   assert_int_equal(guest.modes, VK_DEVICE_GROUP_PRESENT_MODE_LOCAL_BIT_KHR);
+   assert_int_equal(guest.presentMask[0], 1);
+}
+
 int
 main(void)
 {
@@ -607,6 +638,7 @@ main(void)
       cmocka_unit_test(test_partial_and_void_reply),
       cmocka_unit_test(test_fixed_arrays_and_unions),
       cmocka_unit_test(test_execute_command_streams),
+      cmocka_unit_test(test_reply_stype_is_the_structs_own),
    };
    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__)
         return 2
-    native = run(sys.argv[1], True)
+    native = run(os.environ.get("VL_HOST_ICD") or sys.argv[1], True)
     loop = run(sys.argv[2], False)
     names = [device_name(native), device_name(loop), "venus-loopback"]
     if not names[1] or "venus-loopback" not in names[1]:

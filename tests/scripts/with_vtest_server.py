@@ -23,6 +23,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+
+import host_icd
 import time
 
 SKIP = 77
@@ -86,7 +88,7 @@ def main():
         print("SKIP: %s" % reason)
         return SKIP
 
-    native = os.environ.get("VL_TEST_NATIVE_ICD", "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json")
+    native = host_icd.native_icd()
     server_env = dict(os.environ)
     for k in ("VL_TRANSPORT", "VL_VTEST_SOCKET", "VK_INSTANCE_LAYERS", "LD_PRELOAD"):
         server_env.pop(k, None)

@@ -100,7 +100,7 @@ def main():
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(native_env_clean)
-    native = run(sys.argv[1])
+    native = run(os.environ.get("VL_HOST_ICD") or sys.argv[1])
     os.environ.clear()
     os.environ.update(saved)
     loop = run(sys.argv[2])

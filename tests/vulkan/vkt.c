@@ -1,10 +1,14 @@
 /* Integration-test base (see vkt.h). */
 #include "vkt.h"
 
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "vl_manifest.h"
 
 static const char *current = "test";
 
@@ -245,8 +249,20 @@ vkt_submit_wait(struct vkt *t, VkCommandBuffer cmd)
 const char *
 vkt_native_icd(void)
 {
-   const char *p = getenv("VL_TEST_NATIVE_ICD");
-   return p && *p ? p : "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
+   /* The renderer's host driver (VL_HOST_ICD), or what Meson found, or the
+    * loader's folders searched as the renderer does. */
+   static char found[PATH_MAX];
+   const char *p = getenv("VL_HOST_ICD");
+   if (!p || !*p)
+      p = getenv("VL_TEST_NATIVE_ICD");
+   if (p && *p)
+      return p;
+   if (!found[0]) {
+      char err[512];
+      if (!vl_host_icd_manifest(found, sizeof(found), err, sizeof(err)))
+         fprintf(stderr, "vkt: %s\n", err);
+   }
+   return found;
 }
 
 /* VK_INSTANCE_LAYERS without the venus-loopback layer. */

@@ -83,7 +83,8 @@ bool vkt_run_child(const char *self, const char *icd, const char *arg, const cha
 /* The same on the native driver alone: vkt_native_icd(), and without the
  * venus-loopback layer when VK_INSTANCE_LAYERS names it (layer mode). */
 bool vkt_run_native_child(const char *self, const char *arg, const char *out_path);
-/* Native lavapipe's manifest (VL_TEST_NATIVE_ICD, or the Debian path). */
+/* The native driver's manifest: the renderer's host driver (VL_HOST_ICD, else
+ * lavapipe found as the loader finds manifests), or VL_TEST_NATIVE_ICD. */
 const char *vkt_native_icd(void);
 
 #endif
