@@ -134,6 +134,7 @@ vl_DestroyDevice(VkDevice device, const VkAllocationCallbacks *alloc)
       /* the host fence went with the device */
       if (q->idle_fence)
          vl_fence_destroy(dev, q->idle_fence);
+      vl_transport_timeline_put(dev->transport, q->timeline);
       pthread_mutex_destroy(&q->lock);
       free(q);
    }
@@ -171,18 +172,23 @@ get_queue(struct vl_device *dev, uint32_t family, uint32_t index, VkDeviceQueueC
    dev->queues = q;
    VkDevice device = vl_device_handle(dev);
    VkQueue handle = VL_TO_HANDLE(VkQueue, q);
-   if (!flags && !pnext) {
-      vl_send_vkGetDeviceQueue(dev->transport, device, family, index, &handle);
-   } else {
-      const VkDeviceQueueInfo2 info = {
-         .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2,
-         .pNext = pnext,
-         .flags = flags,
-         .queueFamilyIndex = family,
-         .queueIndex = index,
-      };
-      vl_send_vkGetDeviceQueue2(dev->transport, device, &info, &handle);
-   }
+   /* Venus binds every queue to a transport timeline of its own, through
+    * vkGetDeviceQueue2 (virglrenderer 1.x refuses vkGetDeviceQueue); its
+    * work and the fences of that timeline then travel on it. */
+   q->timeline = vl_transport_timeline_get(dev->transport);
+   const VkDeviceQueueTimelineInfoMESA timeline = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_TIMELINE_INFO_MESA,
+      .pNext = pnext,
+      .ringIdx = q->timeline,
+   };
+   const VkDeviceQueueInfo2 info = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2,
+      .pNext = q->timeline ? &timeline : pnext,
+      .flags = flags,
+      .queueFamilyIndex = family,
+      .queueIndex = index,
+   };
+   vl_send_vkGetDeviceQueue2(dev->transport, device, &info, &handle);
 #ifdef VL_LAYER
    q->handle = vl_adopt(dev->transport, q, VK_OBJECT_TYPE_QUEUE);
    if (!q->handle) {

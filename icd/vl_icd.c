@@ -214,7 +214,7 @@ query_global(void)
       return;
    }
    global.result = vl_call_vkEnumerateInstanceVersion(t, &global.version);
-   if (global.result == VK_SUCCESS && !t->private_commands) {
+   if (global.result == VK_SUCCESS && !vl_transport_speaks(t, VL_WIRE_PRIVATE)) {
       /* A Venus renderer implements no instance extension of its own
        * (virglrenderer lists only its private two and refuses any in
        * vkCreateInstance): the guest offers the protocol's, which are core
@@ -222,7 +222,7 @@ query_global(void)
       global.extensions = calloc(VL_EXTENSION_COUNT, sizeof(*global.extensions));
       for (uint32_t i = 0; global.extensions && i < VL_EXTENSION_COUNT; i++) {
          const struct vl_extension_info *e = &vl_extension_table[i];
-         if (!e->instance || !e->venus)
+         if (!e->instance || !vl_transport_speaks(t, e->formats))
             continue;
          VkExtensionProperties *p = &global.extensions[global.extension_count++];
          snprintf(p->extensionName, sizeof(p->extensionName), "%s", e->name);
@@ -242,7 +242,7 @@ query_global(void)
    uint32_t kept = 0;
    for (uint32_t i = 0; i < n; i++) {
       const struct vl_extension_info *e = vl_extension_find(global.extensions[i].extensionName);
-      if (e && (e->venus || t->private_commands))
+      if (e && vl_transport_speaks(t, e->formats))
          global.extensions[kept++] = global.extensions[i];
    }
    global.extension_count = kept;

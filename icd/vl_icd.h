@@ -104,6 +104,7 @@ struct vl_queue {
    struct vl_queue *next;
    uint32_t family, index;
    VkDeviceQueueCreateFlags flags;
+   uint32_t timeline;  /* the transport timeline (ring index) it is bound to; 0: none */
    VkFence idle_fence; /* for vkQueueWaitIdle, created on first use */
    pthread_mutex_t lock;
 };
@@ -316,6 +317,13 @@ static inline VkQueue
 vl_queue_handle(const struct vl_queue *p)
 {
    return VL_DISPATCHABLE_HANDLE(VkQueue, p);
+}
+
+/* The transport timeline a queue's work travels on (generated senders). */
+static inline uint32_t
+vl_queue_timeline(VkQueue h)
+{
+   return h ? vl_queue(h)->timeline : 0;
 }
 
 static inline struct vl_command_buffer *

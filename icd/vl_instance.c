@@ -240,7 +240,7 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    if (VK_API_VERSION_MAJOR(app.apiVersion) == 1 && host_version > app.apiVersion)
       app.apiVersion = host_version > VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : host_version;
    /* Pure Venus: the guest implements the instance extensions itself. */
-   if (!inst->transport->private_commands)
+   if (!vl_transport_speaks(inst->transport, VL_WIRE_PRIVATE))
       host_count = 0;
    const VkInstanceCreateInfo host_info = {
       .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
@@ -436,7 +436,7 @@ load_physical_device(struct vl_physical_device *pd)
    uint32_t kept = 0;
    for (uint32_t i = 0; i < n; i++) {
       const int e = extension_index(pd->extensions[i].extensionName);
-      if (e < 0 || (!vl_extension_table[e].venus && !t->private_commands))
+      if (e < 0 || !vl_transport_speaks(t, vl_extension_table[e].formats))
          continue;
       pd->supported[e] = true;
       pd->extensions[kept++] = pd->extensions[i];
@@ -621,7 +621,14 @@ VKAPI_ATTR void VKAPI_CALL
 vl_GetPhysicalDeviceMemoryProperties2(VkPhysicalDevice physical,
                                       VkPhysicalDeviceMemoryProperties2 *props)
 {
-   props->memoryProperties = vl_physical_device(physical)->memory.memoryProperties;
+   struct vl_physical_device *pd = vl_physical_device(physical);
+   /* The types and heaps never change; a chained struct (the memory budget)
+    * does, and is asked of the host each time. */
+   if (props->pNext) {
+      vl_call_vkGetPhysicalDeviceMemoryProperties2(pd->instance->transport, physical, props);
+      return;
+   }
+   props->memoryProperties = pd->memory.memoryProperties;
 }
 
 VKAPI_ATTR void VKAPI_CALL

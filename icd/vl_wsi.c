@@ -20,7 +20,7 @@ vl_CreateSwapchainKHR(VkDevice device, const VkSwapchainCreateInfoKHR *info,
 {
    (void)alloc;
    struct vl_transport *t = vl_device(device)->transport;
-   if (!t->private_commands)
+   if (!vl_transport_speaks(t, VL_WIRE_PRIVATE))
       return VK_ERROR_EXTENSION_NOT_PRESENT;
    struct vl_swapchain_state *sc = calloc(1, sizeof(*sc));
    if (!sc)

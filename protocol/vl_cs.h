@@ -28,6 +28,12 @@
 /* How many chained structs the guest walks before giving up on a looping chain. */
 #define VL_MAX_CHAIN_WALK 1024
 
+/* The wire formats (VL_WIRE_*) of the encoding in progress on this thread:
+ * pNext structs of extensions outside them are dropped, so that a peer of
+ * wire format 0 never sees a struct of wire format 1.  The guest's senders
+ * set it to their transport's; elsewhere it keeps every struct. */
+extern _Thread_local uint8_t vl_chain_formats;
+
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the wire format is little-endian; big-endian hosts need byte swapping"
 #endif

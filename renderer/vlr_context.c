@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "vl_futex.h"
 #include "vl_protocol_defs.h"
 #include "vlr_host.h"
 #include "vlr_ring.h"
@@ -24,6 +26,7 @@ vlr_exec_init(struct vlr_exec *x, struct vlr_context *ctx)
 {
    memset(x, 0, sizeof(*x));
    x->ctx = ctx;
+   x->reply = &x->own_reply;
    vl_arena_init(&x->arena, 0);
 }
 
@@ -112,6 +115,11 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       atomic_fetch_add(&ctx->stats.streams, 1);
    }
    vl_dec_init(&x->dec, data, size, &x->arena, &ctx->objects);
+   x->wire_formats = ctx->wire_formats;
+   /* wire format 0 (virglrenderer 0.10.4) has one reply stream for the
+    * whole context; wire format 1 one per ring and per transport thread */
+   if (!x->depth)
+      x->reply = (ctx->wire_formats & VL_WIRE_FORMAT_0) ? &ctx->shared_reply : &x->own_reply;
    x->stream_start = data;
    x->stream_kind = kind;
    struct vlr_exec *outer = current_exec;
@@ -141,6 +149,8 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
                              "was not coming; the renderer signaled the device's timeline "
                              "semaphores to release it");
       }
+      if (x->progress)
+         x->progress(x);
       if (x->capture_reply_size)
          capture_reply(x);
       if (x->arena.used_total) /* most commands decode into their frame */
@@ -302,16 +312,61 @@ vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type)
    return obj;
 }
 
+static bool
+inline_stream(const struct vlr_exec *x)
+{
+   return x->stream_kind && !strcmp(x->stream_kind, "inline");
+}
+
 bool
 vlr_exec_may_block(struct vlr_exec *x, bool blocks)
 {
-   if (!blocks || (x->stream_kind && !strcmp(x->stream_kind, "inline")))
+   if (!blocks || inline_stream(x) || !x->ctx->options.refuse_unbounded_waits)
       return true;
    vlr_exec_failf(x,
                   "a wait that may block, in a %s stream: it would stall the thread that "
                   "must run what it waits for (poll with a zero timeout instead)",
                   x->stream_kind ? x->stream_kind : "");
    return false;
+}
+
+bool
+vlr_exec_wait_sliced(const struct vlr_exec *x, bool blocks)
+{
+   return blocks && !inline_stream(x);
+}
+
+/* Long enough to cost nothing, short enough that teardown is prompt. */
+#define WAIT_SLICE_NS 100000000ull
+
+uint64_t
+vlr_wait_deadline(uint64_t timeout_ns)
+{
+   const uint64_t now = vl_now_ns();
+   return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+uint64_t
+vlr_wait_slice(uint64_t deadline)
+{
+   const uint64_t now = vl_now_ns();
+   if (deadline <= now)
+      return 0;
+   return deadline - now < WAIT_SLICE_NS ? deadline - now : WAIT_SLICE_NS;
+}
+
+bool
+vlr_exec_wait_over(struct vlr_exec *x, uint64_t deadline)
+{
+   return atomic_load(&x->ctx->lost) || atomic_load(&x->ctx->closing) ||
+          (deadline != UINT64_MAX && vl_now_ns() >= deadline) || vlr_ring_of_exec_stopping(x);
+}
+
+void
+vlr_wait_nap(void)
+{
+   const struct timespec ts = { 0, 1000000 };
+   nanosleep(&ts, NULL);
 }
 
 void
@@ -345,19 +400,23 @@ vlr_exec_reply(struct vlr_exec *x, size_t size)
       }
       return &x->reply_buf;
    }
-   if (!ctx->reply.set) {
+   struct vlr_reply_stream *r = x->reply;
+   if (!r->set) {
       vlr_exec_fail(x, "a reply is requested but no reply stream is set");
       return NULL;
    }
    struct vlr_resource res;
-   if (!vlr_context_resource(ctx, ctx->reply.resource, &res) || ctx->reply.offset > res.size ||
-       ctx->reply.size > res.size - ctx->reply.offset || size > ctx->reply.size - ctx->reply.pos) {
+   if (!vlr_context_resource(ctx, r->resource, &res)) {
+      vlr_exec_fail(x, "a reply is requested but the reply stream's resource was released");
+      return NULL;
+   }
+   if (r->offset > res.size || r->size > res.size - r->offset || size > r->size - r->pos) {
       vlr_exec_fail(x, "reply does not fit the reply stream");
       return NULL;
    }
-   uint8_t *at = (uint8_t *)res.data + ctx->reply.offset + ctx->reply.pos;
+   uint8_t *at = (uint8_t *)res.data + r->offset + r->pos;
    vl_enc_init(&x->reply_buf, at, size);
-   ctx->reply.pos += size;
+   r->pos += size;
    if (ctx->options.capture) {
       x->capture_reply_at = at;
       x->capture_reply_size = size;
@@ -396,6 +455,8 @@ thread_exec(struct vlr_context *ctx)
       vlr_exec_init(x, ctx);
       pthread_setspecific(exec_key, x);
    }
+   if (x->ctx != ctx) /* a reply stream belongs to one context */
+      x->own_reply = (struct vlr_reply_stream){ 0 };
    x->ctx = ctx;
    return x;
 }
@@ -411,6 +472,9 @@ vlr_context_create(const struct vlr_context_options *options, char *err, size_t 
       return NULL;
    }
    ctx->options = *options;
+   ctx->wire_formats = options->wire_formats
+                          ? options->wire_formats
+                          : VL_WIRE_FORMAT_BIT(VL_WIRE_FORMAT_CURRENT) | VL_WIRE_PRIVATE;
    ctx->host = options->chain
                   ? vlr_host_chain(options->chain, options->host_validation, err, err_size)
                   : vlr_host_get(options->host_icd, options->host_validation, err, err_size);
@@ -422,6 +486,13 @@ vlr_context_create(const struct vlr_context_options *options, char *err, size_t 
    }
    pthread_mutex_init(&ctx->lock, NULL);
    pthread_mutex_init(&ctx->resource_lock, NULL);
+   /* made now, so that threads that lose the context never race its making */
+   if (!vlr_ring_set_of(ctx)) {
+      snprintf(err, err_size, "out of memory");
+      vlr_host_release(ctx->host);
+      free(ctx);
+      return NULL;
+   }
    vl_object_table_init(&ctx->objects);
    atomic_init(&ctx->lost, false);
    ctx->next_resource_id = 1;
@@ -437,9 +508,8 @@ vlr_context_destroy(struct vlr_context *ctx)
 {
    if (!ctx)
       return;
-   for (size_t i = 0; i < ctx->ring_count; i++)
-      vlr_ring_destroy(ctx->rings[i]);
-   free(ctx->rings);
+   atomic_store(&ctx->closing, true); /* waits in slices end */
+   vlr_ring_set_destroy(ctx);
    if (ctx->instance)
       vlr_instance_destroy_all(ctx);
    vlr_watchdog_destroy(ctx->watchdog);
@@ -526,9 +596,6 @@ vlr_context_resource_destroy(struct vlr_context *ctx, uint32_t id)
    for (size_t i = 0; i < ctx->resource_count; i++) {
       if (ctx->resources[i].id == id) {
          ctx->resources[i] = ctx->resources[--ctx->resource_count];
-         /* A reply stream whose resource goes away is unset (Venus). */
-         if (ctx->reply.set && ctx->reply.resource == id)
-            ctx->reply.set = false;
          break;
       }
    }
@@ -628,6 +695,7 @@ vlr_context_set_lost(struct vlr_context *ctx, const char *message)
       return;
    snprintf(ctx->lost_message, sizeof(ctx->lost_message), "%s", message);
    atomic_store_explicit(&ctx->lost_message_ready, true, memory_order_release);
+   vlr_ring_set_fatal(ctx);
    fprintf(stderr,
            "venus-loopback: renderer: %s; the renderer context is lost and the application gets "
            "VK_ERROR_DEVICE_LOST\n",

@@ -28,6 +28,10 @@ struct vlr_host;
 struct vlr_ring;
 struct vl_chain;
 
+/* Transport timelines: ring index 0 is the CPU, 1 ... 63 queues (vtest's
+ * MAX_TIMELINE_COUNT, as virglrenderer and Mesa use it). */
+#define VLR_MAX_TIMELINES 64u
+
 struct vlr_resource {
    uint32_t id;
    void *data;
@@ -109,10 +113,19 @@ struct vlr_context_options {
    /* How long submitted work may take to complete before a command that
     * must wait for it (vlr_inflight.c); 0: 10 s. */
    uint64_t idle_timeout_ns;
+   /* The command ids the context accepts (VL_WIRE_*): a server, the Venus
+    * wire format it announced; 0, what the in-process transport speaks (the
+    * current wire format and the loopback-private ids). */
+   uint8_t wire_formats;
+   /* Waits that could last for ever in a ring or transport stream are
+    * refused (the fuzz targets: a hang is a finding); otherwise they run
+    * in slices (vlr_exec.h). */
+   bool refuse_unbounded_waits;
 };
 
 struct vlr_context {
    pthread_mutex_t lock;
+   uint8_t wire_formats; /* VL_WIRE_*: the command ids this context accepts */
    /* the resource table has its own lock: transports attach resources while
     * a long span executes under the context lock */
    pthread_mutex_t resource_lock;
@@ -124,6 +137,7 @@ struct vlr_context {
    uint32_t instance_api_version;
 
    atomic_bool lost;
+   atomic_bool closing;    /* vlr_context_destroy has begun */
    char lost_message[512]; /* read it through vlr_context_lost_message() */
    atomic_bool lost_message_ready;
 
@@ -131,14 +145,13 @@ struct vlr_context {
    size_t resource_count, resource_capacity;
    uint32_t next_resource_id;
 
-   struct {
-      bool set;
-      uint32_t resource;
-      size_t offset, size, pos;
-   } reply;
-
-   struct vlr_ring **rings;
-   size_t ring_count;
+   struct vlr_ring_set *ring_set; /* vlr_ring.c; made with the context */
+   /* wire format 0: the one reply stream of every ring and thread (wire
+    * format 1 keeps one per executor, vlr_exec.h) */
+   struct vlr_reply_stream shared_reply;
+   /* the VkQueue id each transport timeline (ring index 1 ...) is bound to
+    * by vkGetDeviceQueue2 with VkDeviceQueueTimelineInfoMESA; 0: none */
+   uint64_t timelines[VLR_MAX_TIMELINES];
 
    struct vlr_stats stats;
    uint64_t capture_seq;
@@ -219,6 +232,13 @@ void vlr_context_stop_rings_on(struct vlr_context *ctx, uint32_t resource);
 /* Wakes a sleeping ring thread.  In-process, the transport's wake-up is a
  * direct call (ring.md §9), so it does not wait for the context lock. */
 void vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id);
+/* Once all work submitted so far to the VkQueue bound to transport timeline
+ * ring_idx (VkDeviceQueueTimelineInfoMESA) has completed on the host,
+ * done(data, value, ok) runs on another thread (ok false: the device was
+ * lost).  False, with why, when nothing is bound to ring_idx. */
+bool vlr_context_timeline_fence(struct vlr_context *ctx, uint32_t ring_idx,
+                                void (*done)(void *data, uint64_t value, bool ok), void *data,
+                                uint64_t value, char *why, size_t why_size);
 /* Prints the statistics (VL_DEBUG=stats). */
 void vlr_context_print_stats(struct vlr_context *ctx, FILE *out);
 

@@ -253,11 +253,31 @@ vlr_handle_vkGetDeviceQueue2(struct vlr_exec *x, struct vl_args_vkGetDeviceQueue
    struct vlr_device *dev = args->owner->data;
    VkDeviceQueueInfo2 info = *args->pQueueInfo;
    /* VkDeviceQueueTimelineInfoMESA binds the queue to a fence timeline of
-    * the transport; in-process every timeline is the queue itself. */
+    * the transport (vlr_context_timeline_fence); the host never sees it. */
+   uint32_t ring_idx = 0;
+   for (const VkBaseInStructure *s = info.pNext; s; s = s->pNext) {
+      if (s->sType == VK_STRUCTURE_TYPE_DEVICE_QUEUE_TIMELINE_INFO_MESA)
+         ring_idx = ((const VkDeviceQueueTimelineInfoMESA *)s)->ringIdx;
+   }
    info.pNext = strip_venus_structs(info.pNext);
    VkQueue host = VK_NULL_HANDLE;
    dev->table.GetDeviceQueue2(args->device, &info, &host);
-   bind_queue(x, args->owner, host, (uint64_t)(uintptr_t)*args->pQueue);
+   const uint64_t id = (uint64_t)(uintptr_t)*args->pQueue;
+   bind_queue(x, args->owner, host, id);
+   if (!ring_idx || atomic_load(&x->ctx->lost))
+      return; /* a guest without timelines (ours before wire format 1) */
+   if (ring_idx >= VLR_MAX_TIMELINES) {
+      vlr_exec_failf(x, "VkDeviceQueueTimelineInfoMESA names timeline %u (1 ... %u exist)",
+                     ring_idx, VLR_MAX_TIMELINES - 1);
+      return;
+   }
+   const uint64_t bound = x->ctx->timelines[ring_idx];
+   const struct vl_object *other = bound ? vl_object_table_lookup(&x->ctx->objects, bound) : NULL;
+   if (other && other->type == VK_OBJECT_TYPE_QUEUE && bound != id) {
+      vlr_exec_failf(x, "timeline %u is bound to queue 0x%" PRIx64 " already", ring_idx, bound);
+      return;
+   }
+   x->ctx->timelines[ring_idx] = id;
 }
 
 /* ---- memory -------------------------------------------------------------------- */

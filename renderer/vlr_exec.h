@@ -26,8 +26,19 @@ enum vlr_reply_target {
    VLR_REPLY_BUFFER, /* the caller's buffer (in-process inline calls) */
 };
 
+/* Where a stream's replies go (vkSetReplyCommandStreamMESA).  Each ring and
+ * each thread that submits streams has its own, as in virglrenderer 1.x:
+ * Mesa 25 sets one before every reply its rings expect. */
+struct vlr_reply_stream {
+   bool set;
+   uint32_t resource;
+   size_t offset, size, pos;
+};
+
 struct vlr_exec {
    struct vlr_context *ctx;
+   struct vlr_reply_stream *reply; /* own_reply, or the outer stream's */
+   struct vlr_reply_stream own_reply;
    struct vl_decoder dec;
    struct vl_arena arena;
    /* the object a vkDestroy* being executed names (NULL: VK_NULL_HANDLE) */
@@ -41,7 +52,11 @@ struct vlr_exec {
    uint32_t cmd_flags;
    uint64_t cmd_seq; /* position of the command among all the context decoded */
    const char *stream_kind;
+   uint8_t wire_formats; /* VL_WIRE_*: the ids this stream may use (the context's) */
    bool locked;
+   /* called after each command when set (a ring publishes its head) */
+   void (*progress)(struct vlr_exec *x);
+   void *progress_data;
    /* a vkExecuteCommandStreamsMESA runs its streams in this one */
    struct vlr_exec *nested;
    unsigned depth;
@@ -80,12 +95,25 @@ void vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj);
 void vlr_exec_create_failed(struct vlr_exec *x, int32_t result, uint64_t id);
 struct vl_object *vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type);
 
-/* Whether a command that waits for GPU work or a guest's signal may block:
- * on an application's own thread (inline streams) it may; a stream of a
- * ring or a transport runs on the thread that must execute the signal, so
- * the wait would never end, and the context is lost instead (guests poll
- * with a zero timeout there, as Venus guests do). */
+/* Waits for GPU work or a guest's signal (fences, semaphores, query
+ * results).  On an application's own thread (inline streams) they block in
+ * the host driver.  On a ring or transport thread they are valid Venus (Mesa
+ * sends vkWaitForFences into its ring once feedback says the fence
+ * signaled; the capset says allow_vk_wait_syncs) and run in slices
+ * (vlr_exec_wait_sliced), so that a context being torn down, lost, or a ring
+ * being destroyed stops them; a context created with refuse_unbounded_waits
+ * (the fuzz targets, where a hang is a finding) refuses them instead:
+ * vlr_exec_may_block is false and the context is lost. */
 bool vlr_exec_may_block(struct vlr_exec *x, bool blocks);
+bool vlr_exec_wait_sliced(const struct vlr_exec *x, bool blocks);
+/* The end of a wait of timeout ns (UINT64_MAX: none), one slice of it, and
+ * whether to stop waiting: the deadline passed, or the context or the ring
+ * is going away. */
+uint64_t vlr_wait_deadline(uint64_t timeout_ns);
+uint64_t vlr_wait_slice(uint64_t deadline);
+bool vlr_exec_wait_over(struct vlr_exec *x, uint64_t deadline);
+/* A pause between polls of a call that cannot wait in slices. */
+void vlr_wait_nap(void);
 
 /* Blocking commands release the context lock around the host call. */
 void vlr_exec_unlock(struct vlr_exec *x);

@@ -11,6 +11,7 @@
  * driver's wait; it never spins.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "vl_futex.h"
@@ -18,8 +19,12 @@
 
 struct pending {
    VkFence fence;
+   /* the guest's slot and futex word (vkQueueFenceFeedbackVL), or a callback
+    * (vlr_context_timeline_fence) */
    _Atomic uint64_t *slot;
    _Atomic uint32_t *epoch;
+   void (*done)(void *data, uint64_t value, bool ok);
+   void *data;
    uint64_t serial;
    uint32_t submission; /* vlr_inflight.c's number of the last submission before it */
 };
@@ -59,10 +64,14 @@ waiter_main(void *data)
          vlr_context_set_lost(fb->ctx, "the host driver failed a fence wait (device lost)");
       else if (p.submission)
          atomic_store_explicit(&fb->dev->feedback_completed, p.submission, memory_order_release);
-      /* Written even on failure: the guest sees the context lost and stops. */
-      atomic_store_explicit(p.slot, p.serial, memory_order_release);
-      atomic_fetch_add_explicit(p.epoch, 1, memory_order_release);
-      vl_futex_wake(p.epoch);
+      if (p.done) {
+         p.done(p.data, p.serial, r == VK_SUCCESS);
+      } else {
+         /* Written even on failure: the guest sees the context lost and stops. */
+         atomic_store_explicit(p.slot, p.serial, memory_order_release);
+         atomic_fetch_add_explicit(p.epoch, 1, memory_order_release);
+         vl_futex_wake(p.epoch);
+      }
       fb->vk->ResetFences(fb->device, 1, &p.fence);
 
       pthread_mutex_lock(&fb->lock);
@@ -73,16 +82,16 @@ waiter_main(void *data)
 }
 
 static struct vlr_feedback *
-feedback_get(struct vlr_exec *x, struct vlr_device *dev, VkDevice device)
+feedback_get(struct vlr_context *ctx, struct vlr_device *dev, VkDevice device, const char **why)
 {
    if (dev->feedback)
       return dev->feedback;
    struct vlr_feedback *fb = calloc(1, sizeof(*fb));
    if (!fb) {
-      vlr_exec_fail(x, "out of memory for fence feedback");
+      *why = "out of memory for fence feedback";
       return NULL;
    }
-   fb->ctx = x->ctx;
+   fb->ctx = ctx;
    fb->dev = dev;
    fb->device = device;
    fb->vk = &dev->table;
@@ -92,7 +101,7 @@ feedback_get(struct vlr_exec *x, struct vlr_device *dev, VkDevice device)
       pthread_cond_destroy(&fb->cond);
       pthread_mutex_destroy(&fb->lock);
       free(fb);
-      vlr_exec_fail(x, "cannot start the fence feedback thread");
+      *why = "cannot start the fence feedback thread";
       return NULL;
    }
    dev->feedback = fb;
@@ -132,12 +141,12 @@ reserve_locked(struct vlr_feedback *fb, VkFence *fence)
    return fb->vk->CreateFence(fb->device, &info, NULL, fence) == VK_SUCCESS;
 }
 
+static const char *enqueue(struct vlr_context *ctx, struct vl_object *queue,
+                           const struct pending *p);
+
 void
 vlr_handle_vkQueueFenceFeedbackVL(struct vlr_exec *x, struct vl_args_vkQueueFenceFeedbackVL *args)
 {
-   struct vl_object *queue = args->owner;
-   struct vl_object *device = queue->parent;
-   struct vlr_device *dev = device->data;
    struct vlr_resource res;
    if (!vlr_context_resource(x->ctx, args->resourceId, &res)) {
       vlr_exec_failf(x, "fence feedback: unknown resource %u", args->resourceId);
@@ -152,35 +161,74 @@ vlr_handle_vkQueueFenceFeedbackVL(struct vlr_exec *x, struct vl_args_vkQueueFenc
       vlr_exec_fail(x, "fence feedback: the resource is not 8-byte aligned");
       return;
    }
+   const char *why = enqueue(x->ctx, args->owner,
+                             &(struct pending){
+                                .slot = (_Atomic uint64_t *)((uint8_t *)res.data + args->offset),
+                                .epoch = (_Atomic uint32_t *)res.data,
+                                .serial = args->serial,
+                             });
+   if (why)
+      vlr_exec_failf(x, "fence feedback: %s", why);
+}
+
+/* Under the context lock: an empty batch with a fence of ours on the queue,
+ * and p (its fence and submission filled in) for the waiter.  NULL, or why
+ * not. */
+static const char *
+enqueue(struct vlr_context *ctx, struct vl_object *queue, const struct pending *p)
+{
+   struct vl_object *device = queue->parent;
+   struct vlr_device *dev = device->data;
    const VkDevice host_device = (VkDevice)(uintptr_t)device->host;
-   struct vlr_feedback *fb = feedback_get(x, dev, host_device);
+   const char *why = NULL;
+   struct vlr_feedback *fb = feedback_get(ctx, dev, host_device, &why);
    if (!fb)
-      return;
+      return why;
    pthread_mutex_lock(&fb->lock);
    VkFence fence;
    if (!reserve_locked(fb, &fence)) {
       pthread_mutex_unlock(&fb->lock);
-      vlr_exec_fail(x, "fence feedback: out of host memory");
-      return;
+      return "out of host memory";
    }
    pthread_mutex_unlock(&fb->lock);
    /* An empty batch with a fence: signaled once all earlier work on the
     * queue has completed. */
-   if (dev->table.QueueSubmit(args->queue, 0, NULL, fence) != VK_SUCCESS) {
+   if (dev->table.QueueSubmit((VkQueue)(uintptr_t)queue->host, 0, NULL, fence) != VK_SUCCESS) {
       dev->table.DestroyFence(host_device, fence, NULL);
-      vlr_exec_fail(x, "fence feedback: the host refused an empty submission");
-      return;
+      return "the host refused an empty submission";
    }
    pthread_mutex_lock(&fb->lock);
-   fb->queue[(fb->head + fb->count++) % fb->cap] = (struct pending){
-      .fence = fence,
-      .slot = (_Atomic uint64_t *)((uint8_t *)res.data + args->offset),
-      .epoch = (_Atomic uint32_t *)res.data,
-      .serial = args->serial,
-      .submission = dev->submitted,
-   };
+   struct pending *e = &fb->queue[(fb->head + fb->count++) % fb->cap];
+   *e = *p;
+   e->fence = fence;
+   e->submission = dev->submitted;
    pthread_cond_signal(&fb->cond);
    pthread_mutex_unlock(&fb->lock);
+   return NULL;
+}
+
+bool
+vlr_context_timeline_fence(struct vlr_context *ctx, uint32_t ring_idx,
+                           void (*done)(void *data, uint64_t value, bool ok), void *data,
+                           uint64_t value, char *why, size_t why_size)
+{
+   pthread_mutex_lock(&ctx->lock);
+   const char *problem = NULL;
+   struct vl_object *queue = NULL;
+   if (atomic_load(&ctx->lost))
+      problem = "the context is lost";
+   else if (ring_idx >= VLR_MAX_TIMELINES || !ctx->timelines[ring_idx])
+      problem = "no VkQueue is bound to it (vkGetDeviceQueue2 with VkDeviceQueueTimelineInfoMESA)";
+   else if (!(queue = vl_object_table_lookup(&ctx->objects, ctx->timelines[ring_idx])) ||
+            queue->type != VK_OBJECT_TYPE_QUEUE)
+      problem = "the VkQueue bound to it is gone";
+   else
+      problem =
+         enqueue(ctx, queue, &(struct pending){ .done = done, .data = data, .serial = value });
+   pthread_mutex_unlock(&ctx->lock);
+   if (problem)
+      snprintf(why, why_size, "timeline %u: %s", ring_idx, problem);
+   return !problem;
 }
 
 void

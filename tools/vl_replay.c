@@ -84,7 +84,11 @@ context_for(struct replay *rp, uint32_t tag)
    }
    if (o->execute) {
       char err[512] = "";
-      const struct vlr_context_options opts = { 0 }; /* the default host: lavapipe */
+      /* the default host (lavapipe); a capture may come from any peer, so
+       * every command id the protocol knows is accepted */
+      const struct vlr_context_options opts = {
+         .wire_formats = VL_WIRE_FORMAT_0 | VL_WIRE_FORMAT_1 | VL_WIRE_PRIVATE,
+      };
       s->ctx = vlr_context_create(&opts, err, sizeof(err));
       s->reply_mem = calloc(1, REPLY_SIZE);
       if (!s->ctx || !s->reply_mem) {

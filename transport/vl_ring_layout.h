@@ -19,8 +19,14 @@
 #define VL_RING_BUFFER_OFFSET 192
 #define VL_RING_EXTRA_SIZE    8
 
-/* status bit 0: the renderer thread is going to sleep and needs a notify */
-#define VL_RING_STATUS_IDLE 1u
+/* Status bits (VkRingStatusFlagBitsMESA).  IDLE: the renderer thread is
+ * going to sleep and needs a notify.  FATAL: the context is lost; nothing on
+ * this ring will execute.  ALIVE: set by the renderer at least every period
+ * a VkRingMonitorInfoMESA asked for (wire format 1); the guest clears it and
+ * checks that it comes back. */
+#define VL_RING_STATUS_IDLE  0x1u
+#define VL_RING_STATUS_FATAL 0x2u
+#define VL_RING_STATUS_ALIVE 0x4u
 
 /* The largest ring buffer a Venus renderer accepts. */
 #define VL_RING_MAX_BUFFER_SIZE (16u << 20)

@@ -3,6 +3,7 @@
  * an unknown value is an error that lists the valid ones.
  */
 #include "vl_transport.h"
+#include "vl_vtest_protocol.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,21 @@ vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t 
    }
    o->vtest_socket = getenv("VL_VTEST_SOCKET");
    if (!o->vtest_socket || !*o->vtest_socket)
-      o->vtest_socket = "/tmp/.virgl_test";
+      o->vtest_socket = VL_VTEST_DEFAULT_SOCKET;
+   o->vtest_timeout_s = VL_VTEST_DEFAULT_TIMEOUT_S;
+   const char *timeout = getenv("VL_VTEST_TIMEOUT");
+   if (timeout && *timeout) {
+      char *end = NULL;
+      const unsigned long v = strtoul(timeout, &end, 10);
+      if (*end || timeout[0] == '-' || v > 86400) {
+         snprintf(err, err_size,
+                  "VL_VTEST_TIMEOUT=%s is not valid; valid values: whole seconds from 0 (wait for "
+                  "ever) to 86400",
+                  timeout);
+         return false;
+      }
+      o->vtest_timeout_s = (uint32_t)v;
+   }
    o->host_icd = getenv("VL_HOST_ICD");
    if (o->host_icd && !*o->host_icd)
       o->host_icd = NULL;

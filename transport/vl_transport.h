@@ -21,6 +21,8 @@
 #include <vulkan/vk_layer.h>
 #include <vulkan/vulkan.h>
 
+#include "vl_protocol_defs.h"
+
 struct vl_transport;
 
 /* Layer mode: the host is the next element of the Khronos loader's chain.
@@ -79,15 +81,22 @@ struct vl_transport_ops {
    /* The loader's link for the vkCreateDevice of device id, sent next. */
    void (*set_device_chain)(struct vl_transport *t, uint64_t device_id,
                             const struct vl_chain *chain);
+   /* Optional: a one-way stream of a queue's work, on the transport timeline
+    * (ring index) the queue is bound to; NULL: submit. */
+   bool (*submit_on)(struct vl_transport *t, uint32_t timeline, const void *cmds, size_t size);
 };
 
 struct vl_transport {
    const struct vl_transport_ops *ops;
-   /* The loopback-private commands may be sent (in-process only). */
-   bool private_commands;
+   /* What the peer understands (VL_WIRE_*): one Venus wire format, plus the
+    * loopback-private commands in-process. */
+   uint8_t wire_formats;
    /* One renderer thread runs every command in order, so a host wait would
     * block the signal it waits for: the guest must poll instead. */
    bool serialized_waits;
+   /* Transport timelines bound to queues (bit i: ring index i, 1 ... 63),
+    * vl_transport_timeline_get/put. */
+   _Atomic uint64_t timelines;
    /* statistics */
    bool stats;
    atomic_uint_fast64_t round_trips;
@@ -95,10 +104,20 @@ struct vl_transport {
    atomic_uint_fast64_t submissions;
 };
 
+/* Whether the peer understands something carried by these VL_WIRE_* formats. */
+static inline bool
+vl_transport_speaks(const struct vl_transport *t, uint8_t formats)
+{
+   return (t->wire_formats & formats) != 0;
+}
+
 /* Options, from the environment (VL_TRANSPORT, VL_HOST_ICD, VL_DEBUG ...). */
 struct vl_transport_options {
    enum { VL_TRANSPORT_RING, VL_TRANSPORT_VTEST, VL_TRANSPORT_VIRTGPU } kind;
    const char *vtest_socket;
+   /* how long a vtest call may go unanswered before the peer counts as
+    * gone (VL_VTEST_TIMEOUT, seconds; 0: for ever) */
+   uint32_t vtest_timeout_s;
    const char *host_icd;
    bool host_validation;
    bool stats;
@@ -133,6 +152,41 @@ vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)
       atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
    }
    return t->ops->submit(t, cmds, size);
+}
+
+static inline bool
+vl_transport_submit_on(struct vl_transport *t, uint32_t timeline, const void *cmds, size_t size)
+{
+   if (!timeline || !t->ops->submit_on)
+      return vl_transport_submit(t, cmds, size);
+   if (t->stats) {
+      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
+      atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
+   }
+   return t->ops->submit_on(t, timeline, cmds, size);
+}
+
+/* A free transport timeline for a queue (VkDeviceQueueTimelineInfoMESA): 1 ...
+ * 63, or 0 when all are taken. */
+static inline uint32_t
+vl_transport_timeline_get(struct vl_transport *t)
+{
+   uint64_t used = atomic_load(&t->timelines);
+   for (;;) {
+      const uint64_t free_bits = ~used & ~1ull; /* 0 is the CPU's */
+      if (!free_bits)
+         return 0;
+      const uint32_t i = (uint32_t)__builtin_ctzll(free_bits);
+      if (atomic_compare_exchange_weak(&t->timelines, &used, used | (1ull << i)))
+         return i;
+   }
+}
+
+static inline void
+vl_transport_timeline_put(struct vl_transport *t, uint32_t timeline)
+{
+   if (timeline)
+      atomic_fetch_and(&t->timelines, ~(1ull << timeline));
 }
 
 static inline bool

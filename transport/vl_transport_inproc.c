@@ -393,7 +393,7 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
       return NULL;
    }
    t->base.ops = &inproc_ops;
-   t->base.private_commands = true;
+   t->base.wire_formats = VL_WIRE_FORMAT_BIT(VL_WIRE_FORMAT_CURRENT) | VL_WIRE_PRIVATE;
    t->base.stats = o->stats;
    t->ring_only = o->ring_only;
    t->base.serialized_waits = o->ring_only;
@@ -440,7 +440,8 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
       .resourceId = t->ring_resource,
       .offset = 0,
       .size = area,
-      .idleTimeout = 50000000,
+      /* notifications are direct calls here: sleep as soon as the spin ends */
+      .idleTimeout = 0,
       .headOffset = VL_RING_HEAD_OFFSET,
       .tailOffset = VL_RING_TAIL_OFFSET,
       .statusOffset = VL_RING_STATUS_OFFSET,

@@ -5,7 +5,12 @@
  * virglrenderer's `virgl_test_server --venus` or our tools/vtest server.
  *
  *  - Handshake as Mesa does it: CREATE_RENDERER, the protocol-version probe,
- *    version 3, the venus capset (wire format 0 only), CONTEXT_INIT(venus).
+ *    version 3, the venus capset, CONTEXT_INIT(venus).  The capset's wire
+ *    format (1: virglrenderer 1.x and our server; 0: virglrenderer 0.10.4)
+ *    is the one this connection speaks.
+ *  - Every queue is bound to a timeline of its own (vkGetDeviceQueue2 with
+ *    VkDeviceQueueTimelineInfoMESA, done by the ICD), and its work travels
+ *    in batches on that timeline (ring_idx).
  *  - Every stream travels in a SUBMIT_CMD2 batch.  The socket is the only
  *    queue, so ordering is the order of the writes; no ring is needed, and
  *    a stream is copied into the socket, so the caller may reuse it at once.
@@ -26,7 +31,10 @@
  *    against it vkMapMemory fails with VK_ERROR_MEMORY_MAP_FAILED and one
  *    message on stderr.
  *  - A lost connection is reported once and makes every later operation
- *    fail, which the ICD turns into VK_ERROR_DEVICE_LOST.
+ *    fail, which the ICD turns into VK_ERROR_DEVICE_LOST.  So is a server
+ *    that leaves a call unanswered for VL_VTEST_TIMEOUT seconds (default
+ *    60): virglrenderer 1.x keeps the socket of a context it marked fatal
+ *    open and never answers again.
  */
 #include <errno.h>
 #include <poll.h>
@@ -36,6 +44,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -71,6 +80,7 @@ struct vtest {
    struct vl_vtest_capset_venus caps;
    uint32_t sync_id;
    uint64_t sync_value;
+   uint32_t timeout_s; /* VL_VTEST_TIMEOUT; 0: wait for ever */
    uint32_t reply_res;
    uint8_t *reply_map;
    size_t reply_size;
@@ -115,6 +125,8 @@ recv_all(struct vtest *t, void *buf, size_t size)
          continue;
       if (n == 0)
          report(t, "the server closed the connection");
+      else if (errno == EAGAIN || errno == EWOULDBLOCK)
+         report(t, "the server did not answer for %u s (VL_VTEST_TIMEOUT)", t->timeout_s);
       else
          report(t, "reading from the socket failed: %s", strerror(errno));
       return false;
@@ -335,10 +347,12 @@ create_shm_locked(struct vtest *t, size_t size, uint32_t *res, uint8_t **map)
 
 /* ---- submissions ----------------------------------------------------------------- */
 
-/* One SUBMIT_CMD2 batch of the concatenated parts; with a sync value, the
- * sync reaches it once the batch has executed (CPU timeline). */
+/* One SUBMIT_CMD2 batch of the concatenated parts on a timeline (0: the
+ * CPU); with a sync value, the sync reaches it once the batch has executed
+ * (on the CPU timeline, which calls use). */
 static bool
-submit_locked(struct vtest *t, struct iovec *parts, int count, uint64_t sync_value)
+submit_locked(struct vtest *t, struct iovec *parts, int count, uint32_t timeline,
+              uint64_t sync_value)
 {
    size_t bytes = 0;
    for (int i = 0; i < count; i++)
@@ -355,12 +369,12 @@ submit_locked(struct vtest *t, struct iovec *parts, int count, uint64_t sync_val
       first + cmd_words + 3 * sync_count,
       VL_VCMD_SUBMIT_CMD2,
       1, /* batch_count: both batch layouts agree on one batch */
-      sync_count ? VL_VCMD_SUBMIT_CMD2_FLAG_RING_IDX : 0,
+      sync_count || timeline ? VL_VCMD_SUBMIT_CMD2_FLAG_RING_IDX : 0,
       first,
       cmd_words,
       first + cmd_words,
       sync_count,
-      0, /* ring_idx: the CPU timeline */
+      timeline,
    };
    const uint32_t sync[3] = { t->sync_id, (uint32_t)sync_value, (uint32_t)(sync_value >> 32) };
    struct iovec iov[8];
@@ -382,7 +396,18 @@ vtest_submit(struct vl_transport *base, const void *cmds, size_t size)
    struct vtest *t = (struct vtest *)base;
    struct iovec part = { (void *)cmds, size };
    pthread_mutex_lock(&t->io_lock);
-   const bool ok = submit_locked(t, &part, 1, 0);
+   const bool ok = submit_locked(t, &part, 1, 0, 0);
+   pthread_mutex_unlock(&t->io_lock);
+   return ok;
+}
+
+static bool
+vtest_submit_on(struct vl_transport *base, uint32_t timeline, const void *cmds, size_t size)
+{
+   struct vtest *t = (struct vtest *)base;
+   struct iovec part = { (void *)cmds, size };
+   pthread_mutex_lock(&t->io_lock);
+   const bool ok = submit_locked(t, &part, 1, timeline, 0);
    pthread_mutex_unlock(&t->io_lock);
    return ok;
 }
@@ -419,14 +444,29 @@ wait_sync(struct vtest *t, uint64_t value)
    if (fd < 0)
       return false;
    bool ok = false;
+   /* in slices, so that a server that stays silent is noticed */
+   const uint64_t slice_ms = 1000;
+   uint64_t waited_ms = 0;
    for (;;) {
       struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = t->fd, .events = 0 } };
-      const int n = poll(p, 2, -1);
+      const int n = poll(p, 2, (int)slice_ms);
       if (n < 0 && errno == EINTR)
          continue;
       if (n > 0 && (p[0].revents & POLLIN)) {
          ok = true;
          break;
+      }
+      if (n == 0) {
+         waited_ms += slice_ms;
+         if (t->timeout_s && waited_ms >= (uint64_t)t->timeout_s * 1000) {
+            report(t,
+                   "the server has not answered a call for %u s (a server whose context failed "
+                   "stops answering: virglrenderer logs why; VL_VTEST_TIMEOUT sets how long to "
+                   "wait)",
+                   t->timeout_s);
+            break;
+         }
+         continue;
       }
       if (n < 0 || (p[1].revents & (POLLHUP | POLLERR))) {
          pthread_mutex_lock(&t->io_lock);
@@ -488,7 +528,7 @@ vtest_call(struct vl_transport *base, const void *cmds, size_t size, void *reply
    parts[count++] = (struct iovec){ seek_cmd, (size_t)(enc.cur - seek_cmd) };
    parts[count++] = (struct iovec){ (void *)cmds, size };
    const uint64_t value = ++t->sync_value;
-   ok = submit_locked(t, parts, count, value);
+   ok = submit_locked(t, parts, count, 0, value);
    if (ok && old_res)
       unref_locked(t, old_res);
    pthread_mutex_unlock(&t->io_lock);
@@ -630,6 +670,7 @@ static const struct vl_transport_ops vtest_ops = {
    .map_memory = vtest_map_memory,
    .free_memory = vtest_free_memory,
    .flush_ranges = vtest_flush_ranges,
+   .submit_on = vtest_submit_on,
 };
 
 /* ---- connection ------------------------------------------------------------------- */
@@ -697,6 +738,13 @@ handshake(struct vtest *t, char *err, size_t err_size)
    }
    /* Read what we know of the capset; a longer one's tail is dropped. */
    size_t left = (size_t)(hdr[VL_VTEST_CMD_LEN] - 1) * 4;
+   if (left < VL_VTEST_CAPSET_VENUS_MIN_SIZE) {
+      snprintf(err, err_size,
+               "the vtest server at %s sent a venus capset of %zu bytes; every Venus server "
+               "sends at least %u (is it a vtest server?)",
+               t->path, left, VL_VTEST_CAPSET_VENUS_MIN_SIZE);
+      return false;
+   }
    const size_t known = left < sizeof(t->caps) ? left : sizeof(t->caps);
    if (!recv_all(t, &t->caps, known))
       goto lost;
@@ -708,10 +756,14 @@ handshake(struct vtest *t, char *err, size_t err_size)
          goto lost;
       left -= n;
    }
-   if (t->caps.wire_format_version != 0) {
+   /* Speak the server's wire format: 1 (virglrenderer 1.x, our server) or
+    * 0 (virglrenderer 0.10.4). */
+   t->base.wire_formats = (uint8_t)VL_WIRE_FORMAT_BIT(t->caps.wire_format_version);
+   if (!t->base.wire_formats) {
       snprintf(err, err_size,
-               "the vtest server at %s speaks Venus wire format %u; this driver speaks 0", t->path,
-               t->caps.wire_format_version);
+               "the vtest server at %s speaks Venus wire format %u; this driver speaks 0 and 1 "
+               "(a newer server needs a newer venus-loopback)",
+               t->path, t->caps.wire_format_version);
       return false;
    }
    if (t->caps.vk_xml_version < VK_API_VERSION_1_1) {
@@ -729,7 +781,10 @@ handshake(struct vtest *t, char *err, size_t err_size)
    return true;
 
 lost:
-   snprintf(err, err_size, "the vtest handshake with %s failed: the connection was lost", t->path);
+   snprintf(err, err_size,
+            "the vtest handshake with %s failed: the server closed the connection or did not "
+            "answer within %u s (VL_VTEST_TIMEOUT)",
+            t->path, t->timeout_s);
    return false;
 }
 
@@ -742,11 +797,12 @@ vl_transport_vtest_create(const struct vl_transport_options *o, char *err, size_
       return NULL;
    }
    t->base.ops = &vtest_ops;
-   /* Pure Venus: the peer may be virglrenderer, which knows no private
-    * command and runs each context on one thread. */
-   t->base.private_commands = false;
+   /* Pure Venus (wire_formats is the server's, read from its capset): the
+    * peer may be virglrenderer, which knows no private command and runs each
+    * context on one thread. */
    t->base.serialized_waits = true;
    t->base.stats = o->stats;
+   t->timeout_s = o->vtest_timeout_s;
    t->fd = -1;
    pthread_mutex_init(&t->io_lock, NULL);
    pthread_mutex_init(&t->call_lock, NULL);
@@ -771,6 +827,11 @@ vl_transport_vtest_create(const struct vl_transport_options *o, char *err, size_
                "--socket-path=%s; VL_VTEST_SOCKET names another)",
                path, strerror(errno), path, path);
       goto fail;
+   }
+   if (t->timeout_s) {
+      /* every answer the server owes comes within the timeout */
+      const struct timeval tv = { .tv_sec = t->timeout_s };
+      setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
    }
    if (!handshake(t, err, err_size))
       goto fail;

@@ -19,6 +19,10 @@
 #include <stdint.h>
 
 #define VL_VTEST_DEFAULT_SOCKET "/tmp/.virgl_test"
+/* How long the guest waits for an answer before it counts the server as gone
+ * (VL_VTEST_TIMEOUT): virglrenderer 1.x keeps the socket of a context it
+ * marked fatal open and never answers again. */
+#define VL_VTEST_DEFAULT_TIMEOUT_S 60u
 
 #define VL_VTEST_HDR_SIZE 2 /* words */
 #define VL_VTEST_CMD_LEN  0
@@ -88,7 +92,9 @@ enum vl_vtest_cmd {
 #define VL_VIRGL_RENDERER_CAPSET_VENUS 4
 
 /* struct virgl_renderer_capset_venus as it travels (u32 little-endian
- * fields); older servers send a prefix of it, the rest reads as 0. */
+ * fields): 156 bytes from virglrenderer 0.10.4 (wire format 0), 160 from
+ * 1.x (wire format 1, use_guest_vram added).  A server may send a longer
+ * one (its tail is dropped) but never one shorter than 156 bytes. */
 struct vl_vtest_capset_venus {
    uint32_t wire_format_version;
    uint32_t vk_xml_version;
@@ -98,8 +104,16 @@ struct vl_vtest_capset_venus {
    uint32_t vk_extension_mask1[32];
    uint32_t allow_vk_wait_syncs;
    uint32_t supports_multiple_timelines;
+   uint32_t use_guest_vram; /* wire format 1 */
 };
 
-_Static_assert(sizeof(struct vl_vtest_capset_venus) == 156, "the venus capset is 156 bytes");
+#define VL_VTEST_CAPSET_VENUS_MIN_SIZE 156u
+
+_Static_assert(sizeof(struct vl_vtest_capset_venus) == 160, "the venus capset is 160 bytes");
+
+/* Timelines a server offers (vtest's VCMD_PARAM_MAX_TIMELINE_COUNT): ring
+ * index 0 is the CPU timeline, 1 ... 63 the VkQueues a guest binds with
+ * VkDeviceQueueTimelineInfoMESA (virglrenderer and Mesa use 64). */
+#define VL_VTEST_MAX_TIMELINE_COUNT 64u
 
 #endif

@@ -279,12 +279,27 @@ class Files:
         out = []
         allowed = ps.chain
         dup_ok = [a for a in allowed if self.reg.structs[a].allowduplicate]
-        cases = ["case %s:" % self.reg.structs[a].stype for a in allowed]
+        # Structs every peer knows; the others only where the encoding's wire
+        # formats (vl_chain_formats: the peer's) carry their extension.
+        everywhere = {"0", "1"}  # every transport speaks one of them
+        bits = {"0": "VL_WIRE_FORMAT_0", "1": "VL_WIRE_FORMAT_1", "private": "VL_WIRE_PRIVATE"}
+        groups = {}
+        for a in allowed:
+            groups.setdefault(frozenset(self.p.struct_formats(a)), []).append(a)
+        cases = []
+        for fmts, names in sorted(groups.items(), key=lambda kv: sorted(kv[0])):
+            cases += ["case %s:" % self.reg.structs[a].stype for a in names]
+            if fmts >= everywhere:
+                cases += ["    break;"]
+            else:
+                cases += ["    if (!(vl_chain_formats & (%s)))" %
+                          " | ".join(bits[f] for f in sorted(fmts)) if fmts else "    if (1)",
+                          "        continue; /* the peer's wire format lacks it: dropped */",
+                          "    break;"]
         collect = ["size_t n = 0;", "unsigned walked = 0;",
                    "for (const VkBaseInStructure *p = pnext; p && walked < VL_MAX_CHAIN_WALK && n < VL_MAX_CHAIN;",
                    "     p = p->pNext, walked++) {",
                    "    switch ((int32_t)p->sType) {"] + indent(cases, 1) + [
-                   "        break;",
                    "    default:",
                    "        continue; /* not carried by the protocol: dropped */",
                    "    }"]

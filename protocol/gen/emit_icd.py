@@ -70,6 +70,15 @@ class IcdEmitter:
     def ret(self, c, value):
         return "return;" if c.ret == "void" else "return %s;" % value
 
+    @staticmethod
+    def submit_expr(c):
+        """One-way submission: a command of a queue travels on the queue's
+        transport timeline (its ring index), everything else on the CPU's."""
+        if c.params and c.params[0].type == "VkQueue":
+            return "vl_transport_submit_on(vl_t, vl_queue_timeline(%s), vl_buf, vl_size)" % \
+                c.params[0].name
+        return "vl_transport_submit(vl_t, vl_buf, vl_size)"
+
     def helpers(self, c):
         """vl_send_<cmd> (one-way) and vl_call_<cmd> (with reply) for the
         hand-written and generated entry points alike."""
@@ -82,26 +91,28 @@ class IcdEmitter:
             out += ["static inline bool",
                     "vl_send_%s(struct vl_transport *vl_t%s)" % (c.name, pdecl), "{",
                     "    struct vl_scratch vl_s;",
+                    "    vl_chain_formats = vl_t->wire_formats;",
                     "    const size_t vl_size = vl_sizeof_%s(%s);" % (c.name, names),
                     "    uint8_t *vl_buf = vl_scratch_get(&vl_s, vl_size);",
                     "    if (!vl_buf)", "        return false;",
                     "    struct vl_encoder vl_enc;",
                     "    vl_enc_init(&vl_enc, vl_buf, vl_size);",
                     "    vl_encode_%s(&vl_enc, 0%s%s);" % (c.name, sep, names),
-                    "    const bool vl_ok = vl_transport_submit(vl_t, vl_buf, vl_size);",
+                    "    const bool vl_ok = %s;" % self.submit_expr(c),
                     "    vl_scratch_put(&vl_s);",
                     "    return vl_ok;", "}", ""]
         elif c.ret == "VkResult":
             out += ["static inline VkResult",
                     "vl_send_%s(struct vl_transport *vl_t%s)" % (c.name, pdecl), "{",
                     "    struct vl_scratch vl_s;",
+                    "    vl_chain_formats = vl_t->wire_formats;",
                     "    const size_t vl_size = vl_sizeof_%s(%s);" % (c.name, names),
                     "    uint8_t *vl_buf = vl_scratch_get(&vl_s, vl_size);",
                     "    if (!vl_buf)", "        return VK_ERROR_OUT_OF_HOST_MEMORY;",
                     "    struct vl_encoder vl_enc;",
                     "    vl_enc_init(&vl_enc, vl_buf, vl_size);",
                     "    vl_encode_%s(&vl_enc, 0%s%s);" % (c.name, sep, names),
-                    "    const bool vl_ok = vl_transport_submit(vl_t, vl_buf, vl_size);",
+                    "    const bool vl_ok = %s;" % self.submit_expr(c),
                     "    vl_scratch_put(&vl_s);",
                     "    return vl_ok ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;", "}", ""]
         rtype = "bool" if c.ret == "void" else c.ret
@@ -110,6 +121,7 @@ class IcdEmitter:
         out += ["static inline %s" % rtype,
                 "vl_call_%s(struct vl_transport *vl_t%s)" % (c.name, pdecl), "{",
                 "    struct vl_scratch vl_s, vl_rs;",
+                "    vl_chain_formats = vl_t->wire_formats;",
                 "    const size_t vl_size = vl_sizeof_%s(%s);" % (c.name, names),
                 "    const size_t vl_rsize = vl_sizeof_%s_reply(%s);" % (c.name, names),
                 "    uint8_t *vl_buf = vl_scratch_get(&vl_s, vl_size);",
@@ -145,7 +157,12 @@ class IcdEmitter:
         lines = [self.decl(c), "{"]
         body = []
         if self.is_recorded(c):
-            body += ["struct vl_command_buffer *vl_cmd = vl_command_buffer(commandBuffer);",
+            body += ["struct vl_command_buffer *vl_cmd = vl_command_buffer(commandBuffer);"]
+            if any(sh.kind in ("ptr", "array") and sh.elem.kind in ("struct", "union")
+                   for _, sh, _ in params):
+                # pNext structs are kept as the device's transport carries them
+                body += ["vl_chain_formats = vl_cmd->device->transport->wire_formats;"]
+            body += [
                      "struct vl_encoder *vl_enc = vl_cmd_reserve(vl_cmd, vl_sizeof_%s(%s));" % (c.name, names),
                      "if (!vl_enc)", "    return;",
                      "vl_encode_%s(vl_enc, 0%s%s);" % (c.name, sep, names)]
@@ -156,9 +173,10 @@ class IcdEmitter:
         if not ft:
             raise ValueError("%s has no dispatchable first parameter; it must be hand-written" % c.name)
         body += ["struct vl_transport *vl_t = vl_transport_of_%s(%s);" % (ft, c.params[0].name)]
-        if c.origin == "loopback":
+        if c.formats != {"0", "1"}:
+            bits = {"0": "VL_WIRE_FORMAT_0", "1": "VL_WIRE_FORMAT_1", "private": "VL_WIRE_PRIVATE"}
             unavailable = {"VkResult": "VK_ERROR_EXTENSION_NOT_PRESENT"}.get(c.ret, "0")
-            body += ["if (!vl_t->private_commands)",
+            body += ["if (!vl_transport_speaks(vl_t, %s))" % " | ".join(bits[f] for f in sorted(c.formats)),
                      "    " + self.ret(c, unavailable) + " /* not carried by this transport */"]
         if c.name.startswith("vkDestroy") and len(params) > 1 and params[1][1].kind == "handle":
             body += ["if (%s == VK_NULL_HANDLE)" % params[1][0].name, "    return;"]

@@ -21,11 +21,17 @@ from protocol import PRIVATE_BASE
 DEVICE_OWNERS = ("VkDevice", "VkQueue", "VkCommandBuffer")
 
 # Blocking commands that wait for GPU work or a guest's signal, and when
-# they do: only an application thread may (vlr_exec_may_block).
+# they do.  On an application's own thread (inline streams) they block in the
+# host driver; on a ring or transport thread they wait in slices, so that a
+# context being torn down can stop them (vlr_exec_wait_sliced), or, in
+# contexts that ask for it (fuzzing), are refused (vlr_exec_may_block).
+# Each: the condition, and how one slice is made: the timeout parameter to
+# shorten, or the flag to drop so that the call polls.
 BLOCKING_WAITS = {
-    "vkWaitForFences": "args->timeout != 0",
-    "vkWaitSemaphores": "args->timeout != 0",
-    "vkGetQueryPoolResults": "(args->flags & VK_QUERY_RESULT_WAIT_BIT) != 0",
+    "vkWaitForFences": ("args->timeout != 0", "timeout", None),
+    "vkWaitSemaphores": ("args->timeout != 0", "timeout", None),
+    "vkGetQueryPoolResults": ("(args->flags & VK_QUERY_RESULT_WAIT_BIT) != 0", None,
+                              "VK_QUERY_RESULT_WAIT_BIT"),
 }
 INSTANCE_OWNERS = ("VkInstance", "VkPhysicalDevice")
 
@@ -157,7 +163,29 @@ class RendererEmitter:
         if blocking:
             waits = BLOCKING_WAITS.get(self.reg.canonical_command(c.name))
             if waits:
-                lines += ["if (!vlr_exec_may_block(x, %s))" % waits, "    return;"]
+                cond, timeout, flag = waits
+                lines += ["if (!vlr_exec_may_block(x, %s))" % cond, "    return;",
+                          "if (vlr_exec_wait_sliced(x, %s)) {" % cond,
+                          "    vlr_exec_unlock(x);"]
+                if timeout:
+                    lines += ["    const uint64_t vl_timeout = args->%s;" % timeout,
+                              "    const uint64_t vl_deadline = vlr_wait_deadline(vl_timeout);",
+                              "    do {",
+                              "        args->%s = vlr_wait_slice(vl_deadline);" % timeout,
+                              "        " + call,
+                              "    } while (args->ret == VK_TIMEOUT && !vlr_exec_wait_over(x, vl_deadline));",
+                              "    args->%s = vl_timeout;" % timeout]
+                else:
+                    lines += ["    const VkQueryResultFlags vl_flags = args->flags;",
+                              "    args->flags &= ~(VkQueryResultFlags)%s;" % flag,
+                              "    for (;;) {",
+                              "        " + call,
+                              "        if (args->ret != VK_NOT_READY || vlr_exec_wait_over(x, UINT64_MAX))",
+                              "            break;",
+                              "        vlr_wait_nap();",
+                              "    }",
+                              "    args->flags = vl_flags;"]
+                lines += ["    vlr_exec_lock(x);", "    return;", "}"]
             lines += ["vlr_exec_unlock(x);", call, "vlr_exec_lock(x);"]
         else:
             lines += [call]
@@ -380,28 +408,57 @@ class RendererEmitter:
         # Two tables indexed by id (Venus ids are dense from 0, private ones
         # from VL_PRIVATE_COMMAND_BASE): one load and an indirect call per
         # command.  An id outside its table fails to compile.
+        fmt = {"0": "VL_WIRE_FORMAT_0", "1": "VL_WIRE_FORMAT_1", "private": "VL_WIRE_PRIVATE"}
+
+        def entry(c):
+            return "{ dispatch_%s, %s }" % (c.name, " | ".join(fmt[f] for f in sorted(c.formats)))
+
         s += ["typedef void (*vlr_dispatch_fn)(struct vlr_exec *x, uint32_t flags);", "",
-              "static const vlr_dispatch_fn venus_dispatch[VL_VENUS_COMMAND_COUNT] = {"]
+              "/* A command's executor and the wire formats that may send it. */",
+              "struct vlr_dispatch_entry {",
+              "    vlr_dispatch_fn fn;",
+              "    uint8_t formats;",
+              "};", "",
+              "static const struct vlr_dispatch_entry venus_dispatch[VL_VENUS_COMMAND_COUNT] = {"]
         private = []
         for c in self.f.commands:
             if c.id >= PRIVATE_BASE:
                 private.append(c)
             else:
-                s.append("    [VL_CMD_%s] = dispatch_%s," % (c.name, c.name))
-        s += ["};", "", "static const vlr_dispatch_fn private_dispatch[VL_PRIVATE_COMMAND_COUNT] = {"]
-        for c in private:
-            s.append("    [VL_CMD_%s - VL_PRIVATE_COMMAND_BASE] = dispatch_%s," % (c.name, c.name))
+                s.append("    [VL_CMD_%s] = %s," % (c.name, entry(c)))
         s += ["};", "",
+              "static const struct vlr_dispatch_entry private_dispatch[VL_PRIVATE_COMMAND_COUNT] = {"]
+        for c in private:
+            s.append("    [VL_CMD_%s - VL_PRIVATE_COMMAND_BASE] = %s," % (c.name, entry(c)))
+        s += ["};", "",
+              "/* Why an id has no executor here, for the context's one message. */",
+              "static void",
+              "unknown_command(struct vlr_exec *x, int32_t id, const struct vlr_dispatch_entry *e)",
+              "{",
+              "    if (e && e->fn) {",
+              "        vlr_exec_failf(x, \"command type %d is not part of the context's wire format\", id);",
+              "        return;",
+              "    }",
+              "    for (const struct vl_absent_command *a = vl_absent_commands; a->name; a++) {",
+              "        if (a->id == id) {",
+              "            vlr_exec_failf(x, \"command type %d (%s) is not in this build's protocol: its \"",
+              "                              \"vk.xml (Vulkan-Headers 1.3.%d) does not define it\", id, a->name,",
+              "                           VK_API_VERSION_PATCH(VL_PROTOCOL_VK_XML_VERSION));",
+              "            return;",
+              "        }",
+              "    }",
+              "    vlr_exec_failf(x, \"unknown command type %d\", id);",
+              "}", "",
               "void", "vlr_dispatch_command(struct vlr_exec *x, int32_t id, uint32_t flags)", "{",
-              "    vlr_dispatch_fn fn = NULL;",
+              "    const struct vlr_dispatch_entry *e = NULL;",
               "    if ((uint32_t)id < VL_VENUS_COMMAND_COUNT)",
-              "        fn = venus_dispatch[id];",
+              "        e = &venus_dispatch[id];",
               "    else if ((uint32_t)id - VL_PRIVATE_COMMAND_BASE < VL_PRIVATE_COMMAND_COUNT)",
-              "        fn = private_dispatch[(uint32_t)id - VL_PRIVATE_COMMAND_BASE];",
-              "    if (fn)",
-              "        fn(x, flags);",
+              "        e = &private_dispatch[(uint32_t)id - VL_PRIVATE_COMMAND_BASE];",
+              "    if (e && e->fn && (e->formats & x->wire_formats))",
+              "        e->fn(x, flags);",
               "    else",
-              "        vlr_exec_fail(x, \"unknown command type\");",
+              "        unknown_command(x, id, e);",
               "}", ""]
         s += self.format_functions()
         with open(os.path.join(outdir, "vlr_gen.c"), "w") as fh:

@@ -18,6 +18,9 @@ PRIVATE_BASE = 0x564C0000
 CORE_FEATURES = ("VK_VERSION_1_0", "VK_VERSION_1_1", "VK_VERSION_1_2", "VK_VERSION_1_3")
 MAX_CHAIN = 128  # longest pNext chain either side accepts
 
+# extensions.tsv origin -> the wire formats that carry the extension
+ORIGIN_FORMATS = {"venus": {"0", "1"}, "venus1": {"1"}, "loopback": {"private"}}
+
 # Types whose value is a pointer or id of the application's window system.
 # They cross only the in-process transport, where the host side shares the
 # address space; they travel as a u64.
@@ -108,17 +111,21 @@ class Protocol:
 
     def _load_extensions(self):
         self.extensions = {}
+        self.absent_extensions = []  # in the table, not in this vk.xml
         for name, number, origin in read_tsv(self.datadir + "/extensions.tsv"):
-            self.extensions[name] = {"number": int(number), "origin": origin}
-        # The two Venus extensions are ours to define; everything else must exist.
-        for name, ext in self.extensions.items():
-            if name in ("VK_EXT_command_serialization", "VK_MESA_venus_protocol"):
-                continue
-            if name not in self.reg.extensions:
-                raise GenError("extensions.tsv: %s is not in vk.xml" % name)
-            if self.reg.extensions[name]["number"] != ext["number"]:
-                raise GenError("extensions.tsv: %s has number %d in vk.xml" %
-                               (name, self.reg.extensions[name]["number"]))
+            if origin not in ORIGIN_FORMATS:
+                raise GenError("extensions.tsv: %s: unknown origin %s" % (name, origin))
+            # The two Venus extensions are ours to define; everything else must
+            # exist in vk.xml, or is left out of this build.
+            if name not in ("VK_EXT_command_serialization", "VK_MESA_venus_protocol"):
+                if name not in self.reg.extensions:
+                    self.absent_extensions.append(name)
+                    continue
+                if self.reg.extensions[name]["number"] != int(number):
+                    raise GenError("extensions.tsv: %s has number %d in vk.xml" %
+                                   (name, self.reg.extensions[name]["number"]))
+            self.extensions[name] = {"number": int(number), "origin": origin,
+                                     "formats": ORIGIN_FORMATS[origin]}
 
     def provider_origin(self, provider):
         """None if the provider is outside the protocol, else venus/loopback."""
@@ -127,21 +134,39 @@ class Protocol:
         if provider in CORE_FEATURES:
             return "venus"
         ext = self.extensions.get(provider)
-        return ext["origin"] if ext else None
+        if not ext:
+            return None
+        return "loopback" if ext["origin"] == "loopback" else "venus"
 
     def _load_commands(self):
         self.commands = {}
+        self.absent_commands = []  # (id, name): in the table, not in this vk.xml
         by_id = {}
-        for cid, name in read_tsv(self.datadir + "/venus_commands.tsv"):
-            by_id.setdefault(int(cid), []).append(name)
-        for offset, name in read_tsv(self.datadir + "/private_commands.tsv"):
+        formats = {}
+        for cid, name, fmt in read_tsv(self.datadir + "/venus_commands.tsv"):
+            cid = int(cid)
+            by_id.setdefault(cid, []).append(name)
+            f = set(fmt.split(","))
+            if not f or f - {"0", "1"} or formats.get(cid, f) != f:
+                raise GenError("venus_commands.tsv: id %d: wire formats %s" % (cid, fmt))
+            formats[cid] = f
+        for row in read_tsv(self.datadir + "/private_commands.tsv"):
+            offset, name = row[0], row[1]
             cid = PRIVATE_BASE + int(offset)
             if cid in by_id:
                 raise GenError("private id %d used twice" % cid)
+            if len(row) > 2:
+                if row[2] != "retired":
+                    raise GenError("private_commands.tsv: %s: unknown mark %s" % (name, row[2]))
+                continue  # its offset stays reserved
             by_id[cid] = [name]
+            formats[cid] = {"private"}
         for cid, names in sorted(by_id.items()):
             canon = self.reg.canonical_command(names[0])
             if canon not in self.reg.commands:
+                if cid < PRIVATE_BASE:
+                    self.absent_commands.append((cid, names[0]))
+                    continue
                 raise GenError("command %s (id %d) is not defined" % (names[0], cid))
             for n in names[1:]:
                 if self.reg.canonical_command(n) != canon:
@@ -150,6 +175,9 @@ class Protocol:
             origin = "loopback" if cid >= PRIVATE_BASE else "venus"
             pc = ProtoCommand(cmd, cid, names, origin)
             pc.name = names[0]  # the table's canonical spelling
+            pc.formats = formats[cid]
+            if pc.name in self.commands:
+                raise GenError("%s has two ids" % pc.name)
             self.commands[pc.name] = pc
         self.by_id = {c.id: c for c in self.commands.values()}
 
@@ -174,6 +202,23 @@ class Protocol:
                                "may be listed without one" % name)
 
     # -- type classification ---------------------------------------------------
+
+    def struct_formats(self, name):
+        """The wire formats that carry struct name: those of the features and
+        extensions that provide it (any one way of requiring it)."""
+        s = self.reg.structs[name]
+        if not s.requires:  # our own MESA definitions
+            return {"0", "1", "private"}
+        out = set()
+        for needs in s.requires:
+            f = {"0", "1", "private"}
+            for n in needs:
+                if n in CORE_FEATURES or n is None:
+                    continue
+                ext = self.extensions.get(n)
+                f &= ext["formats"] if ext else set()
+            out |= f
+        return out
 
     def struct_available(self, name):
         s = self.reg.structs[name]

@@ -47,8 +47,9 @@ def mesa_types(reg):
     for name in ("VkCommandStreamDescriptionMESA", "VkCommandStreamDependencyMESA",
                  "VkRingCreateInfoMESA", "VkMemoryResourcePropertiesMESA",
                  "VkImportMemoryResourceInfoMESA", "VkVenusExperimentalFeatures100000MESA",
-                 "VkMemoryResourceAllocationSizeProperties100000MESA",
-                 "VkImportSemaphoreResourceInfo100000MESA", "VkDeviceQueueTimelineInfoMESA"):
+                 "VkMemoryResourceAllocationSizePropertiesMESA",
+                 "VkImportSemaphoreResourceInfoMESA", "VkDeviceQueueTimelineInfoMESA",
+                 "VkRingMonitorInfoMESA", "VkRingPriorityInfoMESA"):
         s = reg.structs[name]
         out.append("typedef struct %s {" % name)
         for m in s.members:
@@ -78,7 +79,7 @@ def gen_protocol(proto, files, outdir):
           "#define VL_STRUCT_COUNT %d /* structs and unions the codecs cover */" % len(files.structs),
           ""]
     d += mesa_types(reg)
-    d += ["/* Venus command types, with Venus's names (wire format 0). */",
+    d += ["/* Venus command types, with Venus's names. */",
           "typedef enum VkCommandTypeEXT {"]
     for c in cmds:
         for n in c.names:
@@ -96,11 +97,22 @@ def gen_protocol(proto, files, outdir):
           "    VL_RENDERER_BLOCKING,",
           "    VL_RENDERER_FATAL,",
           "};", "",
+          "/* Who may send a command or use an extension: the Venus wire formats",
+          " * (0: virglrenderer 0.10.4; 1: virglrenderer 1.0+ and Mesa 23+) and the",
+          " * in-process transport's private ids. */",
+          "#define VL_WIRE_FORMAT_0 0x1u",
+          "#define VL_WIRE_FORMAT_1 0x2u",
+          "#define VL_WIRE_PRIVATE  0x4u",
+          "/* The newest wire format, what the in-process transport speaks. */",
+          "#define VL_WIRE_FORMAT_CURRENT 1u",
+          "/* The formats bit of wire format version v (0 or 1); 0 for others. */",
+          "#define VL_WIRE_FORMAT_BIT(v) ((v) == 0 ? VL_WIRE_FORMAT_0 : (v) == 1 ? VL_WIRE_FORMAT_1 : 0u)",
+          "",
           "struct vl_command_info {",
           "    int32_t id;",
           "    const char *name;",
           "    enum vl_renderer_kind renderer;",
-          "    bool loopback_only; /* a loopback-private id */",
+          "    uint8_t formats;    /* VL_WIRE_*: who may send it */",
           "    bool has_wire_form; /* false: guest-only, no codec exists */",
           "};", "",
           "/* An extension the protocol carries (protocol/extensions.tsv). */",
@@ -109,8 +121,20 @@ def gen_protocol(proto, files, outdir):
           "    uint32_t number;",
           "    uint32_t spec_version; /* of the vk.xml the protocol was generated from */",
           "    bool instance;         /* an instance extension */",
-          "    bool venus;            /* in the Venus protocol (else loopback-private) */",
+          "    uint8_t formats;       /* VL_WIRE_*: who may use it */",
           "};", "",
+          "/* A Venus command the table has and this build's vk.xml does not define:",
+          " * its id is known, its layout is not. */",
+          "struct vl_absent_command {",
+          "    int32_t id;",
+          "    const char *name;",
+          "};",
+          "#define VL_ABSENT_COMMAND_COUNT %d" % len(proto.absent_commands),
+          "extern const struct vl_absent_command vl_absent_commands[VL_ABSENT_COMMAND_COUNT + 1];",
+          "/* The Venus extensions of the table this build's vk.xml does not define. */",
+          "#define VL_ABSENT_EXTENSION_COUNT %d" % len(proto.absent_extensions),
+          "extern const char *const vl_absent_extensions[VL_ABSENT_EXTENSION_COUNT + 1];",
+          "",
           "#define VL_EXTENSION_COUNT %d" % len(proto.extensions),
           "extern const struct vl_extension_info vl_extension_table[VL_EXTENSION_COUNT];",
           "/* The extension called name, or NULL when the protocol does not carry it. */",
@@ -130,12 +154,21 @@ def gen_protocol(proto, files, outdir):
              "blocking": "VL_RENDERER_BLOCKING", "fatal": "VL_RENDERER_FATAL"}
     i = [HEADER, '#include "vl_protocol_defs.h"', "", "#include <stddef.h>", "#include <string.h>", "",
          "const struct vl_command_info vl_command_table[VL_COMMAND_COUNT] = {"]
+    def fmt_bits(formats):
+        bits = {"0": "VL_WIRE_FORMAT_0", "1": "VL_WIRE_FORMAT_1", "private": "VL_WIRE_PRIVATE"}
+        return " | ".join(bits[f] for f in sorted(formats))
+
     for c in cmds:
         kind = kinds[c.special.get("renderer", "gen")]
-        i.append('    { %d, "%s", %s, %s, %s },' % (c.id, c.name, kind,
-                                                     "true" if c.origin == "loopback" else "false",
+        i.append('    { %d, "%s", %s, %s, %s },' % (c.id, c.name, kind, fmt_bits(c.formats),
                                                      "true" if c.wire else "false"))
     i += ["};", "",
+          "const struct vl_absent_command vl_absent_commands[VL_ABSENT_COMMAND_COUNT + 1] = {"]
+    i += ['    { %d, "%s" },' % (cid, name) for cid, name in proto.absent_commands]
+    i += ["    { -1, NULL },", "};", "",
+          "const char *const vl_absent_extensions[VL_ABSENT_EXTENSION_COUNT + 1] = {"]
+    i += ['    "%s",' % name for name in proto.absent_extensions]
+    i += ["    NULL,", "};", "",
           "static const struct vl_command_info *venus_index[VL_VENUS_COMMAND_COUNT];",
           "static const struct vl_command_info *private_index[VL_PRIVATE_COMMAND_COUNT + 1];",
           "",
@@ -168,10 +201,13 @@ def gen_protocol(proto, files, outdir):
     i += ["const struct vl_extension_info vl_extension_table[VL_EXTENSION_COUNT] = {"]
     for name, ext in sorted(proto.extensions.items()):
         rext = reg.extensions.get(name, {})
-        spec = rext.get("spec_version", 100000 if name == "VK_MESA_venus_protocol" else 0)
+        # The two Venus extensions at wire format 1's spec versions (wire
+        # format 0 had 100000 and 0; renderer/ and transport/ say which).
+        spec = rext.get("spec_version", {"VK_MESA_venus_protocol": 2,
+                                         "VK_EXT_command_serialization": 1}.get(name, 0))
         inst = rext.get("type") == "instance"
         i.append('    { "%s", %d, %d, %s, %s },' % (name, ext["number"], spec, "true" if inst else "false",
-                                                   "true" if ext["origin"] == "venus" else "false"))
+                                                   fmt_bits(ext["formats"])))
     i += ["};", "",
           "const struct vl_extension_info *",
           "vl_extension_find(const char *name)",

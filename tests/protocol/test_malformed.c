@@ -505,9 +505,16 @@ static void
 test_unknown_command_ids(void **state)
 {
    (void)state;
-   const int32_t ids[] = {
-      251, 4096, 0x7fffffff, -1, -5, VL_PRIVATE_COMMAND_BASE + 9999, VL_PRIVATE_COMMAND_BASE - 1
-   };
+   /* past the last Venus id, a retired private id (now a Venus command),
+    * past the last private id, negative */
+   const int32_t ids[] = { VL_VENUS_COMMAND_COUNT,
+                           4096,
+                           0x7fffffff,
+                           -1,
+                           -5,
+                           VL_PRIVATE_COMMAND_BASE + 23,
+                           VL_PRIVATE_COMMAND_BASE + 9999,
+                           VL_PRIVATE_COMMAND_BASE - 1 };
    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
       struct stream s = { 0 };
       put32(&s, (uint32_t)ids[i]);

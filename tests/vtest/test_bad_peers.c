@@ -582,10 +582,12 @@ ring_client(void)
    submit(p.fd, cmd, (size_t)(enc.cur - cmd), 0, 0);
    /* a round trip: the ring exists before anything is published in it */
    check_peer(&p, "the client that created a ring");
-   /* a call through the ring */
+   /* a call through the ring, which has a reply stream of its own (wire
+    * format 1: Mesa 25 sets it in the ring before each reply it expects) */
    uint32_t version = 0;
    vl_enc_init(&enc, ring + 192, buffer_size);
-   vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
+   const VkCommandStreamDescriptionMESA stream = { .resourceId = p.reply_res, .size = 64 };
+   vl_encode_vkSetReplyCommandStreamMESA(&enc, 0, &stream);
    vl_encode_vkEnumerateInstanceVersion(&enc, VK_COMMAND_GENERATE_REPLY_BIT_EXT, &version);
    const uint32_t tail = (uint32_t)(enc.cur - (ring + 192));
    _Atomic uint32_t *head_word = (_Atomic uint32_t *)ring;

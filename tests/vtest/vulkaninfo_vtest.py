@@ -24,12 +24,29 @@ import re
 import subprocess
 import sys
 
-NAMING = re.compile(r"\s*(driverName|driverInfo|deviceName|driverVersion)\s*=|venus-loopback")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import trixie  # noqa: E402
+
+# Names, and the memory budget's live figures (VK_EXT_memory_budget: what the
+# system uses at the moment of each run).
+NAMING = re.compile(r"\s*(driverName|driverInfo|deviceName|driverVersion|budget|usage)\s*=|"
+                    r"venus-loopback")
 
 
 # Lists of extensions are checked on their own; presentation needs
 # window-system integration, which is not part of the Venus protocol.
 SKIPPED_SECTIONS = ("Extensions", "Layers", "Device Groups", "Group ", "Presentable Surfaces")
+
+
+VERSION_LINE = re.compile(r"\s*(apiVersion|conformanceVersion)\s*=")
+
+
+def version_of(lines, key):
+    for line in lines:
+        m = re.match(r"\s*%s\s*=\s*(\d+)\.(\d+)\.(\d+)" % key, line)
+        if m:
+            return tuple(int(g) for g in m.groups())
+    return None
 
 
 def device_name(lines):
@@ -40,13 +57,23 @@ def device_name(lines):
     return None
 
 
-def run(icd):
+def run(icd, in_trixie=False):
     env = dict(os.environ)
     env["VK_ICD_FILENAMES"] = icd
     env["VK_DRIVER_FILES"] = icd
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
-    p = subprocess.run(["vulkaninfo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    cmd = ["vulkaninfo"]
+    if in_trixie:
+        # The server's host driver is Debian 13's lavapipe: native runs there,
+        # and so do we, so that one vulkaninfo (1.4) prints both sides.
+        keep = {k: v for k, v in env.items() if k.startswith("VL_") and not k.startswith("VL_TEST_")}
+        keep.update({"VK_ICD_FILENAMES": icd, "XDG_RUNTIME_DIR": "/tmp"})
+        binds = [trixie.build_folder(icd)] if os.path.exists(icd) else []
+        if env.get("VL_VTEST_SOCKET"):
+            binds.append(os.path.dirname(env["VL_VTEST_SOCKET"]))
+        cmd = trixie.command(cmd, binds=binds, env=keep)
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=150)
     if p.returncode != 0:
         print("FAIL vulkaninfo: exit %d with %s\n%s" % (p.returncode, icd, p.stderr[-3000:]))
@@ -96,14 +123,15 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__)
         return 2
+    trixie_icd = os.environ.get("VL_TEST_NATIVE_IN_TRIXIE")
     native_env_clean = {k: v for k, v in os.environ.items() if not k.startswith("VL_")}
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(native_env_clean)
-    native = run(os.environ.get("VL_HOST_ICD") or sys.argv[1])
+    native = run(trixie_icd or saved.get("VL_HOST_ICD") or sys.argv[1], bool(trixie_icd))
     os.environ.clear()
     os.environ.update(saved)
-    loop = run(sys.argv[2])
+    loop = run(sys.argv[2], bool(trixie_icd))
     if not any("venus-loopback" in line for line in loop):
         print("FAIL vulkaninfo: the loopback device was not reported")
         return 1
@@ -117,6 +145,20 @@ def main():
                 problems.append("%s: %s is not offered natively" % (title, name))
             elif rev > a[name]:
                 problems.append("%s: %s revision %d > native %d" % (title, name, rev, a[name]))
+    # The ICD reports at most the API version it implements (a newer host's
+    # is clamped), and no conformance version above it.
+    for key in ("apiVersion", "conformanceVersion"):
+        a, b = version_of(native, key), version_of(loop, key)
+        if a is None or b is None:
+            continue
+        if b > a:
+            problems.append("%s %s is above native's %s" % (key, b, a))
+        if b[:2] > (1, 3):
+            problems.append("%s %s is above the Vulkan 1.3 the ICD implements" % (key, b))
+        if b != a and b[:2] != (1, 3):
+            problems.append("%s %s differs from native's %s but is not the clamp" % (key, b, a))
+    native = [l for l in native if not VERSION_LINE.match(l)]
+    loop = [l for l in loop if not VERSION_LINE.match(l)]
     sa, sb = sections(native), sections(loop)
     names = [n for n in (device_name(native), device_name(loop)) if n]
     compared = 0

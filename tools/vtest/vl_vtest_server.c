@@ -18,16 +18,23 @@
  * blob whose blob_id is the VkDeviceMemory's id passes a duplicate of that
  * memfd, and both processes map the same pages.
  *
- * Offered: venus contexts only (capset 4, version 0), protocol version 3,
- * shm blobs (GUEST, or HOST3D with blob_id 0), memory blobs, vtest syncs on
- * the CPU timeline (ring_idx 0; MAX_TIMELINE_COUNT is 1), and two negotiated
- * loopback additions (vl_vtest_protocol.h).  Anything else is an error that
- * closes the connection, with the reason in the log.
+ * Offered: venus contexts only (capset 4, version 0) in Venus wire format 1
+ * (virglrenderer 1.x, Mesa 23+; a 160-byte capset) or, with --wire-format 0,
+ * wire format 0 (virglrenderer 0.10.4, older Mesa; 156 bytes); protocol
+ * version 3, shm blobs (GUEST, or HOST3D with blob_id 0), memory blobs, vtest
+ * syncs on 64 timelines: ring_idx 0 is the CPU (a batch's syncs are reached
+ * once it executed), 1 ... 63 the VkQueues the guest bound with
+ * VkDeviceQueueTimelineInfoMESA (reached once the queue's work so far has
+ * completed on the host), and two negotiated loopback additions
+ * (vl_vtest_protocol.h).  Anything else is an error that closes the
+ * connection, with the reason in the log.  Before a client's context is
+ * dropped its rings show FATAL, so that a guest waiting on a ring stops.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -44,6 +51,7 @@
 #include <unistd.h>
 
 #include "vl_protocol_defs.h"
+#include "vl_transport.h"
 #include "vl_vtest_protocol.h"
 #include "vlr_context.h"
 
@@ -56,7 +64,7 @@
 #define MAX_WAITS          4096u
 #define MAX_WAIT_ENTRIES   4096u
 #define MAX_CLIENTS        64u
-#define MAX_TIMELINE_COUNT 1u
+#define MAX_TIMELINE_COUNT VL_VTEST_MAX_TIMELINE_COUNT
 
 static const char *prog = "vl-vtest-server";
 
@@ -89,10 +97,15 @@ struct client {
    unsigned number;
    char name[64];
    bool loopback_errors; /* the client asked for VL_VCMD_PARAM_LOOPBACK */
+   uint32_t wire_format; /* announced in the capset: 0 or 1 */
    struct vlr_context_options options;
    struct vlr_context *ctx;
    struct resource *res;
    size_t res_count, res_cap;
+   /* syncs and waits: timeline fences reach syncs from the renderer's
+    * waiter threads, so they change under sync_lock (never held while the
+    * context executes) */
+   pthread_mutex_t sync_lock;
    struct sync *syncs;
    size_t sync_count, sync_cap;
    uint32_t next_sync_id;
@@ -251,26 +264,30 @@ need_context(struct client *c, const char *what)
 
 /* ---- capset ----------------------------------------------------------------------- */
 
-static void
-fill_capset(struct vl_vtest_capset_venus *caps)
+/* The capset of wire format wf; its size on the wire. */
+static size_t
+fill_capset(struct vl_vtest_capset_venus *caps, uint32_t wf)
 {
    memset(caps, 0, sizeof(*caps));
-   caps->wire_format_version = 0;
+   caps->wire_format_version = wf;
    caps->vk_xml_version = VL_PROTOCOL_VK_XML_VERSION;
-   caps->vk_ext_command_serialization_spec_version = 0;
-   /* the experimental entry points exist (syncFdFencing is 0) */
-   caps->vk_mesa_venus_protocol_spec_version = 100000;
+   /* wire format 0: the experimental entry points (syncFdFencing is 0);
+    * wire format 1: the released extension, ring priority included */
+   caps->vk_ext_command_serialization_spec_version = wf ? 1 : 0;
+   caps->vk_mesa_venus_protocol_spec_version = wf ? 2 : 100000;
    /* shm may be HOST3D with blob_id 0 (GUEST blobs work as well) */
    caps->supports_blob_id_0 = 1;
-   /* bit 0: the mask is valid; then the Venus protocol's extensions */
+   /* bit 0: the mask is valid; then the extensions of the wire format */
    caps->vk_extension_mask1[0] = 1;
    for (uint32_t i = 0; i < VL_EXTENSION_COUNT; i++) {
       const uint32_t n = vl_extension_table[i].number;
-      if (vl_extension_table[i].venus && n < 32 * 32)
+      if ((vl_extension_table[i].formats & VL_WIRE_FORMAT_BIT(wf)) && n < 32 * 32)
          caps->vk_extension_mask1[n / 32] |= 1u << (n % 32);
    }
    caps->allow_vk_wait_syncs = 1;
-   caps->supports_multiple_timelines = 0;
+   caps->supports_multiple_timelines = 1;
+   caps->use_guest_vram = 0;
+   return wf ? sizeof(*caps) : VL_VTEST_CAPSET_VENUS_MIN_SIZE;
 }
 
 /* ---- resources -------------------------------------------------------------------- */
@@ -386,8 +403,13 @@ unref_resource(struct client *c)
 
 /* ---- syncs ---------------------------------------------------------------------------- */
 
+/* Functions named *_locked run under c->sync_lock; the dispatch functions
+ * below take it around the sync work only, never around executing streams
+ * (the renderer's waiter threads, which reach timeline syncs, are joined
+ * when the guest destroys a device). */
+
 static struct sync *
-find_sync(struct client *c, uint32_t id)
+find_sync_locked(struct client *c, uint32_t id)
 {
    for (size_t i = 0; i < c->sync_count; i++) {
       if (c->syncs[i].id == id)
@@ -397,11 +419,11 @@ find_sync(struct client *c, uint32_t id)
 }
 
 static bool
-wait_satisfied(struct client *c, const struct wait *w)
+wait_satisfied_locked(struct client *c, const struct wait *w)
 {
    uint32_t reached = 0;
    for (uint32_t i = 0; i < w->count; i++) {
-      const struct sync *s = find_sync(c, w->entries[i].id);
+      const struct sync *s = find_sync_locked(c, w->entries[i].id);
       if (s && s->value >= w->entries[i].value)
          reached++;
    }
@@ -420,12 +442,12 @@ signal_fd(int efd)
 
 /* Signals the waits that are now satisfied and drops those that expired. */
 static void
-update_waits(struct client *c)
+update_waits_locked(struct client *c)
 {
    const uint64_t now = now_ns();
    for (size_t i = 0; i < c->wait_count;) {
       struct wait *w = &c->waits[i];
-      const bool done = wait_satisfied(c, w);
+      const bool done = wait_satisfied_locked(c, w);
       if (done || now >= w->deadline_ns) {
          if (done)
             signal_fd(w->efd);
@@ -439,9 +461,9 @@ update_waits(struct client *c)
 }
 
 static bool
-set_sync(struct client *c, uint32_t id, uint64_t value)
+set_sync_locked(struct client *c, uint32_t id, uint64_t value)
 {
-   struct sync *s = find_sync(c, id);
+   struct sync *s = find_sync_locked(c, id);
    if (!s)
       return fail(c, "unknown sync id %u", id);
    s->value = value;
@@ -449,7 +471,7 @@ set_sync(struct client *c, uint32_t id, uint64_t value)
 }
 
 static bool
-sync_create(struct client *c)
+sync_create_locked(struct client *c)
 {
    if (!need_context(c, "SYNC_CREATE"))
       return false;
@@ -464,7 +486,7 @@ sync_create(struct client *c)
       c->sync_cap = cap;
    }
    uint32_t id = c->next_sync_id;
-   while (!id || find_sync(c, id))
+   while (!id || find_sync_locked(c, id))
       id++;
    c->next_sync_id = id + 1;
    c->syncs[c->sync_count++] = (struct sync){ id, c->buf[0] | (uint64_t)c->buf[1] << 32 };
@@ -472,16 +494,8 @@ sync_create(struct client *c)
 }
 
 static bool
-sync_wait(struct client *c, uint32_t words)
+sync_wait_locked(struct client *c, uint32_t words)
 {
-   if (!need_context(c, "SYNC_WAIT"))
-      return false;
-   if (words < 2 || (words - 2) % 3)
-      return fail(c, "SYNC_WAIT of %u words is not 2 + 3n", words);
-   if ((words - 2) / 3 > MAX_WAIT_ENTRIES)
-      return fail(c, "SYNC_WAIT on more than %u syncs", MAX_WAIT_ENTRIES);
-   if (!read_payload(c, words))
-      return false;
    struct wait w = {
       .any = c->buf[0] & VL_VCMD_SYNC_WAIT_FLAG_ANY,
       .count = (words - 2) / 3,
@@ -494,7 +508,7 @@ sync_wait(struct client *c, uint32_t words)
    for (uint32_t i = 0; i < w.count; i++) {
       const uint32_t *e = c->buf + 2 + 3 * i;
       w.entries[i] = (struct wait_entry){ e[0], e[1] | (uint64_t)e[2] << 32 };
-      if (!find_sync(c, e[0])) {
+      if (!find_sync_locked(c, e[0])) {
          free(w.entries);
          return fail(c, "SYNC_WAIT on unknown sync id %u", e[0]);
       }
@@ -504,7 +518,7 @@ sync_wait(struct client *c, uint32_t words)
       free(w.entries);
       return fail(c, "cannot create an eventfd: %s", strerror(errno));
    }
-   const bool done = wait_satisfied(c, &w);
+   const bool done = wait_satisfied_locked(c, &w);
    if (done)
       signal_fd(w.efd);
    const bool ok = reply(c, VL_VCMD_SYNC_WAIT, NULL, 0) && send_fd(c, w.efd);
@@ -514,7 +528,7 @@ sync_wait(struct client *c, uint32_t words)
       return ok;
    }
    /* Kept until the syncs get there or the timeout passes. */
-   update_waits(c);
+   update_waits_locked(c);
    if (c->wait_count >= MAX_WAITS || (c->wait_count == c->wait_cap && c->wait_cap >= MAX_WAITS)) {
       close(w.efd);
       free(w.entries);
@@ -533,6 +547,49 @@ sync_wait(struct client *c, uint32_t words)
    }
    c->waits[c->wait_count++] = w;
    return true;
+}
+
+static bool
+sync_wait(struct client *c, uint32_t words)
+{
+   if (!need_context(c, "SYNC_WAIT"))
+      return false;
+   if (words < 2 || (words - 2) % 3)
+      return fail(c, "SYNC_WAIT of %u words is not 2 + 3n", words);
+   if ((words - 2) / 3 > MAX_WAIT_ENTRIES)
+      return fail(c, "SYNC_WAIT on more than %u syncs", MAX_WAIT_ENTRIES);
+   if (!read_payload(c, words))
+      return false;
+   pthread_mutex_lock(&c->sync_lock);
+   const bool ok = sync_wait_locked(c, words);
+   pthread_mutex_unlock(&c->sync_lock);
+   return ok;
+}
+
+/* The syncs of one batch on a queue timeline, reached once the queue's work
+ * before them has completed on the host (vlr_context_timeline_fence). */
+struct timeline_signal {
+   struct client *c;
+   uint32_t count;
+   struct wait_entry syncs[];
+};
+
+static void
+timeline_reached(void *data, uint64_t value, bool ok)
+{
+   (void)value;
+   struct timeline_signal *t = data;
+   struct client *c = t->c;
+   pthread_mutex_lock(&c->sync_lock);
+   /* a lost device reaches nothing: the guest learns it from its context */
+   for (uint32_t i = 0; ok && i < t->count; i++) {
+      struct sync *s = find_sync_locked(c, t->syncs[i].id);
+      if (s) /* unknown: the guest dropped it meanwhile */
+         s->value = t->syncs[i].value;
+   }
+   update_waits_locked(c);
+   pthread_mutex_unlock(&c->sync_lock);
+   free(t);
 }
 
 /* ---- submissions ---------------------------------------------------------------------- */
@@ -561,24 +618,50 @@ submit_cmd2(struct client *c, uint32_t words)
          return fail(c, "SUBMIT_CMD2 batch %u: its stream lies outside the message", b);
       if ((uint64_t)sync_offset + 3ull * sync_count > words)
          return fail(c, "SUBMIT_CMD2 batch %u: its syncs lie outside the message", b);
-      if ((flags & VL_VCMD_SUBMIT_CMD2_FLAG_RING_IDX) && ring_idx >= MAX_TIMELINE_COUNT)
-         return fail(c,
-                     "SUBMIT_CMD2 batch %u: timeline %u (this server has only the CPU timeline, "
-                     "ring_idx 0)",
-                     b, ring_idx);
+      const uint32_t timeline = (flags & VL_VCMD_SUBMIT_CMD2_FLAG_RING_IDX) ? ring_idx : 0;
+      if (timeline >= MAX_TIMELINE_COUNT)
+         return fail(c, "SUBMIT_CMD2 batch %u: timeline %u (this server has %u: 0 ... %u)", b,
+                     ring_idx, MAX_TIMELINE_COUNT, MAX_TIMELINE_COUNT - 1);
+      pthread_mutex_lock(&c->sync_lock);
       for (uint32_t i = 0; i < sync_count; i++) {
-         if (!find_sync(c, w[sync_offset + 3 * i]))
+         if (!find_sync_locked(c, w[sync_offset + 3 * i])) {
+            pthread_mutex_unlock(&c->sync_lock);
             return fail(c, "SUBMIT_CMD2 batch %u: unknown sync id %u", b, w[sync_offset + 3 * i]);
+         }
       }
+      pthread_mutex_unlock(&c->sync_lock);
       if (cmd_size && !vlr_context_submit(c->ctx, w + cmd_offset, (size_t)cmd_size * 4))
          return fail(c, "%s", vlr_context_lost_message(c->ctx));
+      if (!sync_count)
+         continue;
+      if (timeline) {
+         /* reached once the bound queue has done everything so far */
+         struct timeline_signal *t = malloc(sizeof(*t) + sync_count * sizeof(t->syncs[0]));
+         if (!t)
+            return fail(c, "out of memory for a timeline signal");
+         t->c = c;
+         t->count = sync_count;
+         for (uint32_t i = 0; i < sync_count; i++) {
+            const uint32_t *s = w + sync_offset + 3 * i;
+            t->syncs[i] = (struct wait_entry){ s[0], s[1] | (uint64_t)s[2] << 32 };
+         }
+         char why[256];
+         if (!vlr_context_timeline_fence(c->ctx, timeline, timeline_reached, t, 0, why,
+                                         sizeof(why))) {
+            free(t);
+            return fail(c, "SUBMIT_CMD2 batch %u: %s", b, why);
+         }
+         continue;
+      }
       /* Executed: the batch's syncs are reached (CPU timeline). */
+      pthread_mutex_lock(&c->sync_lock);
       for (uint32_t i = 0; i < sync_count; i++) {
          const uint32_t *s = w + sync_offset + 3 * i;
-         set_sync(c, s[0], s[1] | (uint64_t)s[2] << 32);
+         set_sync_locked(c, s[0], s[1] | (uint64_t)s[2] << 32);
       }
+      update_waits_locked(c);
+      pthread_mutex_unlock(&c->sync_lock);
    }
-   update_waits(c);
    return true;
 }
 
@@ -626,10 +709,10 @@ get_capset(struct client *c)
    }
    uint32_t answer[1 + sizeof(struct vl_vtest_capset_venus) / 4];
    struct vl_vtest_capset_venus caps;
-   fill_capset(&caps);
+   const size_t size = fill_capset(&caps, c->wire_format);
    answer[0] = 1;
-   memcpy(answer + 1, &caps, sizeof(caps));
-   return reply(c, VL_VCMD_GET_CAPSET, answer, (uint32_t)(sizeof(answer) / 4));
+   memcpy(answer + 1, &caps, size);
+   return reply(c, VL_VCMD_GET_CAPSET, answer, (uint32_t)(1 + size / 4));
 }
 
 /* One message; false when the connection must close (c->error says why,
@@ -693,33 +776,47 @@ dispatch(struct client *c, bool first)
       return expect_words(c, "RESOURCE_CREATE_BLOB", words, 6) && create_blob(c);
    case VL_VCMD_RESOURCE_UNREF:
       return expect_words(c, "RESOURCE_UNREF", words, 1) && unref_resource(c);
-   case VL_VCMD_SYNC_CREATE:
-      return expect_words(c, "SYNC_CREATE", words, 2) && sync_create(c);
+   case VL_VCMD_SYNC_CREATE: {
+      if (!expect_words(c, "SYNC_CREATE", words, 2))
+         return false;
+      pthread_mutex_lock(&c->sync_lock);
+      const bool ok = sync_create_locked(c);
+      pthread_mutex_unlock(&c->sync_lock);
+      return ok;
+   }
    case VL_VCMD_SYNC_UNREF:
       if (!expect_words(c, "SYNC_UNREF", words, 1) || !need_context(c, "SYNC_UNREF"))
          return false;
+      pthread_mutex_lock(&c->sync_lock);
       for (size_t i = 0; i < c->sync_count; i++) {
          if (c->syncs[i].id == c->buf[0]) {
             c->syncs[i] = c->syncs[--c->sync_count];
             break;
          }
       }
+      pthread_mutex_unlock(&c->sync_lock);
       return true;
    case VL_VCMD_SYNC_READ: {
       if (!expect_words(c, "SYNC_READ", words, 1) || !need_context(c, "SYNC_READ"))
          return false;
-      const struct sync *s = find_sync(c, c->buf[0]);
+      pthread_mutex_lock(&c->sync_lock);
+      const struct sync *s = find_sync_locked(c, c->buf[0]);
+      const uint64_t value = s ? s->value : 0;
+      pthread_mutex_unlock(&c->sync_lock);
       if (!s)
          return fail(c, "SYNC_READ of unknown sync id %u", c->buf[0]);
-      const uint32_t v[2] = { (uint32_t)s->value, (uint32_t)(s->value >> 32) };
+      const uint32_t v[2] = { (uint32_t)value, (uint32_t)(value >> 32) };
       return reply(c, VL_VCMD_SYNC_READ, v, 2);
    }
-   case VL_VCMD_SYNC_WRITE:
-      if (!expect_words(c, "SYNC_WRITE", words, 3) || !need_context(c, "SYNC_WRITE") ||
-          !set_sync(c, c->buf[0], c->buf[1] | (uint64_t)c->buf[2] << 32))
+   case VL_VCMD_SYNC_WRITE: {
+      if (!expect_words(c, "SYNC_WRITE", words, 3) || !need_context(c, "SYNC_WRITE"))
          return false;
-      update_waits(c);
-      return true;
+      pthread_mutex_lock(&c->sync_lock);
+      const bool ok = set_sync_locked(c, c->buf[0], c->buf[1] | (uint64_t)c->buf[2] << 32);
+      update_waits_locked(c);
+      pthread_mutex_unlock(&c->sync_lock);
+      return ok;
+   }
    case VL_VCMD_SYNC_WAIT:
       return sync_wait(c, words);
    case VL_VCMD_SUBMIT_CMD2:
@@ -732,14 +829,16 @@ dispatch(struct client *c, bool first)
 static void
 teardown(struct client *c)
 {
+   /* The context first: it stops its rings, which may live in resources,
+    * and its waiter threads, which reach timeline syncs. */
+   if (c->ctx)
+      vlr_context_destroy(c->ctx);
    for (size_t i = 0; i < c->wait_count; i++) {
       close(c->waits[i].efd);
       free(c->waits[i].entries);
    }
    free(c->waits);
-   /* The context first: it stops its rings, which may live in resources. */
-   if (c->ctx)
-      vlr_context_destroy(c->ctx);
+   pthread_mutex_destroy(&c->sync_lock);
    for (size_t i = 0; i < c->res_count; i++)
       munmap(c->res[i].map, c->res[i].size);
    free(c->res);
@@ -750,9 +849,23 @@ teardown(struct client *c)
 
 /* Serves one client in its own process; the exit status of the child. */
 static int
-serve(int fd, unsigned number, const struct vlr_context_options *options)
+serve(int fd, unsigned number, const struct vlr_context_options *options, uint32_t wire_format,
+      const char *capture_path)
 {
-   struct client c = { .fd = fd, .number = number, .options = *options, .next_sync_id = 1 };
+   struct client c = {
+      .fd = fd,
+      .number = number,
+      .options = *options,
+      .wire_format = wire_format,
+      .next_sync_id = 1,
+   };
+   pthread_mutex_init(&c.sync_lock, NULL);
+   if (capture_path) {
+      c.options.capture = fopen(capture_path, "ab");
+      if (!c.options.capture)
+         fprintf(stderr, "%s: client %u: cannot append to VL_CAPTURE_FILE=%s: %s\n", prog, number,
+                 capture_path, strerror(errno));
+   }
    snprintf(c.name, sizeof(c.name), "?");
    bool first = true;
    while (dispatch(&c, first))
@@ -768,7 +881,11 @@ serve(int fd, unsigned number, const struct vlr_context_options *options)
          send_text(&c, VL_VCMD_LOOPBACK_ERROR, text);
       }
    }
+   if (c.ctx && c.options.stats)
+      vlr_context_print_stats(c.ctx, stderr);
    teardown(&c);
+   if (c.options.capture)
+      fclose(c.options.capture);
    return 0;
 }
 
@@ -809,21 +926,48 @@ reap(bool stopping)
    }
 }
 
+/* What this build speaks: tests compare it with other peers by it. */
+static void
+print_protocol(void)
+{
+   printf("wire formats: 0 1 (default %u)\n", VL_WIRE_FORMAT_CURRENT);
+   printf("vk.xml: %u.%u.%u\n", VK_API_VERSION_MAJOR(VL_PROTOCOL_VK_XML_VERSION),
+          VK_API_VERSION_MINOR(VL_PROTOCOL_VK_XML_VERSION),
+          VK_API_VERSION_PATCH(VL_PROTOCOL_VK_XML_VERSION));
+   unsigned n = 0;
+   for (uint32_t i = 0; i < VL_EXTENSION_COUNT; i++)
+      n += (vl_extension_table[i].formats & VL_WIRE_FORMAT_1) != 0;
+   printf("extensions of wire format 1: %u\n", n);
+   printf("absent from this build's vk.xml:");
+   for (const char *const *e = vl_absent_extensions; *e; e++)
+      printf(" %s", *e);
+   printf("\n");
+   printf("commands absent from this build's vk.xml:");
+   for (const struct vl_absent_command *c = vl_absent_commands; c->name; c++)
+      printf(" %s(%d)", c->name, c->id);
+   printf("\n");
+}
+
 static void
 usage(FILE *out)
 {
    fprintf(out,
-           "usage: %s [--socket-path PATH] [--host-icd MANIFEST] [--host-validation]\n"
+           "usage: %s [--socket-path PATH] [--wire-format 0|1] [--host-icd MANIFEST]\n"
+           "          [--host-validation]\n"
            "\n"
            "Serves Venus guests (capset 4) over the vtest protocol with the venus-loopback\n"
            "renderer, one process per client.\n"
            "\n"
            "  --socket-path PATH   the UNIX socket to listen on (default %s);\n"
            "                       --socket-path=PATH works too\n"
+           "  --wire-format 0|1    the Venus wire format to announce: 1 (default) for Mesa 23+\n"
+           "                       and virglrenderer 1.x peers, 0 for guests of the\n"
+           "                       virglrenderer 0.10.4 generation\n"
            "  --host-icd MANIFEST  the host Vulkan driver's ICD manifest (default: VL_HOST_ICD,\n"
            "                       else lavapipe's)\n"
            "  --host-validation    put the Khronos validation layer above the host driver\n"
            "                       (also VL_HOST_VALIDATION=1)\n"
+           "  --protocol           print what this build of the server speaks and exit\n"
            "\n"
            "SIGTERM or SIGINT stops the server and its clients; the exit status is 3 when a\n"
            "client's process crashed, 0 otherwise.\n",
@@ -835,6 +979,7 @@ main(int argc, char **argv)
 {
    const char *path = VL_VTEST_DEFAULT_SOCKET;
    struct vlr_context_options options = { .export_memory = true };
+   uint32_t wire_format = VL_WIRE_FORMAT_CURRENT;
    options.host_icd = getenv("VL_HOST_ICD");
    if (options.host_icd && !*options.host_icd)
       options.host_icd = NULL;
@@ -850,8 +995,19 @@ main(int argc, char **argv)
          options.host_icd = argv[++i];
       } else if (!strncmp(a, "--host-icd=", 11) && a[11]) {
          options.host_icd = a + 11;
+      } else if ((!strcmp(a, "--wire-format") && i + 1 < argc) ||
+                 !strncmp(a, "--wire-format=", 14)) {
+         const char *v = a[13] == '=' ? a + 14 : argv[++i];
+         if (strcmp(v, "0") && strcmp(v, "1")) {
+            fprintf(stderr, "%s: --wire-format %s: valid values are 0 and 1\n", prog, v);
+            return 2;
+         }
+         wire_format = (uint32_t)(v[0] - '0');
       } else if (!strcmp(a, "--host-validation")) {
          options.host_validation = true;
+      } else if (!strcmp(a, "--protocol")) {
+         print_protocol();
+         return 0;
       } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
          usage(stdout);
          return 0;
@@ -862,6 +1018,17 @@ main(int argc, char **argv)
       }
    }
    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+   options.wire_formats = (uint8_t)VL_WIRE_FORMAT_BIT(wire_format);
+   /* VL_DEBUG as for the ICD: capture (every client's streams into
+    * VL_CAPTURE_FILE; each client process appends its own records) and stats */
+   struct vl_transport_options env;
+   char env_err[512];
+   if (!vl_transport_options_from_env(&env, env_err, sizeof(env_err))) {
+      fprintf(stderr, "%s: %s\n", prog, env_err);
+      return 2;
+   }
+   options.stats = env.stats;
+   const char *capture_path = env.capture_file;
    if (strlen(path) >= sizeof(addr.sun_path)) {
       fprintf(stderr, "%s: the socket path %s is too long (at most %zu bytes)\n", prog, path,
               sizeof(addr.sun_path) - 1);
@@ -932,7 +1099,7 @@ main(int argc, char **argv)
          close(sfd);
          sigprocmask(SIG_SETMASK, &old_mask, NULL);
          signal(SIGPIPE, SIG_IGN);
-         _exit(serve(cfd, number, &options));
+         _exit(serve(cfd, number, &options, wire_format, capture_path));
       }
       children[child_count++] = (struct child){ pid, number };
       close(cfd);
