@@ -35,7 +35,7 @@
  *    recording, vkQueueSubmit and the fence wait (median per frame).
  *
  * Usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice] [--phases]
- *                 [--loopback-icd MANIFEST] [--native-icd MANIFEST]
+ *                 [--loopback-icd MANIFEST] [--native-icd MANIFEST] [--guest-icd MANIFEST]
  * Environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR;
  * under `meson devenv` the loopback manifest is taken from VK_ICD_FILENAMES.
  */
@@ -241,9 +241,15 @@ open_driver(const char *manifest, VkInstance *instance, VkPhysicalDevice *phys, 
    vkGetDeviceQueue(*device, *family, 0, queue);
 }
 
+/* What a column runs on: the native driver, our ICD, or another Venus
+ * guest driver (--guest-icd: Mesa's venus driver, measured like ours but
+ * without our statistics). */
+enum side_kind { SIDE_NATIVE, SIDE_LOOPBACK, SIDE_GUEST };
+
 static void
-side_open(struct side *s, const char *name, const char *manifest, bool loopback)
+side_open(struct side *s, const char *name, const char *manifest, enum side_kind kind)
 {
+   const bool loopback = kind == SIDE_LOOPBACK;
    current_side = name;
    s->name = name;
    s->manifest = manifest;
@@ -257,8 +263,8 @@ side_open(struct side *s, const char *name, const char *manifest, bool loopback)
           "(set --loopback-icd or VL_BENCH_LOOPBACK_ICD)",
           manifest);
    if (!loopback && s->stats)
-      die("the native manifest %s is the loopback (set --native-icd or VL_BENCH_NATIVE_ICD)",
-          manifest);
+      die("the %s manifest %s is the loopback (set --native-icd or VL_BENCH_NATIVE_ICD)",
+          kind == SIDE_GUEST ? "guest" : "native", manifest);
    const VkCommandPoolCreateInfo pci = {
       .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
       .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
@@ -1618,6 +1624,7 @@ struct options {
    const char *loopback_icd;
    const char *native_icd;
    bool native_twice; /* A/A: the second column is the native driver too */
+   const char *guest_icd; /* the second column is this Venus guest driver */
    bool phases;       /* draw-frame: time its phases (struct side) */
 };
 
@@ -1855,19 +1862,34 @@ usage(FILE *f)
    fprintf(f,
            "usage: bench_vk [--quick] [--rounds N] [--only SUBSTRING] [--list] [--native-twice] "
            "[--phases]\n"
-           "                [--loopback-icd MANIFEST] [--native-icd MANIFEST]\n"
+           "                [--loopback-icd MANIFEST] [--native-icd MANIFEST] [--guest-icd "
+           "MANIFEST]\n"
            "  --quick          3 rounds of about 5 ms: a smoke run\n"
            "  --rounds N       rounds per workload (default 7, 3 with --quick)\n"
-           "  --only S         run the workloads whose name contains S\n"
+           "  --only S[,S...]  run the workloads whose name contains one of the S\n"
            "  --list           list the workloads\n"
            "  --phases         draw-frame: also the median record, vkQueueSubmit and wait\n"
            "                   time per frame of each side\n"
            "  --native-twice   an A/A run: the native driver in both columns, to see how\n"
            "                   far apart two identical sides measure on this machine\n"
+           "  --guest-icd M    the second column is another Venus guest driver (Mesa's\n"
+           "                   venus ICD over a vtest server, say): no round-trip counts\n"
            "environment: VL_BENCH_LOOPBACK_ICD, VL_BENCH_NATIVE_ICD, VL_BENCH_SHADER_DIR\n"
            "(shaders: %s); under `meson devenv` the loopback manifest comes from\n"
            "VK_ICD_FILENAMES.\n",
            BENCH_SHADER_DIR);
+}
+
+/* --only: a comma-separated list of substrings. */
+static bool
+matches(const char *name, const char *only)
+{
+   char buf[256];
+   snprintf(buf, sizeof(buf), "%s", only);
+   for (char *save = NULL, *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
+      if (strstr(name, s))
+         return true;
+   return false;
 }
 
 static const char *
@@ -1899,6 +1921,8 @@ main(int argc, char **argv)
          o.loopback_icd = argv[++i];
       } else if (!strcmp(a, "--native-icd") && has_value) {
          o.native_icd = argv[++i];
+      } else if (!strcmp(a, "--guest-icd") && has_value) {
+         o.guest_icd = argv[++i];
       } else if (!strcmp(a, "--phases")) {
          o.phases = true;
       } else if (!strcmp(a, "--native-twice")) {
@@ -1950,18 +1974,20 @@ main(int argc, char **argv)
    const struct workload *selected[WORKLOAD_COUNT];
    int count = 0;
    for (size_t w = 0; w < WORKLOAD_COUNT; w++)
-      if (!o.only || strstr(workloads[w].name, o.only))
+      if (!o.only || matches(workloads[w].name, o.only))
          selected[count++] = &workloads[w];
    if (!count)
       die("no workload matches '%s' (--list shows them)", o.only);
 
    /* Index 0 is native, 1 the loopback, everywhere. */
    struct side sides[2] = { { 0 }, { 0 } };
-   side_open(&sides[0], "native", native_path, false);
+   side_open(&sides[0], "native", native_path, SIDE_NATIVE);
    if (o.native_twice)
-      side_open(&sides[1], "native-again", native_path, false);
+      side_open(&sides[1], "native-again", native_path, SIDE_NATIVE);
+   else if (o.guest_icd)
+      side_open(&sides[1], "guest", o.guest_icd, SIDE_GUEST);
    else
-      side_open(&sides[1], "loopback", loopback_path, true);
+      side_open(&sides[1], "loopback", loopback_path, SIDE_LOOPBACK);
    current_side = "main";
    for (int k = 0; k < 2 && o.phases; k++)
       for (int p = 0; p < 3; p++)

@@ -111,7 +111,7 @@ ring_thread(void *data)
    uint32_t cur = atomic_load_explicit(ring->head, memory_order_relaxed);
    uint64_t last_work = vl_now_ns();
    unsigned spins = 0;
-   uint32_t nap_us = 0;
+   uint32_t naps = 0;
 
    while (!atomic_load(&ring->stop)) {
       const uint32_t tail = atomic_load_explicit(ring->tail, memory_order_acquire);
@@ -149,7 +149,7 @@ ring_thread(void *data)
             vl_futex_wake(ring->head);
          last_work = vl_now_ns();
          spins = 0;
-         nap_us = 0;
+         naps = 0;
          continue;
       }
       const uint64_t quiet = vl_now_ns() - last_work;
@@ -158,13 +158,15 @@ ring_thread(void *data)
          continue;
       }
       if (quiet < ring->idle_timeout_ns) {
-         /* poll until the guest's idle timeout, sleeping longer each time */
-         nap_us = nap_us ? (nap_us < 500 ? nap_us * 2 : 500) : 10;
-         const struct timespec ts = { 0, (long)nap_us * 1000 };
+         /* poll until the guest's idle timeout, each nap a little longer
+          * (10 us for 16 naps, then 20 us ...): a call that arrives while
+          * the thread naps waits for the rest of the nap */
+         const uint32_t nap_us = 10u * (1u + naps++ / 16u);
+         const struct timespec ts = { 0, (long)(nap_us < 200u ? nap_us : 200u) * 1000 };
          nanosleep(&ts, NULL);
          continue;
       }
-      nap_us = 0;
+      naps = 0;
       /* Going idle: either we see the new tail, or the guest sees IDLE and
        * notifies (both sides use sequentially consistent operations). */
       const uint32_t wake = atomic_load(&ring->notify);

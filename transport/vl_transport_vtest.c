@@ -123,7 +123,7 @@ recv_all(struct vtest *t, void *buf, size_t size)
       }
       if (n < 0 && errno == EINTR)
          continue;
-      if (n == 0)
+      if (n == 0 || errno == ECONNRESET)
          report(t, "the server closed the connection");
       else if (errno == EAGAIN || errno == EWOULDBLOCK)
          report(t, "the server did not answer for %u s (VL_VTEST_TIMEOUT)", t->timeout_s);

@@ -499,6 +499,142 @@ test_create_ring(void **state)
    vl_arena_finish(&arena);
 }
 
+/* Wire format 1 (current-protocol.md §3): the ring of Mesa 25's TLS rings,
+ * monitored and with a priority.  Mesa's own encoding of this command is
+ * 156 bytes (140 without the priority), as seen on the wire between Mesa 25
+ * and virglrenderer 1.1; the chain's headers come first, then the chained
+ * structs' members, last one first. */
+static void
+test_create_ring_monitored(void **state)
+{
+   (void)state;
+   struct bytes want = { 0 };
+   put32(&want, 188);
+   put32(&want, 0);
+   put64(&want, 0x77); /* ring id */
+   put64(&want, 1);
+   put32(&want, 1000384000);
+   put64(&want, 1); /* pNext: VkRingMonitorInfoMESA */
+   put32(&want, 1000384006);
+   put64(&want, 1); /* its pNext: VkRingPriorityInfoMESA */
+   put32(&want, 1000384007);
+   put64(&want, 0);
+   put32(&want, (uint32_t)-5);  /* priority */
+   put32(&want, 3000000);       /* maxReportingPeriodMicroseconds */
+   put32(&want, 0);             /* flags */
+   put32(&want, 9);             /* resourceId */
+   put64(&want, 0);             /* offset */
+   put64(&want, 0x40c4);        /* size */
+   put64(&want, 1000000);       /* idleTimeout */
+   put64(&want, 0);             /* headOffset */
+   put64(&want, 0x40);          /* tailOffset */
+   put64(&want, 0x80);          /* statusOffset */
+   put64(&want, 0xc0);          /* bufferOffset */
+   put64(&want, 0x4000);        /* bufferSize */
+   put64(&want, 0x40c0);        /* extraOffset */
+   put64(&want, 4);             /* extraSize */
+   assert_int_equal(want.size, 156);
+
+   const VkRingPriorityInfoMESA priority = {
+      .sType = VK_STRUCTURE_TYPE_RING_PRIORITY_INFO_MESA,
+      .priority = -5,
+   };
+   const VkRingMonitorInfoMESA monitor = {
+      .sType = VK_STRUCTURE_TYPE_RING_MONITOR_INFO_MESA,
+      .pNext = &priority,
+      .maxReportingPeriodMicroseconds = 3000000,
+   };
+   const VkRingCreateInfoMESA info = {
+      .sType = VK_STRUCTURE_TYPE_RING_CREATE_INFO_MESA,
+      .pNext = &monitor,
+      .resourceId = 9,
+      .size = 0x40c4,
+      .idleTimeout = 1000000,
+      .tailOffset = 0x40,
+      .statusOffset = 0x80,
+      .bufferOffset = 0xc0,
+      .bufferSize = 0x4000,
+      .extraOffset = 0x40c0,
+      .extraSize = 4,
+   };
+   uint8_t buf[256];
+   size_t written;
+   ENCODE(buf, vl_sizeof_vkCreateRingMESA(0x77, &info),
+          vl_encode_vkCreateRingMESA(&enc, 0, 0x77, &info));
+   assert_bytes(buf, written, &want);
+
+   struct vl_arena arena;
+   vl_arena_init(&arena, 0);
+   struct vl_decoder dec;
+   vl_dec_init(&dec, want.data + 8, want.size - 8, &arena, NULL);
+   struct vl_args_vkCreateRingMESA args = { 0 };
+   vl_decode_vkCreateRingMESA_args(&dec, &args);
+   assert_null(dec.error);
+   const VkRingMonitorInfoMESA *m = args.pCreateInfo->pNext;
+   assert_int_equal(m->sType, VK_STRUCTURE_TYPE_RING_MONITOR_INFO_MESA);
+   assert_int_equal(m->maxReportingPeriodMicroseconds, 3000000);
+   const VkRingPriorityInfoMESA *p = m->pNext;
+   assert_int_equal(p->sType, VK_STRUCTURE_TYPE_RING_PRIORITY_INFO_MESA);
+   assert_int_equal(p->priority, -5);
+   assert_null(p->pNext);
+   vl_arena_finish(&arena);
+}
+
+/* Wire format 1's ordering commands 251-253 and a queue bound to its
+ * timeline: u64 parameters, in declaration order. */
+static void
+test_seqno_commands_and_queue_timeline(void **state)
+{
+   (void)state;
+   struct bytes want = { 0 };
+   put32(&want, 251);
+   put32(&want, 0);
+   put64(&want, 0x77);        /* ring */
+   put64(&want, 0x100000002); /* seqno */
+   put32(&want, 252);
+   put32(&want, 0);
+   put64(&want, 5);
+   put32(&want, 253);
+   put32(&want, 0);
+   put64(&want, 0x77);
+   put64(&want, 0xfffffff0);
+   put32(&want, 155); /* vkGetDeviceQueue2 */
+   put32(&want, 0);
+   put64(&want, 0x10); /* device */
+   put64(&want, 1);
+   put32(&want, VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2);
+   put64(&want, 1);
+   put32(&want, 1000384005); /* VkDeviceQueueTimelineInfoMESA */
+   put64(&want, 0);
+   put32(&want, 3); /* ringIdx */
+   put32(&want, 0); /* flags */
+   put32(&want, 1); /* queueFamilyIndex */
+   put32(&want, 0); /* queueIndex */
+   put64(&want, 1); /* pQueue: one id */
+   put64(&want, 0x11);
+   assert_int_equal(want.size, 64 + 80);
+
+   uint8_t buf[256];
+   struct vl_encoder enc;
+   vl_enc_init(&enc, buf, sizeof(buf));
+   vl_encode_vkSubmitVirtqueueSeqnoMESA(&enc, 0, 0x77, 0x100000002);
+   vl_encode_vkWaitVirtqueueSeqnoMESA(&enc, 0, 5);
+   vl_encode_vkWaitRingSeqnoMESA(&enc, 0, 0x77, 0xfffffff0);
+   const VkDeviceQueueTimelineInfoMESA timeline = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_TIMELINE_INFO_MESA,
+      .ringIdx = 3,
+   };
+   const VkDeviceQueueInfo2 info = {
+      .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2,
+      .pNext = &timeline,
+      .queueFamilyIndex = 1,
+   };
+   VkQueue queue = (VkQueue)(uintptr_t)0x11;
+   vl_encode_vkGetDeviceQueue2(&enc, 0, (VkDevice)(uintptr_t)0x10, &info, &queue);
+   assert_false(enc.overflow);
+   assert_bytes(buf, (size_t)(enc.cur - buf), &want);
+}
+
 /* §7: the partial form of an output struct, and the 4-byte void reply. */
 static void
 test_partial_and_void_reply(void **state)
@@ -639,6 +775,8 @@ main(void)
       cmocka_unit_test(test_fixed_arrays_and_unions),
       cmocka_unit_test(test_execute_command_streams),
       cmocka_unit_test(test_reply_stype_is_the_structs_own),
+      cmocka_unit_test(test_create_ring_monitored),
+      cmocka_unit_test(test_seqno_commands_and_queue_timeline),
    };
    return cmocka_run_group_tests(tests, NULL, NULL);
 }
