@@ -1623,9 +1623,9 @@ struct options {
    const char *only;
    const char *loopback_icd;
    const char *native_icd;
-   bool native_twice; /* A/A: the second column is the native driver too */
+   bool native_twice;     /* A/A: the second column is the native driver too */
    const char *guest_icd; /* the second column is this Venus guest driver */
-   bool phases;       /* draw-frame: time its phases (struct side) */
+   bool phases;           /* draw-frame: time its phases (struct side) */
 };
 
 struct result {

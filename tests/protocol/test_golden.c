@@ -519,20 +519,20 @@ test_create_ring_monitored(void **state)
    put64(&want, 1); /* its pNext: VkRingPriorityInfoMESA */
    put32(&want, 1000384007);
    put64(&want, 0);
-   put32(&want, (uint32_t)-5);  /* priority */
-   put32(&want, 3000000);       /* maxReportingPeriodMicroseconds */
-   put32(&want, 0);             /* flags */
-   put32(&want, 9);             /* resourceId */
-   put64(&want, 0);             /* offset */
-   put64(&want, 0x40c4);        /* size */
-   put64(&want, 1000000);       /* idleTimeout */
-   put64(&want, 0);             /* headOffset */
-   put64(&want, 0x40);          /* tailOffset */
-   put64(&want, 0x80);          /* statusOffset */
-   put64(&want, 0xc0);          /* bufferOffset */
-   put64(&want, 0x4000);        /* bufferSize */
-   put64(&want, 0x40c0);        /* extraOffset */
-   put64(&want, 4);             /* extraSize */
+   put32(&want, (uint32_t)-5); /* priority */
+   put32(&want, 3000000);      /* maxReportingPeriodMicroseconds */
+   put32(&want, 0);            /* flags */
+   put32(&want, 9);            /* resourceId */
+   put64(&want, 0);            /* offset */
+   put64(&want, 0x40c4);       /* size */
+   put64(&want, 1000000);      /* idleTimeout */
+   put64(&want, 0);            /* headOffset */
+   put64(&want, 0x40);         /* tailOffset */
+   put64(&want, 0x80);         /* statusOffset */
+   put64(&want, 0xc0);         /* bufferOffset */
+   put64(&want, 0x4000);       /* bufferSize */
+   put64(&want, 0x40c0);       /* extraOffset */
+   put64(&want, 4);            /* extraSize */
    assert_int_equal(want.size, 156);
 
    const VkRingPriorityInfoMESA priority = {
