@@ -251,7 +251,8 @@ vl_DeviceWaitIdle(VkDevice device)
       if (r != VK_SUCCESS)
          return r;
    }
-   return VK_SUCCESS;
+   /* A device whose queues were never fetched has no work, but it can be lost. */
+   return vl_transport_is_lost(dev->transport) ? VK_ERROR_DEVICE_LOST : VK_SUCCESS;
 }
 
 /* ---- private data ------------------------------------------------------------ */

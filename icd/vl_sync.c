@@ -182,12 +182,6 @@ vl_fence_untrack(VkFence fence)
 }
 
 static bool
-transport_lost(struct vl_transport *t)
-{
-   return t->ops->lost && t->ops->lost(t);
-}
-
-static bool
 fence_tracked(const struct vl_fence *f)
 {
    return f->slot >= 0 && !atomic_load(&f->untracked);
@@ -256,7 +250,7 @@ vl_GetFenceStatus(VkDevice device, VkFence fence)
       return vl_call_vkGetFenceStatus(dev->transport, device, fence);
    if (fence_done(dev, f))
       return VK_SUCCESS;
-   if (transport_lost(dev->transport))
+   if (vl_transport_is_lost(dev->transport))
       return VK_ERROR_DEVICE_LOST;
    return VK_NOT_READY;
 }
@@ -345,7 +339,7 @@ wait_feedback(struct vl_device *dev, uint32_t count, const VkFence *fences, bool
          done += fence_done(dev, fence_of(fences[i]));
       if (all ? done == count : done > 0)
          return VK_SUCCESS;
-      if (transport_lost(dev->transport))
+      if (vl_transport_is_lost(dev->transport))
          return VK_ERROR_DEVICE_LOST;
       const uint64_t now = now_ns();
       if (timeout == 0 || now >= deadline)

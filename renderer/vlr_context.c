@@ -733,6 +733,12 @@ vlr_context_print_stats(struct vlr_context *ctx, FILE *out)
            " streams\n",
            (uint64_t)atomic_load(&ctx->stats.commands), (uint64_t)atomic_load(&ctx->stats.bytes),
            (uint64_t)atomic_load(&ctx->stats.streams));
+   fprintf(out,
+           "venus-loopback: guards (renderer/check/, VL_GUARDS=%s): %" PRIu64 " reported, %" PRIu64
+           " refused\n",
+           ctx->options.guards == VLR_GUARDS_REFUSE ? "refuse" : "report",
+           (uint64_t)atomic_load(&ctx->stats.guard_reports),
+           (uint64_t)atomic_load(&ctx->stats.guard_refusals));
    /* top commands by count */
    const size_t n = VL_VENUS_COMMAND_COUNT + VL_PRIVATE_COMMAND_COUNT;
    bool *shown = calloc(n, sizeof(*shown));

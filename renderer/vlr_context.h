@@ -61,7 +61,7 @@ struct vlr_device {
    /* export_memory: host-visible memory is imported from memfds
     * (VK_EXT_external_memory_host), with this alignment */
    VkDeviceSize host_pointer_alignment;
-   /* the host's limits, for indices the host driver trusts (vlr_bounds.c) */
+   /* the host's limits, for indices the host driver trusts (renderer/check/) */
    VkPhysicalDeviceLimits limits;
    /* ... and, when the guest enabled VK_EXT_transform_feedback, its vertex
     * streams and buffers (0 otherwise: only stream 0, no buffers) */
@@ -89,11 +89,20 @@ struct vlr_memory {
 };
 
 struct vlr_stats {
+   /* findings of renderer/check/: reported (policy report) or refused */
+   atomic_uint_fast64_t guard_reports;
+   atomic_uint_fast64_t guard_refusals;
    atomic_uint_fast64_t commands;
    atomic_uint_fast64_t bytes;
    atomic_uint_fast64_t streams;
    /* per command id: Venus ids, then private ids */
    atomic_uint_fast64_t *per_command;
+};
+
+/* What a finding about what the host driver trusts does (renderer/check/). */
+enum vlr_guard_policy {
+   VLR_GUARDS_REPORT, /* in-process: reported once, the call goes to the host as made */
+   VLR_GUARDS_REFUSE, /* a server's, the fuzz targets': the context is lost */
 };
 
 struct vlr_context_options {
@@ -121,6 +130,7 @@ struct vlr_context_options {
     * refused (the fuzz targets: a hang is a finding); otherwise they run
     * in slices (vlr_exec.h). */
    bool refuse_unbounded_waits;
+   enum vlr_guard_policy guards;
 };
 
 struct vlr_context {
@@ -149,6 +159,14 @@ struct vlr_context {
    /* wire format 0: the one reply stream of every ring and thread (wire
     * format 1 keeps one per executor, vlr_exec.h) */
    struct vlr_reply_stream shared_reply;
+   /* what renderer/check/ reported (policy report), once per command and
+    * kind; under the context lock */
+#define VLR_GUARD_REPORTS 64
+   struct {
+      int32_t cmd;
+      const char *kind;
+   } guard_reported[VLR_GUARD_REPORTS];
+   unsigned guard_reported_count;
    /* the VkQueue id each transport timeline (ring index 1 ...) is bound to
     * by vkGetDeviceQueue2 with VkDeviceQueueTimelineInfoMESA; 0: none */
    uint64_t timelines[VLR_MAX_TIMELINES];

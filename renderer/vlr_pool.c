@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vlr_bounds.h"
+#include "vlr_check.h"
 #include "vlr_context.h"
 
 static void
@@ -136,7 +136,7 @@ vlr_handle_vkAllocateDescriptorSets(struct vlr_exec *x,
                                                   (uint64_t)(uintptr_t)host[i], pool);
       if (!set)
          return;
-      set->data = vlr_bounds_set_layout_copy(x, info->pSetLayouts[i]);
+      set->data = vlr_set_layout_copy(x, info->pSetLayouts[i]);
    }
 }
 

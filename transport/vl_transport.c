@@ -63,6 +63,18 @@ vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t 
                    err_size))
       return false;
 
+   const char *guards = getenv("VL_GUARDS");
+   if (guards && *guards) {
+      if (!strcmp(guards, "report")) {
+         o->guards = VL_GUARDS_REPORT;
+      } else if (!strcmp(guards, "refuse")) {
+         o->guards = VL_GUARDS_REFUSE;
+      } else {
+         snprintf(err, err_size, "VL_GUARDS=%s is not valid; valid values: report, refuse", guards);
+         return false;
+      }
+   }
+
    const char *debug = getenv("VL_DEBUG");
    if (debug && *debug) {
       char *copy = strdup(debug);

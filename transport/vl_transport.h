@@ -111,6 +111,13 @@ vl_transport_speaks(const struct vl_transport *t, uint8_t formats)
    return (t->wire_formats & formats) != 0;
 }
 
+/* Whether the connection or the renderer context is gone for good. */
+static inline bool
+vl_transport_is_lost(struct vl_transport *t)
+{
+   return t->ops->lost && t->ops->lost(t);
+}
+
 /* Options, from the environment (VL_TRANSPORT, VL_HOST_ICD, VL_DEBUG ...). */
 struct vl_transport_options {
    enum { VL_TRANSPORT_RING, VL_TRANSPORT_VTEST, VL_TRANSPORT_VIRTGPU } kind;
@@ -120,6 +127,10 @@ struct vl_transport_options {
    uint32_t vtest_timeout_s;
    const char *host_icd;
    bool host_validation;
+   /* VL_GUARDS: what the renderer does with a call that breaks a rule the
+    * host driver trusts (renderer/check/vlr_check.h); unset: the side's
+    * default (report in-process, refuse in vl-vtest-server) */
+   enum { VL_GUARDS_UNSET, VL_GUARDS_REPORT, VL_GUARDS_REFUSE } guards;
    bool stats;
    /* every command and reply through the ring and the reply stream, as a
     * Venus peer would see them (VL_DEBUG=ring) */

@@ -403,6 +403,7 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
    struct vlr_context_options co = {
       .host_icd = o->host_icd,
       .host_validation = o->host_validation,
+      .guards = o->guards == VL_GUARDS_REFUSE ? VLR_GUARDS_REFUSE : VLR_GUARDS_REPORT,
       .stats = o->stats,
       .message = o->message,
       .message_data = o->message_data,

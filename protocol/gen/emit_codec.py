@@ -141,7 +141,7 @@ class CodecEmitter:
         if k == "array":
             n = ctx.expr(sh.count)
             return ["size += 8;", "if (%s) {" % v] + \
-                ["    " + l for l in self._sizeof_elems(sh.elem, v, n)] + ["}"]
+                ["    " + l for l in self._sizeof_elems(sh.elem, v, n, self.stride(sh, ctx))] + ["}"]
         if k == "ptr":
             return ["size += 8;", "if (%s) {" % v] + \
                 ["    " + l for l in self.sizeof_value(sh.elem, "(*%s)" % v, ctx)] + ["}"]
@@ -149,7 +149,18 @@ class CodecEmitter:
             return ["size += 8;"]
         raise ValueError(k)
 
-    def _sizeof_elems(self, elem, v, n):
+    @staticmethod
+    def stride(sh, ctx):
+        return ctx.expr(sh.stride) if getattr(sh, "stride", None) and ctx else None
+
+    @staticmethod
+    def element(elem, v, i, stride):
+        """Element i of array v: at its index, or stride bytes apart."""
+        if not stride:
+            return "%s[%s]" % (v, i)
+        return "(*(const %s *)((const uint8_t *)%s + (size_t)%s * (%s)))" % (elem.ctype, v, i, stride)
+
+    def _sizeof_elems(self, elem, v, n, stride=None):
         if elem.kind == "scalar":
             return ["size += vl_pad4((size_t)(%s) * %d);" % (n, elem.size)] if elem.prim in ("u8",) and False else \
                    (["size += vl_pad4((size_t)(%s));" % n] if elem.prim == "u8" else
@@ -160,11 +171,13 @@ class CodecEmitter:
             return ["size += (size_t)(%s) * 8;" % n]
         i = self.var()
         return ["for (uint32_t %s = 0; %s < (uint32_t)(%s); %s++)" % (i, i, n, i),
-                "    size += vl_sizeof_%s(&%s[%s]);" % (elem.name, v, i)]
+                "    size += vl_sizeof_%s(&%s);" % (elem.name, self.element(elem, v, i, stride))]
 
     def encode_value(self, sh, v, ctx):
         k = sh.kind
         if k == "scalar":
+            if getattr(sh, "stride_of", None):
+                return [self.enc_scalar(sh, "sizeof(%s)" % sh.stride_of)]
             return [self.enc_scalar(sh, v)]
         if k == "handle":
             return ["vl_enc_u64(enc, (uint64_t)(uintptr_t)%s);" % v]
@@ -198,7 +211,7 @@ class CodecEmitter:
         if k == "array":
             n = ctx.expr(sh.count)
             return ["if (%s) {" % v, "    vl_enc_array_size(enc, %s);" % n] + \
-                ["    " + l for l in self._encode_elems(sh.elem, v, n)] + \
+                ["    " + l for l in self._encode_elems(sh.elem, v, n, self.stride(sh, ctx))] + \
                 ["} else {", "    vl_enc_array_size(enc, 0);", "}"]
         if k == "ptr":
             return ["if (vl_enc_ptr(enc, %s)) {" % v] + \
@@ -207,7 +220,7 @@ class CodecEmitter:
             return ["vl_enc_u64(enc, 0); /* allocation callbacks never travel */"]
         raise ValueError(k)
 
-    def _encode_elems(self, elem, v, n):
+    def _encode_elems(self, elem, v, n, stride=None):
         if elem.kind == "scalar":
             if elem.prim == "u8":
                 return ["vl_enc_blob(enc, %s, %s);" % (v, n)]
@@ -221,7 +234,7 @@ class CodecEmitter:
             return ["vl_enc_blob(enc, %s, %s);" % (v, n)]
         i = self.var()
         return ["for (uint32_t %s = 0; %s < (uint32_t)(%s); %s++) {" % (i, i, n, i)] + \
-            ["    " + l for l in self.encode_value(elem, "%s[%s]" % (v, i), None)] + ["}"]
+            ["    " + l for l in self.encode_value(elem, self.element(elem, v, i, stride), None)] + ["}"]
 
     # ------------------------------------------------------------------
     # family: host decode of the full form into temporary storage
@@ -236,6 +249,9 @@ class CodecEmitter:
                 # VK_FALSE as an index or a bit pattern (the renderer fuzzer
                 # crashed lavapipe's pipeline compiler with one): normalized.
                 return ["%s = vl_dec_u32(dec) != 0;" % lv]
+            if getattr(sh, "stride_of", None):
+                # the decoded array is packed, whatever stride the peer sent
+                return ["(void)vl_dec_%s(dec);" % sh.prim, "%s = sizeof(%s);" % (lv, sh.stride_of)]
             return [self.dec_scalar(sh, lv)]
         if k == "handle":
             if lookup and not getattr(sh, "optional", True):

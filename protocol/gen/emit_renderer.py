@@ -214,47 +214,6 @@ class RendererEmitter:
             "vkQueuePresentKHR",
             "vkAcquireNextImageKHR", "vkAcquireNextImage2KHR")
 
-    # Buffer and image ranges the host driver trusts (renderer/vlr_bounds.c):
-    # checked before the commands that address memory by offset; sizes,
-    # extents and bindings recorded after the commands that make them.
-    BOUNDS_BEFORE = ("vkDestroyBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
-                     "vkCmdUpdateBuffer", "vkCmdFillBuffer", "vkCmdCopyBuffer", "vkCmdCopyBuffer2",
-                     "vkCmdDrawIndirect", "vkCmdDrawIndexedIndirect", "vkCmdDrawIndirectCount",
-                     "vkCmdDrawIndexedIndirectCount", "vkCmdDispatchIndirect",
-                     "vkCmdCopyQueryPoolResults", "vkCmdBindIndexBuffer", "vkCmdBindVertexBuffers",
-                     "vkCmdBindVertexBuffers2",
-                     "vkDestroyImage", "vkBindImageMemory", "vkBindImageMemory2", "vkCreateImageView",
-                     "vkCmdCopyBufferToImage", "vkCmdCopyImageToBuffer", "vkCmdCopyBufferToImage2",
-                     "vkCmdCopyImageToBuffer2", "vkCmdCopyImage", "vkCmdCopyImage2",
-                     "vkCmdResolveImage", "vkCmdResolveImage2", "vkCmdBlitImage", "vkCmdBlitImage2",
-                     "vkCmdClearColorImage", "vkCmdClearDepthStencilImage",
-                     "vkCreateGraphicsPipelines", "vkCreateComputePipelines", "vkCreatePipelineLayout",
-                     "vkCreateRenderPass", "vkCreateRenderPass2", "vkCmdPushConstants",
-                     "vkCmdBindDescriptorSets", "vkCmdPushDescriptorSetKHR", "vkCmdSetViewport",
-                     "vkCmdSetScissor", "vkCmdSetViewportWithCount", "vkCmdSetScissorWithCount",
-                     "vkCmdBeginRendering", "vkCmdSetVertexInputEXT", "vkCmdDispatch",
-                     "vkCmdDispatchBase", "vkCreateImage", "vkCreateShaderModule",
-                     "vkCreateSemaphore", "vkUpdateDescriptorSets", "vkCreateBufferView",
-                     "vkDestroyImageView", "vkDestroyFramebuffer", "vkDestroyRenderPass",
-                     "vkCreateFramebuffer", "vkGetSemaphoreCounterValue", "vkSignalSemaphore",
-                     "vkWaitSemaphores", "vkDestroyDescriptorSetLayout",
-                     "vkCmdBeginRenderPass", "vkCmdBeginRenderPass2",
-                     "vkCreateQueryPool", "vkDestroyQueryPool", "vkGetQueryPoolResults",
-                     "vkResetQueryPool", "vkCmdResetQueryPool", "vkCmdBeginQuery", "vkCmdEndQuery",
-                     "vkCmdWriteTimestamp", "vkCmdWriteTimestamp2", "vkCmdBeginQueryIndexedEXT",
-                     "vkCmdEndQueryIndexedEXT", "vkCmdBindTransformFeedbackBuffersEXT",
-                     "vkCmdBeginTransformFeedbackEXT", "vkCmdEndTransformFeedbackEXT",
-                     "vkCmdDrawIndirectByteCountEXT", "vkGetImageSubresourceLayout",
-                     "vkCmdSetColorWriteEnableEXT", "vkCmdSetColorBlendEnableEXT",
-                     "vkCmdSetColorBlendEquationEXT", "vkCmdSetColorWriteMaskEXT",
-                     "vkCmdSetColorBlendAdvancedEXT", "vkCmdSetSampleMaskEXT",
-                     "vkCmdSetRasterizationStreamEXT", "vkCmdBeginConditionalRenderingEXT",
-                     "vkCmdSetRasterizationSamplesEXT", "vkCreateSampler")
-    BOUNDS_AFTER = ("vkCreateBuffer", "vkBindBufferMemory", "vkBindBufferMemory2",
-                    "vkCreateImage", "vkBindImageMemory", "vkBindImageMemory2",
-                    "vkCreateImageView", "vkCreateFramebuffer", "vkCreateRenderPass",
-                    "vkCreateRenderPass2", "vkCreateDescriptorSetLayout", "vkCreateQueryPool")
-
     def dispatch_fn(self, c):
         n = c.name
         k = self.kind(c)
@@ -273,15 +232,18 @@ class RendererEmitter:
         body += ["if (x->dec.error) {", "    vlr_exec_decode_failed(x);", "    return;", "}"]
         if self.inflight_before(c):
             body += ["if (!vlr_inflight_before(x, VL_CMD_%s, args->owner, args))" % n, "    return;"]
-        canonical = self.reg.canonical_command(n)
-        if canonical in self.BOUNDS_BEFORE:
-            body += ["if (!vlr_bounds_before(x, VL_CMD_%s, args->owner, args))" % canonical, "    return;"]
+        hooks = c.special.get("hooks", set())
+        if "check" in hooks:
+            body += ["if (!vlr_check_%s(x, args))" % n, "    return;"]
+        if "forget" in hooks:
+            body += ["vlr_forget_%s(x, args);" % n]
         if k == "handler":
             body += ["vlr_handle_%s(x, args);" % n]
         else:
             body += ["{"] + indent(self.executor(c)) + ["}"]
-        if canonical in self.BOUNDS_AFTER:
-            body += ["vlr_bounds_after(x, VL_CMD_%s, args);" % canonical]
+        if "record" in hooks:
+            ok = "args->ret == VK_SUCCESS" if c.ret == "VkResult" else "true"
+            body += ["if (%s)" % ok, "    vlr_record_%s(x, args);" % n]
         if self.inflight_after(c):
             body += ["vlr_inflight_after(x, VL_CMD_%s, args->owner, args);" % n]
         body += ["if (flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT) {",
@@ -373,6 +335,15 @@ class RendererEmitter:
         for c in self.f.commands:
             if self.kind(c) == "handler":
                 h.append("void vlr_handle_%s(struct vlr_exec *x, struct vl_args_%s *args);" % (c.name, c.name))
+        h += ["", "/* Hooks around the host call (renderer/check/; the \"hooks\" column of",
+              " * special_commands.tsv).  check: before it; false when the context's policy",
+              " * refused the command (then it does not run).  forget: before a destroy.",
+              " * record: after a successful host call. */"]
+        for c in self.f.commands:
+            for hook, ret in (("check", "bool"), ("forget", "void"), ("record", "void")):
+                if hook in c.special.get("hooks", set()):
+                    h.append("%s vlr_%s_%s(struct vlr_exec *x, const struct vl_args_%s *args);" %
+                             (ret, hook, c.name, c.name))
         h += ["", "/* Texel blocks of a format (vk.xml <formats>): bytes per block and the",
               " * block's extent; false for a format the registry does not describe. */",
               "bool vlr_format_block(VkFormat format, uint32_t *size, uint32_t *width, uint32_t *height,",
@@ -386,7 +357,7 @@ class RendererEmitter:
         with open(os.path.join(outdir, "vlr_gen.h"), "w") as fh:
             fh.write("\n".join(h) + "\n")
 
-        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', '#include "vlr_inflight.h"', '#include "vlr_bounds.h"', "",
+        s = [HEADER, '#include "vlr_gen.h"', '#include "vlr_exec.h"', '#include "vlr_inflight.h"', "",
              "#include <stddef.h>", ""]
         for name, lst, gpa, obj in (("instance", inst, "gipa", "instance"), ("device", dev, "gdpa", "device")):
             ptype = "PFN_vkGetInstanceProcAddr" if name == "instance" else "PFN_vkGetDeviceProcAddr"

@@ -90,6 +90,12 @@ class TestEmitter:
     def fill_value(self, sh, lv, ctx, counts, out=False):
         k = sh.kind
         if k == "scalar":
+            if getattr(sh, "stride_of", None):
+                # an application's stride: the element's size and up to 12
+                # bytes more (the array is filled at it, below)
+                r = self.v("r")
+                return ["{", "    uint8_t %s;" % r, "    rnd_bytes(t, &%s, 1);" % r,
+                        "    %s = (%s)(sizeof(%s) + 4u * (%s %% 4u));" % (lv, sh.ctype, sh.stride_of, r), "}"]
             if sh.ctype == "VkBool32":
                 # the host decoder normalizes VkBool32 to VK_TRUE / VK_FALSE
                 return ["rnd_bytes(t, &%s, sizeof(%s));" % (lv, lv), "%s &= 1;" % lv]
@@ -128,6 +134,17 @@ class TestEmitter:
             i = self.v("i")
             et = self.e.elem_ctype(sh.elem)
             null = "(%s) && rnd_maybe(t)" % ("true" if sh.optional else "false")
+            if getattr(sh, "stride", None):
+                # elements stride bytes apart (filled before: a scalar)
+                stride = ctx.expr(sh.stride)
+                elem = "(*(%s *)((uint8_t *)%s + (size_t)%s * (%s)))" % (et, t, i, stride)
+                body = ["{",
+                        "    uint8_t *%s = (%s) ? NULL : talloc(t, (size_t)(%s) * (%s) + 1);" % (t, null, stride, L),
+                        "    if (%s) {" % t,
+                        "        for (uint32_t %s = 0; %s < (uint32_t)(%s); %s++) {" % (i, i, L, i)]
+                body += indent(self.fill_value(sh.elem, elem, ctx, counts), 3)
+                body += ["        }", "    }", "    %s = (const %s *)%s;" % (lv, et, t), "}"]
+                return body
             body = ["{",
                     "    %s *%s = (%s) ? NULL : talloc(t, sizeof(%s) * (%s) + 1);" % (et, t, null, et, L),
                     "    if (%s) {" % t,
@@ -174,6 +191,11 @@ class TestEmitter:
         if partial and self.e.partial_skipped(sh):
             return []
         if k == "scalar":
+            if getattr(sh, "stride_of", None):
+                # the decoded array is packed: its stride is the element's size
+                e = self.v("e")
+                return ["{", "    const %s %s = sizeof(%s);" % (sh.ctype, e, sh.stride_of),
+                        "    CMP_BYTES(&%s, &%s, sizeof(%s), \"%s\");" % (e, b, e, path), "}"]
             return ["CMP_BYTES(&%s, &%s, sizeof(%s), \"%s\");" % (a, b, a, path)]
         if k in ("handle", "rawptr"):
             return ["CMP_BYTES(&%s, &%s, sizeof(%s), \"%s\");" % (a, b, a, path)]
@@ -205,9 +227,13 @@ class TestEmitter:
             i = self.v("i")
             if partial and sh.elem.kind in ("scalar", "char"):
                 return ["CMP_PRESENT(%s, %s, %s, \"%s\");" % (a, b, n, path)]
+            ea = "%s[%s]" % (a, i)
+            if getattr(sh, "stride", None) and ctx_a:
+                # the application's array at its stride, the decoded one packed
+                ea = self.e.element(sh.elem, a, i, ctx_a.expr(sh.stride))
             return ["if (%s && %s) {" % (a, b),
                     "    for (uint32_t %s = 0; %s < (uint32_t)(%s); %s++) {" % (i, i, n, i)] + \
-                indent(self.cmp_value(sh.elem, "%s[%s]" % (a, i), "%s[%s]" % (b, i), None, path, partial), 2) + \
+                indent(self.cmp_value(sh.elem, ea, "%s[%s]" % (b, i), None, path, partial), 2) + \
                 ["    }", "} else {", "    CMP_EMPTY(%s, %s, %s, \"%s\");" % (a, b, n, path), "}"]
         if k == "ptr":
             return ["if (%s && %s) {" % (a, b)] + \

@@ -188,13 +188,21 @@ class Protocol:
                 if n not in self.commands and sp["guest"] == "only"]
 
     def _load_special(self):
-        """special_commands.tsv: name<TAB>guest<TAB>renderer<TAB>sync<TAB>why."""
+        """special_commands.tsv: name guest renderer sync hooks why."""
         self.special = {}
         for row in read_tsv(self.datadir + "/special_commands.tsv"):
-            name, guest, renderer, sync = row[:4]
+            if len(row) < 6:
+                raise GenError("special_commands.tsv: %s: 6 columns expected" % row[0])
+            name, guest, renderer, sync, hooks = row[:5]
             if name not in self.commands and self.reg.canonical_command(name) not in self.reg.commands:
                 raise GenError("special_commands.tsv: unknown command %s" % name)
-            self.special[name] = {"guest": guest, "renderer": renderer, "sync": sync}
+            hook_set = set() if hooks == "-" else set(hooks.split(","))
+            if hook_set - {"check", "record", "forget"}:
+                raise GenError("special_commands.tsv: %s: unknown hooks %s" % (name, hooks))
+            if name in self.special:
+                raise GenError("special_commands.tsv: %s is listed twice" % name)
+            self.special[name] = {"guest": guest, "renderer": renderer, "sync": sync,
+                                  "hooks": hook_set}
             if name in self.commands:
                 self.commands[name].special = self.special[name]
             elif guest != "only":
@@ -235,6 +243,14 @@ class Protocol:
             return Shape("unsupported", why="bitfield or 2D array")
         if m.name == "pNext" and t == "void":
             return Shape("pnext")
+        strided = [om for om in owner_members if getattr(om, "stride", None) == m.name]
+        if strided and t in SCALARS and m.ptr == 0:
+            # The stride of an array: the guest encodes the array packed and
+            # this as the element's size; the renderer hands the host that
+            # size with the packed array it decoded, whatever the wire says.
+            prim, size = SCALARS[t]
+            elem_type = self.reg.canonical_type(strided[0].type)
+            return Shape("scalar", ctype=t, prim=prim, size=size, stride_of=elem_type)
         if m.name == "sType" and t == "VkStructureType" and not m.is_param:
             return Shape("stype")
         if t == "VkAllocationCallbacks":
@@ -302,8 +318,9 @@ class Protocol:
             # A count that is itself a pointer parameter is an in/out count
             # (pPropertyCount): a NULL array is then a count query.
             opt = m.is_optional_ptr() or m.noautovalidity or self._len_is_ptr(lens[0], owner_members)
+            stride = self._len_expr(m.stride, m, owner_members) if m.stride else None
             return Shape("array", elem=elem, count=length, output=not m.const,
-                         optional=opt, check_zero=not opt)
+                         optional=opt, check_zero=not opt, stride=stride)
         return Shape("ptr", elem=elem, output=not m.const,
                      optional=m.is_optional_ptr())
 

@@ -45,6 +45,9 @@ class Member:
             self.fixed = enum.text if enum is not None else int(m.group(1))
         self.bitfield = ":" in after
         self.len = elem.get("len")
+        # the byte distance between array elements, when not their size
+        # (vkCmdDrawMultiEXT's pVertexInfo: stride="stride")
+        self.stride = elem.get("stride")
         self.altlen = elem.get("altlen")
         opt = elem.get("optional")
         self.optional = [o == "true" for o in opt.split(",")] if opt else []

@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
    /* lavapipe, no validation; work that waits for a signal the input never
     * gives is released after 100 ms rather than 10 s */
    const struct vlr_context_options options = { .idle_timeout_ns = 100000000,
-                                                .refuse_unbounded_waits = true };
+                                                .refuse_unbounded_waits = true,
+                                                .guards = VLR_GUARDS_REFUSE };
    struct vlr_context *ctx = vlr_context_create(&options, err, sizeof(err));
    if (!ctx) {
       fprintf(stderr, "fuzz_renderer: no renderer context: %s\n", err);

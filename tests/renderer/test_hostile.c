@@ -76,7 +76,8 @@ setup(void **state)
    char err[512];
    /* work that never completes is released after 200 ms, not 10 s */
    const struct vlr_context_options options = { .idle_timeout_ns = 200000000,
-                                                .refuse_unbounded_waits = true };
+                                                .refuse_unbounded_waits = true,
+                                                .guards = VLR_GUARDS_REFUSE };
    g.ctx = vlr_context_create(&options, err, sizeof(err));
    if (!g.ctx)
       fail_msg("no renderer context: %s", err);
@@ -989,7 +990,7 @@ test_counter_value_of_a_binary_semaphore(void **state)
    create_semaphore(0x307, VK_SEMAPHORE_TYPE_BINARY);
    uint64_t value = 0;
    vl_encode_vkGetSemaphoreCounterValue(&g.enc, 0, device(), (VkSemaphore)(uintptr_t)0x307, &value);
-   expect_lost("vkGetSemaphoreCounterValue of a binary semaphore");
+   expect_lost("a binary semaphore where only timeline semaphores are valid");
 }
 
 static void
@@ -1007,7 +1008,7 @@ test_signal_a_binary_semaphore_from_the_host(void **state)
    begin();
    signal.semaphore = (VkSemaphore)(uintptr_t)0x307;
    vl_encode_vkSignalSemaphore(&g.enc, 0, device(), &signal);
-   expect_lost("vkSignalSemaphore of a binary semaphore");
+   expect_lost("a binary semaphore where only timeline semaphores are valid");
 }
 
 /* A batch signaling value of the timeline semaphore t. */
@@ -1635,7 +1636,7 @@ test_create_image_the_host_does_not_support(void **state)
                                    .usage = VK_IMAGE_USAGE_TRANSFER_DST_BIT };
    VkImage image = (VkImage)(uintptr_t)0x421;
    vl_encode_vkCreateImage(&g.enc, 0, device(), &ici, NULL, &image);
-   expect_lost("vkCreateImage: the host does not support this extent");
+   expect_lost("the host does not support this extent");
 }
 
 static void
@@ -1649,7 +1650,7 @@ test_malformed_spirv(void **state)
                                            .pCode = code };
    VkShaderModule module = (VkShaderModule)(uintptr_t)0x430;
    vl_encode_vkCreateShaderModule(&g.enc, 0, device(), &info, NULL, &module);
-   expect_lost("vkCreateShaderModule: invalid SPIR-V");
+   expect_lost("invalid SPIR-V (");
 }
 
 static void

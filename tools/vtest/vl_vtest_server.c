@@ -953,7 +953,7 @@ usage(FILE *out)
 {
    fprintf(out,
            "usage: %s [--socket-path PATH] [--wire-format 0|1] [--host-icd MANIFEST]\n"
-           "          [--host-validation]\n"
+           "          [--host-validation] [--guards refuse|report]\n"
            "\n"
            "Serves Venus guests (capset 4) over the vtest protocol with the venus-loopback\n"
            "renderer, one process per client.\n"
@@ -967,6 +967,10 @@ usage(FILE *out)
            "                       else lavapipe's)\n"
            "  --host-validation    put the Khronos validation layer above the host driver\n"
            "                       (also VL_HOST_VALIDATION=1)\n"
+           "  --guards refuse|report  what to do with a call that breaks a rule the host\n"
+           "                       driver trusts (an index past a host table, a range past a\n"
+           "                       buffer): refuse it and end the client's context (default;\n"
+           "                       also VL_GUARDS), or report it and run it\n"
            "  --protocol           print what this build of the server speaks and exit\n"
            "\n"
            "SIGTERM or SIGINT stops the server and its clients; the exit status is 3 when a\n"
@@ -978,7 +982,9 @@ int
 main(int argc, char **argv)
 {
    const char *path = VL_VTEST_DEFAULT_SOCKET;
-   struct vlr_context_options options = { .export_memory = true };
+   /* A hostile guest must not reach what the host driver trusts. */
+   struct vlr_context_options options = { .export_memory = true, .guards = VLR_GUARDS_REFUSE };
+   int guards_flag = -1;
    uint32_t wire_format = VL_WIRE_FORMAT_CURRENT;
    options.host_icd = getenv("VL_HOST_ICD");
    if (options.host_icd && !*options.host_icd)
@@ -1003,6 +1009,16 @@ main(int argc, char **argv)
             return 2;
          }
          wire_format = (uint32_t)(v[0] - '0');
+      } else if ((!strcmp(a, "--guards") && i + 1 < argc) || !strncmp(a, "--guards=", 9)) {
+         const char *v = a[8] == '=' ? a + 9 : argv[++i];
+         if (!strcmp(v, "refuse")) {
+            guards_flag = VLR_GUARDS_REFUSE;
+         } else if (!strcmp(v, "report")) {
+            guards_flag = VLR_GUARDS_REPORT;
+         } else {
+            fprintf(stderr, "%s: --guards %s: valid values are refuse and report\n", prog, v);
+            return 2;
+         }
       } else if (!strcmp(a, "--host-validation")) {
          options.host_validation = true;
       } else if (!strcmp(a, "--protocol")) {
@@ -1028,6 +1044,10 @@ main(int argc, char **argv)
       return 2;
    }
    options.stats = env.stats;
+   if (env.guards != VL_GUARDS_UNSET)
+      options.guards = env.guards == VL_GUARDS_REPORT ? VLR_GUARDS_REPORT : VLR_GUARDS_REFUSE;
+   if (guards_flag >= 0)
+      options.guards = (enum vlr_guard_policy)guards_flag;
    const char *capture_path = env.capture_file;
    if (strlen(path) >= sizeof(addr.sun_path)) {
       fprintf(stderr, "%s: the socket path %s is too long (at most %zu bytes)\n", prog, path,

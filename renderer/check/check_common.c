@@ -1,0 +1,136 @@
+/*
+ * The checks' shared pieces (vlr_check.h): per-object state, the policy
+ * that turns a finding into a report or a refusal, and the arithmetic of
+ * ranges and indices.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vlr_check.h"
+
+void *
+vlr_state(struct vlr_exec *x, VkObjectType type, uint64_t handle)
+{
+   const struct vl_object *obj =
+      handle ? vl_object_table_lookup_host(&x->ctx->objects, type, handle) : NULL;
+   assert(!obj || obj->type == (int32_t)type);
+   return obj ? obj->data : NULL;
+}
+
+void *
+vlr_state_attach(struct vlr_exec *x, uint64_t id, VkObjectType type, size_t size)
+{
+   struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, id);
+   if (!obj || obj->type != (int32_t)type)
+      return NULL;
+   assert(!obj->data);
+   void *data = calloc(1, size);
+   if (!data) {
+      vlr_exec_failf(x, "out of memory for the renderer's state of object 0x%" PRIx64, id);
+      return NULL;
+   }
+   obj->data = data;
+   return data;
+}
+
+void
+vlr_state_forget(struct vlr_exec *x)
+{
+   if (x->destroyed) {
+      free(x->destroyed->data);
+      x->destroyed->data = NULL;
+   }
+}
+
+/* Whether this command has reported this kind already (under the lock);
+ * remembers it if not. */
+static bool
+reported_before(struct vlr_context *ctx, int32_t cmd, const char *kind)
+{
+   for (unsigned i = 0; i < ctx->guard_reported_count; i++) {
+      if (ctx->guard_reported[i].cmd == cmd && ctx->guard_reported[i].kind == kind)
+         return true;
+   }
+   if (ctx->guard_reported_count < VLR_GUARD_REPORTS) {
+      ctx->guard_reported[ctx->guard_reported_count].cmd = cmd;
+      ctx->guard_reported[ctx->guard_reported_count].kind = kind;
+      ctx->guard_reported_count++;
+      return false;
+   }
+   return true; /* enough said */
+}
+
+bool
+vlr_guard(struct vlr_exec *x, const char *kind, const char *fmt, ...)
+{
+   char why[512];
+   va_list ap;
+   va_start(ap, fmt);
+   vsnprintf(why, sizeof(why), fmt, ap);
+   va_end(ap);
+   struct vlr_context *ctx = x->ctx;
+   if (ctx->options.guards == VLR_GUARDS_REFUSE) {
+      atomic_fetch_add(&ctx->stats.guard_refusals, 1);
+      vlr_exec_fail(x, why);
+      return false;
+   }
+   atomic_fetch_add(&ctx->stats.guard_reports, 1);
+   if (reported_before(ctx, x->cmd_id, kind))
+      return true;
+   const struct vl_command_info *info = vl_command_info(x->cmd_id);
+   char text[768];
+   snprintf(text, sizeof(text),
+            "%s (command #%" PRIu64 "): %s; the host driver gets the call as the application "
+            "made it (VL_GUARDS=refuse refuses such calls; reported once per command and kind)",
+            info ? info->name : "unknown command", x->cmd_seq, why);
+   fprintf(stderr, "venus-loopback: report: %s\n", text);
+   if (ctx->options.message) {
+      char id[96];
+      snprintf(id, sizeof(id), "VL-guard-%s", kind);
+      ctx->options.message(ctx->options.message_data,
+                           (int)VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT, id, text);
+   }
+   return true;
+}
+
+bool
+vlr_span_inside(VkDeviceSize total, VkDeviceSize offset, uint64_t count, uint64_t stride,
+                VkDeviceSize size)
+{
+   if (offset > total)
+      return false;
+   if (!count)
+      return true;
+   const VkDeviceSize left = total - offset;
+   if (size > left)
+      return false;
+   return !stride || (count - 1) <= (left - size) / stride;
+}
+
+bool
+vlr_check_index(struct vlr_exec *x, const char *what, uint64_t first, uint64_t count, uint64_t max)
+{
+   if (first <= max && count <= max - first)
+      return true;
+   return vlr_guard(x, "host-table-index",
+                    "%s %" PRIu64 "+%" PRIu64 " exceed the host's limit of %" PRIu64, what, first,
+                    count, max);
+}
+
+const struct vlr_device *
+vlr_device_of(const struct vl_object *obj)
+{
+   while (obj && obj->type != VK_OBJECT_TYPE_DEVICE)
+      obj = obj->parent;
+   return obj ? obj->data : NULL;
+}
+
+const VkPhysicalDeviceLimits *
+vlr_limits_of(const struct vl_object *obj)
+{
+   const struct vlr_device *dev = vlr_device_of(obj);
+   return dev ? &dev->limits : NULL;
+}
