@@ -155,7 +155,8 @@ struct vl_device {
 struct vl_memory {
    VkDeviceSize size;
    uint32_t type_index;
-   void *map; /* the host's mapping of the whole allocation */
+   void *map;            /* the host's mapping of the whole allocation */
+   VkDeviceSize map_end; /* where the application's mapping ends */
 };
 
 struct vl_buffer {

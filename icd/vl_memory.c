@@ -66,6 +66,7 @@ vl_MapMemory(VkDevice device, VkDeviceMemory memory, VkDeviceSize offset, VkDevi
          return r;
       }
    }
+   mem->map_end = size == VK_WHOLE_SIZE ? mem->size : offset + size;
    *data = (uint8_t *)mem->map + offset;
    return VK_SUCCESS;
 }
@@ -86,9 +87,14 @@ flush(VkDevice device, uint32_t count, const VkMappedMemoryRange *ranges, bool i
    struct vl_mapped_range *r = count <= 16 ? local : malloc(count * sizeof(*r));
    if (!r)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
-   for (uint32_t i = 0; i < count; i++)
-      r[i] = (struct vl_mapped_range){ (uint64_t)(uintptr_t)ranges[i].memory, ranges[i].offset,
-                                       ranges[i].size };
+   for (uint32_t i = 0; i < count; i++) {
+      const struct vl_memory *mem = VL_FROM_HANDLE(struct vl_memory, ranges[i].memory);
+      VkDeviceSize size = ranges[i].size;
+      if (size == VK_WHOLE_SIZE && mem->map_end < mem->size && ranges[i].offset < mem->map_end)
+         size = mem->map_end - ranges[i].offset;
+      r[i] =
+         (struct vl_mapped_range){ (uint64_t)(uintptr_t)ranges[i].memory, ranges[i].offset, size };
+   }
    VkResult result = dev->transport->ops->flush_ranges(dev->transport, invalidate, count, r);
    if (r != local)
       free(r);

@@ -107,13 +107,20 @@ host_visible_type(const struct vkt *t)
 
 /* Map, write, unmap; map again at an offset (and with VK_WHOLE_SIZE at
  * another) and read back; write through the offset mapping and let the GPU
- * copy it, which shows the writes reached the memory itself. */
+ * copy it, which shows the writes reached the memory itself.  On a
+ * non-coherent type the writes are flushed before each unmap (unmapping does
+ * not flush), and the offset is a multiple of nonCoherentAtomSize, without
+ * which the start of the mapping could not be flushed. */
 static void
 test_map_unmap(struct vkt *t)
 {
    const uint32_t words = 64 * 1024 / 4;
+   const uint32_t type = host_visible_type(t);
+   const bool coherent =
+      t->memory.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+   const VkDeviceSize atom = t->props.limits.nonCoherentAtomSize;
    struct vkt_buffer b, out;
-   raw_buffer(t, words * 4, host_visible_type(t), &b);
+   raw_buffer(t, words * 4, type, &b);
    vkt_buffer(t, words * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, &out);
    const VkDeviceSize align = t->props.limits.minMemoryMapAlignment;
@@ -123,18 +130,35 @@ test_map_unmap(struct vkt *t)
    VKT_CHECK(p != NULL);
    VKT_CHECK((uintptr_t)p % align == 0);
    fill_pattern(p, words, 1, 0);
+   if (!coherent) {
+      const VkMappedMemoryRange whole = { VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, NULL, b.memory, 0,
+                                          VK_WHOLE_SIZE };
+      VKT_VK(vkFlushMappedMemoryRanges(t->device, 1, &whole));
+   }
    vkUnmapMemory(t->device, b.memory);
 
    /* The spec promises (ppData - offset) is aligned, i.e. the offset is
-    * applied to an aligned base. */
-   const VkDeviceSize offset = 4096 + 64;
+    * applied to an aligned base.  4160 (or the next atom multiple) is not a
+    * multiple of the page size. */
+   VkDeviceSize offset = 4096 + 64;
+   if (!coherent) {
+      VKT_CHECK(atom > 0 && 4096 % atom == 0);
+      offset = (offset + atom - 1) / atom * atom;
+   }
    p = NULL;
    VKT_VK(vkMapMemory(t->device, b.memory, offset, 8192, 0, &p));
    VKT_CHECK(p != NULL);
    VKT_CHECK(((uintptr_t)p - offset) % align == 0);
-   check_pattern("map at offset 4160", p, 8192 / 4, 1, offset / 4);
+   char what[64];
+   snprintf(what, sizeof(what), "map at offset %llu", (unsigned long long)offset);
+   check_pattern(what, p, 8192 / 4, 1, offset / 4);
    /* Overwrite part of the mapped range with a second pattern. */
    fill_pattern(p, 1024, 2, 0);
+   if (!coherent) {
+      const VkMappedMemoryRange written = { VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, NULL, b.memory,
+                                            offset, 4096 };
+      VKT_VK(vkFlushMappedMemoryRanges(t->device, 1, &written));
+   }
    vkUnmapMemory(t->device, b.memory);
 
    p = NULL;
