@@ -56,6 +56,9 @@ vl_transport_options_from_env(struct vl_transport_options *o, char *err, size_t 
       }
       o->vtest_timeout_s = (uint32_t)v;
    }
+   o->virtgpu_device = getenv("VL_VIRTGPU_DEVICE");
+   if (o->virtgpu_device && !*o->virtgpu_device)
+      o->virtgpu_device = NULL;
    o->host_icd = getenv("VL_HOST_ICD");
    if (o->host_icd && !*o->host_icd)
       o->host_icd = NULL;
@@ -116,10 +119,7 @@ vl_transport_create(const struct vl_transport_options *o, char *err, size_t err_
    case VL_TRANSPORT_VTEST:
       return vl_transport_vtest_create(o, err, err_size);
    case VL_TRANSPORT_VIRTGPU:
-      snprintf(err, err_size,
-               "VL_TRANSPORT=virtgpu: the virtio-gpu transport is not implemented yet; "
-               "use VL_TRANSPORT=ring (in-process) or VL_TRANSPORT=vtest");
-      return NULL;
+      return vl_transport_virtgpu_create(o, err, err_size);
    }
    return NULL;
 }

@@ -8,7 +8,8 @@
  * consumed before they write to it again.
  *
  * Backends: ring (in-process renderer thread, the default), vtest (a
- * virgl_test_server --venus over a UNIX socket).
+ * virgl_test_server --venus or vl-vtest-server over a UNIX socket), virtgpu
+ * (the virtio-gpu render node of a virtual machine).
  */
 #ifndef VL_TRANSPORT_H
 #define VL_TRANSPORT_H
@@ -125,6 +126,9 @@ struct vl_transport_options {
    /* how long a vtest call may go unanswered before the peer counts as
     * gone (VL_VTEST_TIMEOUT, seconds; 0: for ever) */
    uint32_t vtest_timeout_s;
+   /* the virtio-gpu render node (VL_VIRTGPU_DEVICE); NULL: the first
+    * virtio-gpu node with a venus capset */
+   const char *virtgpu_device;
    const char *host_icd;
    bool host_validation;
    /* VL_GUARDS: what the renderer does with a call that breaks a rule the
@@ -154,6 +158,8 @@ struct vl_transport *vl_transport_inproc_create(const struct vl_transport_option
                                                 size_t err_size);
 struct vl_transport *vl_transport_vtest_create(const struct vl_transport_options *o, char *err,
                                                size_t err_size);
+struct vl_transport *vl_transport_virtgpu_create(const struct vl_transport_options *o, char *err,
+                                                 size_t err_size);
 
 static inline bool
 vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)

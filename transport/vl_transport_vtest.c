@@ -49,6 +49,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vl_mappings.h"
 #include "vl_protocol_guest.h"
 #include "vl_transport.h"
 #include "vl_vtest_protocol.h"
@@ -57,13 +58,6 @@
 #define REPLY_SIZE_MIN (1u << 20)
 /* The largest stream sent in one message (our server accepts 256 MiB). */
 #define STREAM_MAX (256u << 20)
-
-struct mapping {
-   uint64_t memory_id;
-   uint32_t res;
-   void *map;
-   size_t size;
-};
 
 struct vtest {
    struct vl_transport base;
@@ -85,8 +79,7 @@ struct vtest {
    uint8_t *reply_map;
    size_t reply_size;
    bool reply_set;
-   struct mapping *maps;
-   size_t map_count, map_cap;
+   struct vl_mappings maps;
    bool map_refusal_reported;
 };
 
@@ -551,13 +544,12 @@ vtest_map_memory(struct vl_transport *base, uint64_t memory_id, void **ptr, VkDe
    struct vtest *t = (struct vtest *)base;
    VkResult result = VK_ERROR_MEMORY_MAP_FAILED;
    pthread_mutex_lock(&t->map_lock);
-   for (size_t i = 0; i < t->map_count; i++) {
-      if (t->maps[i].memory_id == memory_id) {
-         *ptr = t->maps[i].map;
-         *size = t->maps[i].size;
-         result = VK_SUCCESS;
-         goto out;
-      }
+   const struct vl_mapping *known = vl_mappings_find(&t->maps, memory_id);
+   if (known) {
+      *ptr = known->map;
+      *size = known->size;
+      result = VK_SUCCESS;
+      goto out;
    }
    if (atomic_load(&t->lost))
       goto out;
@@ -575,16 +567,8 @@ vtest_map_memory(struct vl_transport *base, uint64_t memory_id, void **ptr, VkDe
       goto out;
    }
    const uint64_t bytes = *size;
-   if (!bytes || bytes > SIZE_MAX || t->map_count == SIZE_MAX / sizeof(*t->maps) / 2)
+   if (!bytes || bytes > SIZE_MAX || !vl_mappings_reserve(&t->maps))
       goto out;
-   if (t->map_count == t->map_cap) {
-      const size_t cap = t->map_cap ? t->map_cap * 2 : 16;
-      struct mapping *m = realloc(t->maps, cap * sizeof(*m));
-      if (!m)
-         goto out;
-      t->maps = m;
-      t->map_cap = cap;
-   }
    int fd = -1;
    pthread_mutex_lock(&t->io_lock);
    const uint32_t res = create_blob_locked(t, VL_VCMD_BLOB_TYPE_HOST3D, VL_VCMD_BLOB_FLAG_MAPPABLE,
@@ -605,7 +589,9 @@ vtest_map_memory(struct vl_transport *base, uint64_t memory_id, void **ptr, VkDe
               (unsigned long long)bytes, strerror(e));
       goto out;
    }
-   t->maps[t->map_count++] = (struct mapping){ memory_id, res, p, (size_t)bytes };
+   vl_mappings_add(
+      &t->maps,
+      &(struct vl_mapping){ .memory_id = memory_id, .res = res, .map = p, .size = (size_t)bytes });
    *ptr = p;
    result = VK_SUCCESS;
 out:
@@ -617,16 +603,13 @@ static void
 vtest_free_memory(struct vl_transport *base, uint64_t memory_id)
 {
    struct vtest *t = (struct vtest *)base;
+   struct vl_mapping m;
    pthread_mutex_lock(&t->map_lock);
-   for (size_t i = 0; i < t->map_count; i++) {
-      if (t->maps[i].memory_id == memory_id) {
-         munmap(t->maps[i].map, t->maps[i].size);
-         pthread_mutex_lock(&t->io_lock);
-         unref_locked(t, t->maps[i].res);
-         pthread_mutex_unlock(&t->io_lock);
-         t->maps[i] = t->maps[--t->map_count];
-         break;
-      }
+   if (vl_mappings_take(&t->maps, memory_id, &m)) {
+      munmap(m.map, m.size);
+      pthread_mutex_lock(&t->io_lock);
+      unref_locked(t, m.res);
+      pthread_mutex_unlock(&t->io_lock);
    }
    pthread_mutex_unlock(&t->map_lock);
 }
@@ -650,9 +633,7 @@ vtest_destroy(struct vl_transport *base)
    /* Closing the socket destroys the context and everything in it. */
    if (t->fd >= 0)
       close(t->fd);
-   for (size_t i = 0; i < t->map_count; i++)
-      munmap(t->maps[i].map, t->maps[i].size);
-   free(t->maps);
+   vl_mappings_finish(&t->maps);
    if (t->reply_map)
       munmap(t->reply_map, t->reply_size);
    pthread_mutex_destroy(&t->io_lock);
