@@ -145,9 +145,8 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       if (ctx->watchdog_armed) {
          ctx->watchdog_armed = false;
          if (vlr_watchdog_disarm(ctx->watchdog))
-            vlr_exec_fail(x, "blocked inside the host driver, waiting for a semaphore signal that "
-                             "was not coming; the renderer signaled the device's timeline "
-                             "semaphores to release it");
+            vlr_exec_fail(x, "blocked inside the host driver, whose device is lost; the renderer "
+                             "signaled the device's timeline semaphores to release it");
       }
       if (x->progress)
          x->progress(x);

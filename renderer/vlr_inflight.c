@@ -744,8 +744,9 @@ guard(struct vlr_exec *x, struct vl_object *queue)
    }
    const uint64_t timeout =
       x->ctx->options.idle_timeout_ns ? x->ctx->options.idle_timeout_ns : VLR_IDLE_TIMEOUT_NS;
-   x->ctx->watchdog_armed = vlr_watchdog_arm(x->ctx, (VkDevice)(uintptr_t)device->host,
-                                             dev->table.SignalSemaphore, sems, i, timeout);
+   x->ctx->watchdog_armed =
+      vlr_watchdog_arm(x->ctx, (VkDevice)(uintptr_t)device->host, dev->table.SignalSemaphore,
+                       dev->table.GetSemaphoreCounterValue, sems, i, timeout);
 }
 
 /* Out of line, so that the common case below stays a few instructions. */

@@ -7,12 +7,16 @@
  * tell will never be satisfied; what it cannot see (the host's own order of
  * signals, races with the submit thread) would hold the renderer for ever,
  * since only the stream it is reading could signal the value.  So such a
- * call runs under a watchdog: if it has not returned in time, another
- * thread signals the device's timeline semaphores to their largest value,
- * which lets the host driver's submit thread go on and the call return; the
- * context is then lost, since the guest's waits no longer mean anything.
- * Signaling a semaphore from another thread needs no synchronization with
- * the queue call (Vulkan).
+ * call runs under a watchdog.  A call that takes long is not a hang: a
+ * batch waiting for another one that runs for minutes blocks lavapipe's
+ * vkQueueSubmit just as long.  The watchdog acts only on a call proven never
+ * to return: the host driver says its device is lost (lavapipe's queue
+ * blocks for ever then), asked every idle timeout while the call lasts.
+ * Then another thread signals the device's timeline semaphores to their
+ * largest value, which lets the host driver's submit thread go on and the
+ * call return; the context is lost, since the guest's waits no longer mean
+ * anything.  Signaling or reading a semaphore from another thread needs no
+ * synchronization with the queue call (Vulkan).
  */
 #include "vlr_watchdog.h"
 
@@ -28,8 +32,10 @@ struct vlr_watchdog {
    pthread_cond_t cond;
    bool stop, armed, fired;
    struct timespec deadline;
+   uint64_t period_ns;
    VkDevice device;
    PFN_vkSignalSemaphore signal;
+   PFN_vkGetSemaphoreCounterValue counter;
    VkSemaphore *sems;
    uint32_t count;
 };
@@ -41,6 +47,23 @@ reached(const struct timespec *deadline)
    clock_gettime(CLOCK_MONOTONIC, &now);
    return now.tv_sec > deadline->tv_sec ||
           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+static void
+add_ns(struct timespec *t, uint64_t ns)
+{
+   const uint64_t sum = (uint64_t)t->tv_nsec + ns % 1000000000u;
+   t->tv_sec += (time_t)(ns / 1000000000u + sum / 1000000000u);
+   t->tv_nsec = (long)(sum % 1000000000u);
+}
+
+/* Whether the host driver says the device is lost (under w->lock). */
+static bool
+device_lost(struct vlr_watchdog *w)
+{
+   uint64_t value;
+   return w->count && w->counter &&
+          w->counter(w->device, w->sems[0], &value) == VK_ERROR_DEVICE_LOST;
 }
 
 static void *
@@ -56,6 +79,11 @@ watchdog_main(void *data)
       pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline);
       if (!w->armed || w->fired || w->stop || !reached(&w->deadline))
          continue;
+      if (!device_lost(w)) {
+         /* slow, not stuck: look again after another period */
+         add_ns(&w->deadline, w->period_ns);
+         continue;
+      }
       w->fired = true;
       /* the call is still inside the host driver: release what it waits on */
       for (uint32_t i = 0; i < w->count; i++) {
@@ -95,7 +123,8 @@ watchdog_get(struct vlr_context *ctx)
 
 bool
 vlr_watchdog_arm(struct vlr_context *ctx, VkDevice device, PFN_vkSignalSemaphore signal,
-                 VkSemaphore *sems, uint32_t count, uint64_t timeout_ns)
+                 PFN_vkGetSemaphoreCounterValue counter, VkSemaphore *sems, uint32_t count,
+                 uint64_t timeout_ns)
 {
    struct vlr_watchdog *w = signal ? watchdog_get(ctx) : NULL;
    if (!w) {
@@ -104,13 +133,13 @@ vlr_watchdog_arm(struct vlr_context *ctx, VkDevice device, PFN_vkSignalSemaphore
    }
    struct timespec d;
    clock_gettime(CLOCK_MONOTONIC, &d);
-   const uint64_t ns = (uint64_t)d.tv_nsec + timeout_ns % 1000000000u;
-   d.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
-   d.tv_nsec = (long)(ns % 1000000000u);
+   add_ns(&d, timeout_ns);
    pthread_mutex_lock(&w->lock);
    free(w->sems);
    w->device = device;
    w->signal = signal;
+   w->counter = counter;
+   w->period_ns = timeout_ns;
    w->sems = sems;
    w->count = count;
    w->deadline = d;
