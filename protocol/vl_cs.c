@@ -22,6 +22,14 @@ vl_dec_fail(struct vl_decoder *dec, const char *why)
    dec->cur = dec->end;
 }
 
+void
+vl_dec_fail_value(struct vl_decoder *dec, const char *why, uint32_t value)
+{
+   if (!dec->error)
+      dec->error_id = value;
+   vl_dec_fail(dec, why);
+}
+
 const char *
 vl_dec_string(struct vl_decoder *dec, bool optional)
 {

@@ -205,6 +205,9 @@ struct vl_decoder {
    uint64_t error_id;
    /* Where the decoder stood when it failed (tools report the byte). */
    const uint8_t *error_at;
+   /* Enum values vk.xml does not define fail (the renderer's refusing
+    * policy); off by default. */
+   bool strict_enums;
 };
 
 VL_INLINE void
@@ -221,11 +224,14 @@ vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_are
    dec->error = NULL;
    dec->error_id = 0;
    dec->error_at = NULL;
+   dec->strict_enums = false;
 }
 
 /* Records the first failure and moves to the end, so every later read
  * fails at once.  Out of line: it is the cold path of every read. */
 void vl_dec_fail(struct vl_decoder *dec, const char *why);
+/* The same, naming the value that failed (reported as error_id). */
+void vl_dec_fail_value(struct vl_decoder *dec, const char *why, uint32_t value);
 
 VL_INLINE size_t
 vl_dec_remaining(const struct vl_decoder *dec)

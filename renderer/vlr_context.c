@@ -115,6 +115,9 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       atomic_fetch_add(&ctx->stats.streams, 1);
    }
    vl_dec_init(&x->dec, data, size, &x->arena, &ctx->objects);
+   /* an enum value vk.xml does not define is a finding of the refusing
+    * policy (renderer/check/vlr_check.h), checked while decoding */
+   x->dec.strict_enums = ctx->options.guards == VLR_GUARDS_REFUSE;
    x->wire_formats = ctx->wire_formats;
    /* wire format 0 (virglrenderer 0.10.4) has one reply stream for the
     * whole context; wire format 1 one per ring and per transport thread */
@@ -247,8 +250,10 @@ vlr_exec_failf(struct vlr_exec *x, const char *fmt, ...)
 void
 vlr_exec_decode_failed(struct vlr_exec *x)
 {
-   if (x->dec.error_id)
-      vlr_exec_failf(x, "%s 0x%" PRIx64, x->dec.error, x->dec.error_id);
+   const char *e = x->dec.error;
+   /* a message ending in ':' names its value (vl_dec_fail_value), 0 too */
+   if (x->dec.error_id || (e && *e && e[strlen(e) - 1] == ':'))
+      vlr_exec_failf(x, "%s 0x%" PRIx64, e, x->dec.error_id);
    else
       vlr_exec_fail(x, x->dec.error ? x->dec.error : "decoding failed");
 }

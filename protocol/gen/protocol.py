@@ -268,6 +268,11 @@ class Protocol:
         elem = self._elem_shape(t)
         if elem is None:
             return Shape("unsupported", why="type %s" % t)
+        if getattr(elem, "enum", False) and m.noautovalidity:
+            # vk.xml leaves its validity to the spec's prose: a value ignored
+            # in some states (a sampler's borderColor without a border
+            # address mode) may be anything there, and is no refusal
+            elem.enum_ignorable = True
 
         if m.fixed is not None:
             n = m.fixed if isinstance(m.fixed, int) else reg.constant(m.fixed)

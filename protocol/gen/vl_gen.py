@@ -232,6 +232,9 @@ def gen_protocol(proto, files, outdir):
          '#include "vl_protocol_defs.h"', '#include "vl_cs.h"', ""]
     for ps in files.structs:
         h += ["%s;" % p for p in files.struct_protos(ps)]
+    # Enum validity (the renderer's refusing policy, emit_codec.py).
+    checked_enums = sorted(t for t in reg.enums if reg.enum_members.get(t) and t != "VkStructureType")
+    h += ["bool vl_enum_valid_%s(int32_t v);" % t for t in checked_enums]
     h += ["size_t vl_sizeof_chained(const VkBaseInStructure *s);",
           "void vl_encode_chained(struct vl_encoder *enc, const VkBaseInStructure *s);",
           "void vl_decode_chained_temp(struct vl_decoder *dec, VkBaseOutStructure *s);",
@@ -246,6 +249,15 @@ def gen_protocol(proto, files, outdir):
         c += files.struct_defs(ps)
     c += files.chained_switches()
     write(os.path.join(outdir, "vl_protocol_structs.c"), c)
+
+    # -- vl_protocol_enums.c: whether a value is one vk.xml defines for its
+    # enum type (any extension's, aliases included through their values)
+    e = [HEADER, '#include "vl_protocol_structs.h"', "", "#include <stdbool.h>", ""]
+    for t in checked_enums:
+        e += ["bool", "vl_enum_valid_%s(int32_t v)" % t, "{", "    switch (v) {"]
+        e += ["    case %d:" % v for v in sorted(reg.enum_members[t]) if -(1 << 31) <= v < (1 << 31)]
+        e += ["        return true;", "    default:", "        return false;", "    }", "}", ""]
+    write(os.path.join(outdir, "vl_protocol_enums.c"), e)
 
     # -- vl_protocol_guest.h
     g = [HEADER, "#ifndef VL_PROTOCOL_GUEST_H", "#define VL_PROTOCOL_GUEST_H", "",

@@ -303,31 +303,3 @@ vlr_check_vkCmdDispatchBase(struct vlr_exec *x, const struct vl_args_vkCmdDispat
    const uint32_t count[3] = { a->groupCountX, a->groupCountY, a->groupCountZ };
    return groups_ok(x, a->owner, base, count);
 }
-
-/* ---- samplers --------------------------------------------------------------------------- */
-
-/* lavapipe translates a sampler's enums through tables and jump tables: a
- * value no Vulkan version defines made it jump into data (the fuzzer's
- * borderColor 65536). */
-bool
-vlr_check_vkCreateSampler(struct vlr_exec *x, const struct vl_args_vkCreateSampler *a)
-{
-   const VkSamplerCreateInfo *info = a->pCreateInfo;
-   const VkSamplerAddressMode modes[3] = { info->addressModeU, info->addressModeV,
-                                           info->addressModeW };
-   bool ok = (unsigned)info->magFilter <= VK_FILTER_LINEAR &&
-             (unsigned)info->minFilter <= VK_FILTER_LINEAR &&
-             (unsigned)info->mipmapMode <= VK_SAMPLER_MIPMAP_MODE_LINEAR &&
-             (unsigned)info->compareOp <= VK_COMPARE_OP_ALWAYS &&
-             ((unsigned)info->borderColor <= VK_BORDER_COLOR_INT_OPAQUE_WHITE ||
-              info->borderColor == VK_BORDER_COLOR_FLOAT_CUSTOM_EXT ||
-              info->borderColor == VK_BORDER_COLOR_INT_CUSTOM_EXT);
-   for (int i = 0; i < 3; i++)
-      ok &= (unsigned)modes[i] <= VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE;
-   return ok || vlr_guard(
-                   x, "enum-value",
-                   "a sampler with values Vulkan does not define (filters %d/%d, mipmap mode %d, "
-                   "address modes %d/%d/%d, compare op %d, border color %d)",
-                   (int)info->magFilter, (int)info->minFilter, (int)info->mipmapMode, (int)modes[0],
-                   (int)modes[1], (int)modes[2], (int)info->compareOp, (int)info->borderColor);
-}

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """No file of the project names a path of one machine: a home, a checkout
-or a scratch folder (/home/..., /root/..., /work/..., /Users/...).  Such a
+or a scratch folder (/home/<user>, /root/<dir>, /work/<checkout>).  Such a
 path works on the machine it was written on and nowhere else; programs find
 what they need through options, the environment or the loader's folders.
 

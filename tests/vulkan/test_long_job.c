@@ -215,13 +215,15 @@ main(void)
       wall = run(&t, &j, groups, 11, VK_NULL_HANDLE, 0, VK_NULL_HANDLE);
    }
    const double scaled = (double)groups * TARGET_S / (wall > 1e-3 ? wall : 1e-3);
-   groups = scaled > (double)(1u << 24) ? (1u << 24) : (uint32_t)scaled / 1024 * 1024;
+   groups = scaled > (double)(1u << 24) ? (1u << 24) : ((uint32_t)scaled + 1023) / 1024 * 1024;
    wall = run(&t, &j, groups, 13, VK_NULL_HANDLE, 0, binary);
    printf("a job of %u invocations x %u steps took %.1f s\n", groups * 64, STEPS, wall);
    for (int again = 0; again < 2 && wall < 11 && groups < (1u << 24); again++) {
       /* the machine got faster than calibrated (it is shared): longer */
       const double more = (double)groups * TARGET_S / wall;
-      groups = more > (double)(1u << 24) ? (1u << 24) : (uint32_t)more / 1024 * 1024;
+      const uint32_t up =
+         more > (double)(1u << 24) ? (1u << 24) : ((uint32_t)more + 1023) / 1024 * 1024;
+      groups = up > groups ? up : groups + 1024;
       wall = run(&t, &j, groups, 13 + (uint32_t)again, VK_NULL_HANDLE, 0, binary);
       printf("a job of %u invocations x %u steps took %.1f s\n", groups * 64, STEPS, wall);
    }
