@@ -18,7 +18,7 @@ In layer mode (VK_INSTANCE_LAYERS names VK_LAYER_VENUS_loopback) both runs
 may name the same driver: the native one runs without the layer.
 
 usage: vulkaninfo_diff.py [--extensions TSV --vk-xml XML] [--api-version X.Y.Z]
-                          NATIVE_ICD_JSON LOOPBACK_ICD_JSON
+                          [--save DIR] NATIVE_ICD_JSON LOOPBACK_ICD_JSON
 """
 import argparse
 import difflib
@@ -152,9 +152,12 @@ def normalize(lines, loop, keep, structs, api):
 
 
 def uncounted(lines):
-    """Extension list headers without their counts (the lists themselves are
-    compared line by line)."""
-    return [re.sub(r"(Extensions: count =) \d+", r"\1 N", l) for l in lines]
+    """Extension list headers without their counts, and extension lines
+    without the padding vulkaninfo aligns a list with (it depends on the
+    longest name listed); the lists themselves are compared line by line."""
+    out = [re.sub(r"(Extensions: count =) \d+", r"\1 N", l) for l in lines]
+    return [re.sub(r"^(\s*VK_\w+)\s*: extension revision", r"\1 : extension revision", l)
+            for l in out]
 
 
 def main():
@@ -162,6 +165,7 @@ def main():
     ap.add_argument("--extensions")
     ap.add_argument("--vk-xml")
     ap.add_argument("--api-version")
+    ap.add_argument("--save", help="a folder to write both outputs into")
     ap.add_argument("native")
     ap.add_argument("loopback")
     args = ap.parse_args()
@@ -170,6 +174,10 @@ def main():
     api = version(args.api_version) if args.api_version else None
     native = run(os.environ.get("VL_HOST_ICD") or args.native, True)
     loop = run(args.loopback, False)
+    if args.save:
+        for name, lines in (("native", native), ("loopback", loop)):
+            with open(os.path.join(args.save, "vulkaninfo-%s.txt" % name), "w") as f:
+                f.write("\n".join(lines) + "\n")
     names = [device_name(native), device_name(loop), "venus-loopback"]
     if not names[1] or "venus-loopback" not in names[1]:
         print("FAIL vulkaninfo: the loopback run did not report the loopback device (%r)" % names[1])
