@@ -34,6 +34,10 @@ Guests:
   --expect-abort       the program must die of SIGABRT (a guest that aborts on
                        a FATAL ring), and the server must have dropped the
                        context
+  --expect-crashes     (our server) client processes are meant to crash: the
+                       run passes when the program passes, at least one
+                       crash was logged with its client's number, and the
+                       server was still serving (its crash lines are printed)
   --timeout SECONDS    the program's limit (default 240); past it the run
                        fails with the server's log
 
@@ -105,20 +109,23 @@ def stop(server, timeout=15.0):
 
 def parse(args):
     o = {"server": None, "server_args": [], "guest": "ours", "skip": None, "timeout": 240,
-         "server_in_trixie": False, "expect_abort": False}
+         "server_in_trixie": False, "expect_abort": False, "expect_crashes": False}
     while args and args[0] != "--":
         a = args[0]
         if a == "--server" and len(args) >= 2 and args[1] == "ours" and len(args) >= 3:
             o["server"], o["binary"], args = "ours", args[2], args[3:]
             # server arguments up to the next option of ours
             while args and args[0] not in ("--", "--guest", "--skip", "--timeout",
-                                           "--server-in-trixie", "--expect-abort"):
+                                           "--server-in-trixie", "--expect-abort",
+                                           "--expect-crashes"):
                 o["server_args"].append(args[0])
                 args = args[1:]
         elif a == "--server" and len(args) >= 2 and args[1] in ("virgl", "virgl11"):
             o["server"], args = args[1], args[2:]
         elif a == "--expect-abort":
             o["expect_abort"], args = True, args[1:]
+        elif a == "--expect-crashes":
+            o["expect_crashes"], args = True, args[1:]
         elif a == "--server-in-trixie":
             o["server_in_trixie"], args = True, args[1:]
         elif a == "--guest" and len(args) >= 2 and args[1] in ("ours", "mesa"):
@@ -242,7 +249,16 @@ def main():
                        else "exited with %d instead of aborting" % status,
                        "dropped" if dropped else "did not drop"))
                 status = 0 if aborted and dropped else 1
-            if o["server"] == "ours" and code != 0:
+            if o["expect_crashes"]:
+                lines = [l for l in text.splitlines() if "CRASH: the process of client" in l]
+                for l in lines:
+                    print("server: " + l)
+                print("%d client process(es) crashed; the server logged each with its client" %
+                      len(lines))
+                if not lines:
+                    print("FAIL: no client process crashed: the run showed no isolation")
+                    status = 1
+            elif o["server"] == "ours" and code != 0:
                 crashed = True
             if crashed or status not in (0, SKIP):
                 print("---- server log (%s, exit status %s) ----" % (" ".join(cmd), code))

@@ -636,12 +636,63 @@ stalled_client(void)
    close(fd);
 }
 
+/* --replay: each file is one client's Venus stream (a renderer fuzz input),
+ * sent after the handshake and a reply stream, then a call.  What the server
+ * does with it (answers, closes the connection, or loses the client's
+ * process) is printed; only a server that stops accepting fails. */
+static int
+replay(int count, char **files)
+{
+   unsigned answered = 0, closed = 0;
+   for (int i = 0; i < count; i++) {
+      current = files[i];
+      FILE *f = fopen(files[i], "rb");
+      if (!f)
+         fail("cannot read %s", files[i]);
+      static uint8_t data[1 << 20];
+      const size_t n = fread(data, 1, sizeof(data) - 4, f);
+      fclose(f);
+      const size_t words = (n + 3) / 4;
+      memset(data + n, 0, words * 4 - n);
+      struct peer p = good_peer();
+      submit(p.fd, data, words * 4, 0, 0);
+      /* then a call: answered, or the connection closes */
+      uint8_t cmd[64];
+      struct vl_encoder enc;
+      vl_enc_init(&enc, cmd, sizeof(cmd));
+      vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
+      uint32_t version = 0;
+      vl_encode_vkEnumerateInstanceVersion(&enc, VK_COMMAND_GENERATE_REPLY_BIT_EXT, &version);
+      submit(p.fd, cmd, (size_t)(enc.cur - cmd), p.sync, ++p.value);
+      const uint32_t req[7] = { 5, VL_VCMD_SYNC_WAIT, 0, 20000, p.sync, (uint32_t)p.value, 0 };
+      send_words(p.fd, req, 7);
+      uint32_t hdr[2];
+      struct pollfd pfd = { .fd = p.fd, .events = POLLIN };
+      const bool got = poll(&pfd, 1, 30000) == 1 && recv(p.fd, hdr, 8, MSG_PEEK) == 8 &&
+                       hdr[1] == VL_VCMD_SYNC_WAIT;
+      printf("  %s: %zu bytes, %s\n", files[i], n,
+             got ? "the server answered the next call" : "the connection ended");
+      got ? answered++ : closed++;
+      close_peer(&p);
+   }
+   current = "after the replay";
+   struct peer last = good_peer();
+   check_peer(&last, "a client after the replay");
+   close_peer(&last);
+   printf("PASS replay: %d streams (%u answered, %u ended their connection); the server still "
+          "serves\n",
+          count, answered, closed);
+   return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
    socket_path = getenv("VL_VTEST_SOCKET");
    if (!socket_path || !*socket_path)
       fail("VL_VTEST_SOCKET is not set (run through tests/scripts/with_vtest_server.py)");
+   if (argc > 2 && !strcmp(argv[1], "--replay"))
+      return replay(argc - 2, argv + 2);
    struct peer survivor = good_peer();
    check_peer(&survivor, "the first client");
    static const struct {
