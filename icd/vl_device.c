@@ -33,7 +33,7 @@ vl_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
    const char *const *names = info->ppEnabledExtensionNames;
    uint32_t name_count = info->enabledExtensionCount;
 #ifdef VL_LAYER
-   struct vl_chain chain;
+   struct vlr_chain chain;
    VkResult r = vl_layer_device_chain(info, out, &chain);
    if (r != VK_SUCCESS)
       return r;

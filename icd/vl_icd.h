@@ -439,9 +439,9 @@ uint32_t vl_global_instance_version(void);
  * to call the next element; the instance's version also reads and checks the
  * transport options (in-process only) and points o->chain at chain. */
 VkResult vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
-                                 struct vl_transport_options *o, struct vl_chain *chain);
+                                 struct vl_transport_options *o, struct vlr_chain *chain);
 VkResult vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device,
-                               struct vl_chain *chain);
+                               struct vlr_chain *chain);
 #endif
 
 /* Fatal guest-side trouble (a lost connection) as a message on stderr. */

@@ -108,7 +108,7 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    (void)alloc;
    struct vl_transport_options o;
    char err[512];
-   struct vl_chain chain;
+   struct vlr_chain chain;
    VkResult r = vl_layer_instance_chain(info, out, &o, &chain);
    if (r != VK_SUCCESS)
       return r;
@@ -426,20 +426,35 @@ load_physical_device(struct vl_physical_device *pd)
    VkResult r = vl_call_vkEnumerateDeviceExtensionProperties(t, handle, NULL, &n, NULL);
    if (r != VK_SUCCESS)
       return r;
-   pd->extensions = calloc(n ? n : 1, sizeof(*pd->extensions));
+   /* room for the extensions the ICD implements itself, too */
+   pd->extensions = calloc(n + VL_EXTENSION_COUNT, sizeof(*pd->extensions));
    pd->supported = calloc(VL_EXTENSION_COUNT, sizeof(*pd->supported));
    if (!pd->extensions || !pd->supported)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
    r = vl_call_vkEnumerateDeviceExtensionProperties(t, handle, NULL, &n, pd->extensions);
    if (r != VK_SUCCESS)
       return r;
+   /* What the host offers and the peer carries; fd-based ones only where
+    * the renderer shares this process (extensions.tsv's offer column). */
+   const bool in_process = vl_transport_speaks(t, VL_WIRE_PRIVATE);
    uint32_t kept = 0;
    for (uint32_t i = 0; i < n; i++) {
       const int e = extension_index(pd->extensions[i].extensionName);
-      if (e < 0 || !vl_transport_speaks(t, vl_extension_table[e].formats))
+      if (e < 0 || !vl_transport_speaks(t, vl_extension_table[e].formats) ||
+          (vl_extension_table[e].inproc_only && !in_process))
          continue;
       pd->supported[e] = true;
       pd->extensions[kept++] = pd->extensions[i];
+   }
+   /* and, for a Venus peer, what the ICD implements itself, whatever the
+    * host says (in-process the list stays the host driver's own) */
+   for (uint32_t e = 0; !in_process && e < VL_EXTENSION_COUNT; e++) {
+      if (!vl_extension_table[e].guest || vl_extension_table[e].instance || pd->supported[e])
+         continue;
+      pd->supported[e] = true;
+      VkExtensionProperties *p = &pd->extensions[kept++];
+      snprintf(p->extensionName, sizeof(p->extensionName), "%s", vl_extension_table[e].name);
+      p->specVersion = vl_extension_table[e].spec_version;
    }
    pd->extension_count = kept;
 

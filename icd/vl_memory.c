@@ -83,8 +83,8 @@ static VkResult
 flush(VkDevice device, uint32_t count, const VkMappedMemoryRange *ranges, bool invalidate)
 {
    struct vl_device *dev = vl_device(device);
-   struct vl_mapped_range local[16] = { 0 };
-   struct vl_mapped_range *r = count <= 16 ? local : malloc(count * sizeof(*r));
+   struct vlr_mapped_range local[16] = { 0 };
+   struct vlr_mapped_range *r = count <= 16 ? local : malloc(count * sizeof(*r));
    if (!r)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
    for (uint32_t i = 0; i < count; i++) {
@@ -93,7 +93,7 @@ flush(VkDevice device, uint32_t count, const VkMappedMemoryRange *ranges, bool i
       if (size == VK_WHOLE_SIZE && mem->map_end < mem->size && ranges[i].offset < mem->map_end)
          size = mem->map_end - ranges[i].offset;
       r[i] =
-         (struct vl_mapped_range){ (uint64_t)(uintptr_t)ranges[i].memory, ranges[i].offset, size };
+         (struct vlr_mapped_range){ (uint64_t)(uintptr_t)ranges[i].memory, ranges[i].offset, size };
    }
    VkResult result = dev->transport->ops->flush_ranges(dev->transport, invalidate, count, r);
    if (r != local)

@@ -50,7 +50,7 @@ find_loader_struct(const void *pnext, VkStructureType stype, VkLayerFunction fun
 
 VkResult
 vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
-                        struct vl_transport_options *o, struct vl_chain *chain)
+                        struct vl_transport_options *o, struct vlr_chain *chain)
 {
    VkLayerInstanceCreateInfo *link = find_loader_struct(
       info->pNext, VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO, VK_LAYER_LINK_INFO);
@@ -74,7 +74,7 @@ vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
       vl_icd_log(VL_LAYER_NAME ": VL_HOST_ICD=%s is ignored; the host is the next element of "
                                "the loader's chain (VK_ICD_FILENAMES chooses the driver)",
                  o->host_icd);
-   *chain = (struct vl_chain){
+   *chain = (struct vlr_chain){
       .next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr,
       .next_gpdpa = link->u.pLayerInfo->pfnNextGetPhysicalDeviceProcAddr,
       .loader_pnext = info->pNext,
@@ -87,7 +87,7 @@ vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
 }
 
 VkResult
-vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device, struct vl_chain *chain)
+vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device, struct vlr_chain *chain)
 {
    VkLayerDeviceCreateInfo *link = find_loader_struct(
       info->pNext, VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO, VK_LAYER_LINK_INFO);
@@ -96,7 +96,7 @@ vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device, struct v
       vl_icd_log(VL_LAYER_NAME ": vkCreateDevice without the loader's link");
       return VK_ERROR_INITIALIZATION_FAILED;
    }
-   *chain = (struct vl_chain){
+   *chain = (struct vlr_chain){
       .next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr,
       .next_gdpa = link->u.pLayerInfo->pfnNextGetDeviceProcAddr,
       .loader_pnext = info->pNext,

@@ -1,6 +1,7 @@
 /*
- * Renderer context and executor: the decode -> execute -> reply loop, the
- * object and resource tables, the reply stream, and the fatal state.
+ * The renderer context: creation and teardown, the streams transports hand
+ * it (run on a per-thread executor, vlr_exec.c), resources, host memory,
+ * the fatal state, statistics and the capture file.
  */
 #include "vlr_context.h"
 #include "vlr_watchdog.h"
@@ -14,160 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vl_capture_format.h"
 #include "vl_futex.h"
 #include "vl_protocol_defs.h"
 #include "vlr_host.h"
 #include "vlr_ring.h"
-
-/* ---- executors ---------------------------------------------------------------- */
-
-void
-vlr_exec_init(struct vlr_exec *x, struct vlr_context *ctx)
-{
-   memset(x, 0, sizeof(*x));
-   x->ctx = ctx;
-   x->reply = &x->own_reply;
-   vl_arena_init(&x->arena, 0);
-}
-
-void
-vlr_exec_finish(struct vlr_exec *x)
-{
-   if (x->nested) {
-      vlr_exec_finish(x->nested);
-      free(x->nested);
-   }
-   free(x->capture_replies);
-   vl_arena_finish(&x->arena);
-}
-
-static const char *
-command_name(int32_t id)
-{
-   const struct vl_command_info *info = vl_command_info(id);
-   return info ? info->name : "unknown command";
-}
-
-/* The executor running on this thread, for host-side messages. */
-static _Thread_local struct vlr_exec *current_exec;
-
-/* Capture numbers the threads that run streams outside rings (1, 2, ... in
- * the order they first do so), for the ring field of their records. */
-static atomic_uint_fast64_t capture_threads;
-static _Thread_local uint64_t capture_thread;
-
-static void
-capture_stream(struct vlr_exec *x, const char *kind, const void *data, size_t size)
-{
-   uint16_t k = 2;
-   uint64_t ring = 0, ref = 0;
-   if (!strcmp(kind, "ring")) {
-      k = 1;
-      ring = x->ring_id;
-   } else if (!strcmp(kind, "indirect") && current_exec) {
-      /* run by the vkExecuteCommandStreamsMESA of the stream current_exec
-       * is decoding: it belongs to that stream */
-      k = 3;
-      ring = current_exec->capture_ring;
-      ref = current_exec->capture_seq;
-   } else {
-      if (!capture_thread)
-         capture_thread = atomic_fetch_add(&capture_threads, 1) + 1;
-      ring = capture_thread;
-   }
-   x->capture_ring = ring;
-   x->capture_seq = vlr_context_capture(x->ctx, k, ring, ref, data, size);
-   x->capture_replies_len = 0;
-   x->capture_reply_size = 0;
-}
-
-/* Keeps the reply the command just executed wrote, for the stream's reply
- * record. */
-static void
-capture_reply(struct vlr_exec *x)
-{
-   const size_t size = x->capture_reply_size;
-   x->capture_reply_size = 0;
-   if (x->capture_replies_cap - x->capture_replies_len < size) {
-      size_t cap = x->capture_replies_cap ? x->capture_replies_cap : 4096;
-      while (cap - x->capture_replies_len < size)
-         cap *= 2;
-      uint8_t *p = realloc(x->capture_replies, cap);
-      if (!p)
-         return; /* the reply record will lack it; execution is unaffected */
-      x->capture_replies = p;
-      x->capture_replies_cap = cap;
-   }
-   memcpy(x->capture_replies + x->capture_replies_len, x->capture_reply_at, size);
-   x->capture_replies_len += size;
-}
-
-bool
-vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *kind)
-{
-   struct vlr_context *ctx = x->ctx;
-   if (atomic_load(&ctx->lost))
-      return false;
-   if (ctx->options.capture)
-      capture_stream(x, kind, data, size);
-   if (ctx->options.stats) {
-      atomic_fetch_add(&ctx->stats.bytes, size);
-      atomic_fetch_add(&ctx->stats.streams, 1);
-   }
-   vl_dec_init(&x->dec, data, size, &x->arena, &ctx->objects);
-   /* an enum value vk.xml does not define is a finding of the refusing
-    * policy (renderer/check/vlr_check.h), checked while decoding */
-   x->dec.strict_enums = ctx->options.guards == VLR_GUARDS_REFUSE;
-   x->wire_formats = ctx->wire_formats;
-   /* wire format 0 (virglrenderer 0.10.4) has one reply stream for the
-    * whole context; wire format 1 one per ring and per transport thread */
-   if (!x->depth)
-      x->reply = (ctx->wire_formats & VL_WIRE_FORMAT_0) ? &ctx->shared_reply : &x->own_reply;
-   x->stream_start = data;
-   x->stream_kind = kind;
-   struct vlr_exec *outer = current_exec;
-   current_exec = x;
-   while (vl_dec_remaining(&x->dec)) {
-      x->cmd_start = x->dec.cur;
-      x->cmd_id = -1;
-      /* the command's header, its id and flags, read with one check */
-      uint32_t head[2];
-      if (!vl_dec_bytes(&x->dec, head, sizeof(head), sizeof(head))) {
-         vlr_exec_decode_failed(x);
-         break;
-      }
-      const int32_t id = (int32_t)head[0];
-      const uint32_t flags = head[1];
-      x->cmd_id = id;
-      x->cmd_flags = flags;
-      x->cmd_seq = ++ctx->command_seq;
-      x->destroyed = NULL;
-      if (ctx->options.stats)
-         vlr_context_count(ctx, id);
-      vlr_dispatch_command(x, id, flags);
-      if (ctx->watchdog_armed) {
-         ctx->watchdog_armed = false;
-         if (vlr_watchdog_disarm(ctx->watchdog))
-            vlr_exec_fail(x, "blocked inside the host driver, whose device is lost; the renderer "
-                             "signaled the device's timeline semaphores to release it");
-      }
-      if (x->progress)
-         x->progress(x);
-      if (x->capture_reply_size)
-         capture_reply(x);
-      if (x->arena.used_total) /* most commands decode into their frame */
-         vl_arena_reset(&x->arena);
-      if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
-         break;
-   }
-   current_exec = outer;
-   if (x->capture_replies_len) {
-      vlr_context_capture(ctx, 4, x->capture_ring, x->capture_seq, x->capture_replies,
-                          x->capture_replies_len);
-      x->capture_replies_len = 0;
-   }
-   return !atomic_load(&ctx->lost);
-}
 
 /* ---- host-side validation ------------------------------------------------------ */
 
@@ -177,11 +29,11 @@ host_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessag
 {
    (void)types;
    struct vlr_context *ctx = user;
-   const struct vlr_exec *x = current_exec;
+   const struct vlr_exec *x = vlr_exec_current();
    char where[256];
    if (x && x->ctx == ctx && x->cmd_id >= 0)
       snprintf(where, sizeof(where), "%s, command #%llu (byte %zu of the %s stream)",
-               command_name(x->cmd_id), (unsigned long long)x->cmd_seq,
+               vlr_command_name(x->cmd_id), (unsigned long long)x->cmd_seq,
                (size_t)(x->cmd_start - x->stream_start), x->stream_kind);
    else
       snprintf(where, sizeof(where), "outside any command (renderer set-up)");
@@ -211,221 +63,6 @@ vlr_validation_messenger_info(struct vlr_context *ctx, VkDebugUtilsMessengerCrea
       .pfnUserCallback = host_message,
       .pUserData = ctx,
    };
-}
-
-void *
-vlr_exec_args(struct vlr_exec *x, size_t size)
-{
-   void *p = vl_arena_alloc(&x->arena, size);
-   if (!p)
-      vlr_exec_fail(x, "out of memory for the command's arguments");
-   return p;
-}
-
-void
-vlr_exec_fail(struct vlr_exec *x, const char *why)
-{
-   char msg[512];
-   const size_t at = x->cmd_start && x->stream_start ? (size_t)(x->cmd_start - x->stream_start) : 0;
-   if (x->cmd_id >= 0)
-      snprintf(msg, sizeof(msg), "%s (id %d), byte %zu of the %s stream: %s",
-               command_name(x->cmd_id), x->cmd_id, at, x->stream_kind ? x->stream_kind : "", why);
-   else
-      snprintf(msg, sizeof(msg), "command header, byte %zu of the %s stream: %s", at,
-               x->stream_kind ? x->stream_kind : "", why);
-   vlr_context_set_lost(x->ctx, msg);
-}
-
-void
-vlr_exec_failf(struct vlr_exec *x, const char *fmt, ...)
-{
-   char why[384];
-   va_list ap;
-   va_start(ap, fmt);
-   vsnprintf(why, sizeof(why), fmt, ap);
-   va_end(ap);
-   vlr_exec_fail(x, why);
-}
-
-void
-vlr_exec_decode_failed(struct vlr_exec *x)
-{
-   const char *e = x->dec.error;
-   /* a message ending in ':' names its value (vl_dec_fail_value), 0 too */
-   if (x->dec.error_id || (e && *e && e[strlen(e) - 1] == ':'))
-      vlr_exec_failf(x, "%s 0x%" PRIx64, e, x->dec.error_id);
-   else
-      vlr_exec_fail(x, x->dec.error ? x->dec.error : "decoding failed");
-}
-
-bool
-vlr_exec_check_new_id(struct vlr_exec *x, uint64_t id)
-{
-   if (!id) {
-      vlr_exec_fail(x, "a new object's id is 0");
-      return false;
-   }
-   if (vl_object_table_lookup(&x->ctx->objects, id)) {
-      vlr_exec_failf(x, "a new object's id 0x%" PRIx64 " is already in use", id);
-      return false;
-   }
-   return true;
-}
-
-struct vl_object *
-vlr_exec_add_object(struct vlr_exec *x, uint64_t id, int32_t type, uint64_t host,
-                    struct vl_object *parent)
-{
-   struct vl_object *obj = vl_object_table_add(&x->ctx->objects, id, type, host, parent);
-   if (!obj) {
-      vlr_exec_failf(x, "cannot register object 0x%" PRIx64, id);
-      return NULL;
-   }
-   /* Children of dispatchable objects inherit their host entry points. */
-   if (parent)
-      obj->table = parent->table;
-   return obj;
-}
-
-void
-vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj)
-{
-   vl_object_table_remove(&x->ctx->objects, obj);
-}
-
-void
-vlr_exec_create_failed(struct vlr_exec *x, int32_t result, uint64_t id)
-{
-   /* A one-way create cannot report its result: say so, since the next use
-    * of the id will be fatal. */
-   if (!(x->cmd_flags & VK_COMMAND_GENERATE_REPLY_BIT_EXT))
-      fprintf(stderr,
-              "venus-loopback: renderer: %s failed on the host (VkResult %d); object 0x%" PRIx64
-              " does not exist and using it will lose the device\n",
-              command_name(x->cmd_id), result, id);
-}
-
-struct vl_object *
-vlr_exec_lookup(struct vlr_exec *x, uint64_t id, int32_t type)
-{
-   struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, id);
-   if (!obj || obj->type != type) {
-      vlr_exec_failf(x, "%s object id 0x%" PRIx64, obj ? "wrongly typed" : "unknown", id);
-      return NULL;
-   }
-   return obj;
-}
-
-static bool
-inline_stream(const struct vlr_exec *x)
-{
-   return x->stream_kind && !strcmp(x->stream_kind, "inline");
-}
-
-bool
-vlr_exec_may_block(struct vlr_exec *x, bool blocks)
-{
-   if (!blocks || inline_stream(x) || !x->ctx->options.refuse_unbounded_waits)
-      return true;
-   vlr_exec_failf(x,
-                  "a wait that may block, in a %s stream: it would stall the thread that "
-                  "must run what it waits for (poll with a zero timeout instead)",
-                  x->stream_kind ? x->stream_kind : "");
-   return false;
-}
-
-bool
-vlr_exec_wait_sliced(const struct vlr_exec *x, bool blocks)
-{
-   return blocks && !inline_stream(x);
-}
-
-/* Long enough to cost nothing, short enough that teardown is prompt. */
-#define WAIT_SLICE_NS 100000000ull
-
-uint64_t
-vlr_wait_deadline(uint64_t timeout_ns)
-{
-   const uint64_t now = vl_now_ns();
-   return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
-}
-
-uint64_t
-vlr_wait_slice(uint64_t deadline)
-{
-   const uint64_t now = vl_now_ns();
-   if (deadline <= now)
-      return 0;
-   return deadline - now < WAIT_SLICE_NS ? deadline - now : WAIT_SLICE_NS;
-}
-
-bool
-vlr_exec_wait_over(struct vlr_exec *x, uint64_t deadline)
-{
-   return atomic_load(&x->ctx->lost) || atomic_load(&x->ctx->closing) ||
-          (deadline != UINT64_MAX && vl_now_ns() >= deadline) || vlr_ring_of_exec_stopping(x);
-}
-
-void
-vlr_wait_nap(void)
-{
-   const struct timespec ts = { 0, 1000000 };
-   nanosleep(&ts, NULL);
-}
-
-void
-vlr_exec_unlock(struct vlr_exec *x)
-{
-   if (x->locked)
-      pthread_mutex_unlock(&x->ctx->lock);
-}
-
-void
-vlr_exec_lock(struct vlr_exec *x)
-{
-   if (x->locked)
-      pthread_mutex_lock(&x->ctx->lock);
-}
-
-struct vl_encoder *
-vlr_exec_reply(struct vlr_exec *x, size_t size)
-{
-   struct vlr_context *ctx = x->ctx;
-   if (atomic_load(&ctx->lost))
-      return NULL;
-   if (x->reply_target == VLR_REPLY_BUFFER) {
-      if ((size_t)(x->reply_buf.end - x->reply_buf.cur) < size) {
-         vlr_exec_fail(x, "reply larger than the space reserved for it");
-         return NULL;
-      }
-      if (ctx->options.capture) {
-         x->capture_reply_at = x->reply_buf.cur;
-         x->capture_reply_size = size;
-      }
-      return &x->reply_buf;
-   }
-   struct vlr_reply_stream *r = x->reply;
-   if (!r->set) {
-      vlr_exec_fail(x, "a reply is requested but no reply stream is set");
-      return NULL;
-   }
-   struct vlr_resource res;
-   if (!vlr_context_resource(ctx, r->resource, &res)) {
-      vlr_exec_fail(x, "a reply is requested but the reply stream's resource was released");
-      return NULL;
-   }
-   if (r->offset > res.size || r->size > res.size - r->offset || size > r->size - r->pos) {
-      vlr_exec_fail(x, "reply does not fit the reply stream");
-      return NULL;
-   }
-   uint8_t *at = (uint8_t *)res.data + r->offset + r->pos;
-   vl_enc_init(&x->reply_buf, at, size);
-   r->pos += size;
-   if (ctx->options.capture) {
-      x->capture_reply_at = at;
-      x->capture_reply_size = size;
-   }
-   return &x->reply_buf;
 }
 
 /* Executors for streams that do not come from a ring: one per thread, since
@@ -606,6 +243,21 @@ vlr_context_resource_destroy(struct vlr_context *ctx, uint32_t id)
    pthread_mutex_unlock(&ctx->resource_lock);
 }
 
+void
+vlr_context_resource_release(struct vlr_context *ctx, uint32_t id,
+                             void (*release)(void *data, size_t size))
+{
+   /* under the context lock: a span that runs on a ring thread holds it
+    * while it reads the resource's memory */
+   pthread_mutex_lock(&ctx->lock);
+   struct vlr_resource r = { 0 };
+   const bool found = vlr_context_resource(ctx, id, &r);
+   vlr_context_resource_destroy(ctx, id);
+   if (found && release)
+      release(r.data, r.size);
+   pthread_mutex_unlock(&ctx->lock);
+}
+
 bool
 vlr_context_resource(struct vlr_context *ctx, uint32_t id, struct vlr_resource *out)
 {
@@ -764,7 +416,7 @@ vlr_context_print_stats(struct vlr_context *ctx, FILE *out)
       const int32_t id = best < VL_VENUS_COMMAND_COUNT
                             ? (int32_t)best
                             : VL_PRIVATE_COMMAND_BASE + (int32_t)(best - VL_VENUS_COMMAND_COUNT);
-      fprintf(out, "venus-loopback:   %10" PRIu64 "  %s\n", best_count, command_name(id));
+      fprintf(out, "venus-loopback:   %10" PRIu64 "  %s\n", best_count, vlr_command_name(id));
    }
    free(shown);
 }
@@ -787,7 +439,7 @@ vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint6
                  size);
       return 0;
    }
-   uint8_t header[40] = { 'V', 'K', 'R', 'D', 1, 0 };
+   uint8_t header[VL_RECORD_HEADER_SIZE];
    const uint64_t seq = ++ctx->capture_seq;
    const uint32_t length = (uint32_t)size;
    if (!ctx->capture_tag) {
@@ -798,12 +450,7 @@ vlr_context_capture(struct vlr_context *ctx, uint16_t kind, uint64_t ring, uint6
       ctx->capture_tag = ((uint32_t)getpid() << 16) | ((atomic_fetch_add(&count, 1) + 1) & 0xffff);
    }
    const uint32_t tag = ctx->capture_tag;
-   memcpy(header + 6, &kind, 2);
-   memcpy(header + 8, &seq, 8);
-   memcpy(header + 16, &ring, 8);
-   memcpy(header + 24, &length, 4);
-   memcpy(header + 28, &tag, 4);
-   memcpy(header + 32, &ref, 8);
+   vl_capture_header_write(header, kind, seq, ring, length, tag, ref);
    struct iovec iov[2] = { { header, sizeof(header) }, { (void *)data, size } };
    const int fd = fileno(ctx->options.capture);
    size_t left = sizeof(header) + size;

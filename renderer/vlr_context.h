@@ -7,8 +7,8 @@
  * first fatal error (a malformed stream, an unknown id): every later
  * submission is refused and the guest reports VK_ERROR_DEVICE_LOST.
  *
- * Transports use the functions at the end; renderer files also use the
- * fields.
+ * The renderer's own header: transports, tools and tests use
+ * vlr_renderer.h, where the context is opaque.
  */
 #ifndef VLR_CONTEXT_H
 #define VLR_CONTEXT_H
@@ -21,16 +21,12 @@
 #include <stdio.h>
 
 #include "vl_object_table.h"
+#include "vlr_renderer.h"
 #include "vlr_exec.h"
 #include "vlr_gen.h"
 
 struct vlr_host;
 struct vlr_ring;
-struct vl_chain;
-
-/* Transport timelines: ring index 0 is the CPU, 1 ... 63 queues (vtest's
- * MAX_TIMELINE_COUNT, as virglrenderer and Mesa use it). */
-#define VLR_MAX_TIMELINES 64u
 
 struct vlr_resource {
    uint32_t id;
@@ -99,40 +95,6 @@ struct vlr_stats {
    atomic_uint_fast64_t *per_command;
 };
 
-/* What a finding about what the host driver trusts does (renderer/check/). */
-enum vlr_guard_policy {
-   VLR_GUARDS_REPORT, /* in-process: reported once, the call goes to the host as made */
-   VLR_GUARDS_REFUSE, /* a server's, the fuzz targets': the context is lost */
-};
-
-struct vlr_context_options {
-   const char *host_icd; /* host ICD manifest; NULL: lavapipe's */
-   bool host_validation; /* insert the Khronos validation layer */
-   bool stats;           /* count commands and bytes */
-   FILE *capture;        /* write every stream in the VKRD format */
-   /* Messages of the host-side validation layer go here (NULL: stderr). */
-   void (*message)(void *data, int severity, const char *id_name, const char *text);
-   void *message_data;
-   /* Host-visible memory must be shareable with another process: it is
-    * backed by memfds (vlr_context_export_memory); for the vtest server. */
-   bool export_memory;
-   /* Layer mode: the host is the next element of the loader's chain
-    * (host_icd is ignored); see vlr_layer.c. */
-   const struct vl_chain *chain;
-   /* How long submitted work may take to complete before a command that
-    * must wait for it (vlr_inflight.c); 0: 10 s. */
-   uint64_t idle_timeout_ns;
-   /* The command ids the context accepts (VL_WIRE_*): a server, the Venus
-    * wire format it announced; 0, what the in-process transport speaks (the
-    * current wire format and the loopback-private ids). */
-   uint8_t wire_formats;
-   /* Waits that could last for ever in a ring or transport stream are
-    * refused (the fuzz targets: a hang is a finding); otherwise they run
-    * in slices (vlr_exec.h). */
-   bool refuse_unbounded_waits;
-   enum vlr_guard_policy guards;
-};
-
 struct vlr_context {
    pthread_mutex_t lock;
    uint8_t wire_formats; /* VL_WIRE_*: the command ids this context accepts */
@@ -189,81 +151,8 @@ struct vlr_context {
    bool watchdog_armed;
 };
 
-/* ---- for transports -------------------------------------------------------- */
-
-/* NULL on failure, with the reason in err. */
-struct vlr_context *vlr_context_create(const struct vlr_context_options *options, char *err,
-                                       size_t err_size);
-void vlr_context_destroy(struct vlr_context *ctx);
-
-/* A stream submitted through the transport (not a ring), executed now on the
- * calling thread; replies go to the reply stream.  False once lost. */
-bool vlr_context_submit(struct vlr_context *ctx, const void *cmds, size_t size);
-
-/* In-process fast path: executes cmds now on the calling thread and writes the
- * reply of its last command into reply.  False once lost. */
-bool vlr_context_call(struct vlr_context *ctx, const void *cmds, size_t size, void *reply,
-                      size_t reply_size);
-
-/* In-process fast path for one-way commands: executes them now on the
- * calling thread (none may ask for a reply).  False once lost. */
-bool vlr_context_execute(struct vlr_context *ctx, const void *cmds, size_t size);
-
-/* Memory the guest shares with the context (ring, reply and upload buffers,
- * command-buffer streams).  Returns the resource id, 0 on failure. */
-uint32_t vlr_context_resource_create(struct vlr_context *ctx, void *data, size_t size);
-void vlr_context_resource_destroy(struct vlr_context *ctx, uint32_t id);
-
-/* The host's mapping of a host-visible VkDeviceMemory (whole allocation). */
-VkResult vlr_context_map_memory(struct vlr_context *ctx, uint64_t memory_id, void **ptr,
-                                VkDeviceSize *size);
-
-struct vlr_mapped_range {
-   uint64_t memory_id;
-   VkDeviceSize offset, size;
-};
-VkResult vlr_context_flush_ranges(struct vlr_context *ctx, bool invalidate, uint32_t count,
-                                  const struct vlr_mapped_range *ranges);
-
-bool vlr_context_lost(const struct vlr_context *ctx);
-/* Why the context was lost: "" until the thread that lost it has said why. */
-const char *vlr_context_lost_message(const struct vlr_context *ctx);
-
-/* Layer mode (vlr_layer.c).  Renames the instance, physical device, device,
- * queue or command buffer with this id to its host handle, the id the
- * application's handle gives it from now on; false if there is no such
- * object or the host handle is taken. */
-bool vlr_context_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host);
-/* The loader's link for the vkCreateDevice of device id that follows. */
-void vlr_context_set_device_chain(struct vlr_context *ctx, uint64_t id,
-                                  const struct vl_chain *chain);
-
-/* export_memory: a new fd of the memfd behind a host-visible VkDeviceMemory
- * of at least size bytes, to be mapped by another process; -1 with the
- * reason in why. */
-int vlr_context_export_memory(struct vlr_context *ctx, uint64_t memory_id, uint64_t size, char *why,
-                              size_t why_size);
-/* A transport resource is going away: the rings that live in it stop, and
- * the context is lost (Venus).  Call without the context lock. */
-void vlr_context_stop_rings_on(struct vlr_context *ctx, uint32_t resource);
-
-/* Wakes a sleeping ring thread.  In-process, the transport's wake-up is a
- * direct call (ring.md §9), so it does not wait for the context lock. */
-void vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id);
-/* Once all work submitted so far to the VkQueue bound to transport timeline
- * ring_idx (VkDeviceQueueTimelineInfoMESA) has completed on the host,
- * done(data, value, ok) runs on another thread (ok false: the device was
- * lost).  False, with why, when nothing is bound to ring_idx. */
-bool vlr_context_timeline_fence(struct vlr_context *ctx, uint32_t ring_idx,
-                                void (*done)(void *data, uint64_t value, bool ok), void *data,
-                                uint64_t value, char *why, size_t why_size);
-/* Prints the statistics (VL_DEBUG=stats). */
-void vlr_context_print_stats(struct vlr_context *ctx, FILE *out);
-
 /* ---- inside the renderer ------------------------------------------------------ */
 
-/* Poisons the context; the first message is kept and printed once. */
-void vlr_context_set_lost(struct vlr_context *ctx, const char *message);
 /* A copy of the resource's description (the table may move). */
 bool vlr_context_resource(struct vlr_context *ctx, uint32_t id, struct vlr_resource *out);
 /* Writes one VKRD record (docs/capture.md) and returns its sequence number. */

@@ -253,7 +253,7 @@ vlr_handle_vkGetDeviceQueue2(struct vlr_exec *x, struct vl_args_vkGetDeviceQueue
    struct vlr_device *dev = args->owner->data;
    VkDeviceQueueInfo2 info = *args->pQueueInfo;
    /* VkDeviceQueueTimelineInfoMESA binds the queue to a fence timeline of
-    * the transport (vlr_context_timeline_fence); the host never sees it. */
+    * the transport (vlr_feedback_timeline_fence); the host never sees it. */
    uint32_t ring_idx = 0;
    for (const VkBaseInStructure *s = info.pNext; s; s = s->pNext) {
       if (s->sType == VK_STRUCTURE_TYPE_DEVICE_QUEUE_TIMELINE_INFO_MESA)
@@ -355,8 +355,8 @@ back_with_memfd(struct vlr_device *dev, VkDevice device, VkMemoryAllocateInfo *i
 }
 
 int
-vlr_context_export_memory(struct vlr_context *ctx, uint64_t memory_id, uint64_t size, char *why,
-                          size_t why_size)
+vlr_device_export_memory(struct vlr_context *ctx, uint64_t memory_id, uint64_t size, char *why,
+                         size_t why_size)
 {
    int fd = -1;
    pthread_mutex_lock(&ctx->lock);

@@ -73,6 +73,10 @@ struct vlr_exec {
 };
 
 void vlr_exec_init(struct vlr_exec *x, struct vlr_context *ctx);
+/* The executor running a command on this thread (NULL: none). */
+struct vlr_exec *vlr_exec_current(void);
+/* A command's name, for messages ("unknown command" for an unknown id). */
+const char *vlr_command_name(int32_t id);
 void vlr_exec_finish(struct vlr_exec *x);
 
 /* Decodes and executes a whole stream; false once the context is lost. */

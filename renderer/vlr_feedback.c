@@ -20,7 +20,7 @@
 struct pending {
    VkFence fence;
    /* the guest's slot and futex word (vkQueueFenceFeedbackVL), or a callback
-    * (vlr_context_timeline_fence) */
+    * (vlr_feedback_timeline_fence) */
    _Atomic uint64_t *slot;
    _Atomic uint32_t *epoch;
    void (*done)(void *data, uint64_t value, bool ok);
@@ -208,9 +208,9 @@ enqueue(struct vlr_context *ctx, struct vl_object *queue, const struct pending *
 }
 
 bool
-vlr_context_timeline_fence(struct vlr_context *ctx, uint32_t ring_idx,
-                           void (*done)(void *data, uint64_t value, bool ok), void *data,
-                           uint64_t value, char *why, size_t why_size)
+vlr_feedback_timeline_fence(struct vlr_context *ctx, uint32_t ring_idx,
+                            void (*done)(void *data, uint64_t value, bool ok), void *data,
+                            uint64_t value, char *why, size_t why_size)
 {
    pthread_mutex_lock(&ctx->lock);
    const char *problem = NULL;

@@ -19,7 +19,6 @@
 #include <vulkan/vk_icd.h>
 #include <vulkan/vk_layer.h>
 
-#include "vl_transport.h"
 #include "vl_manifest.h"
 
 #define MAX_LAYERS 4
@@ -48,7 +47,7 @@ struct vlr_host {
    /* chain mode: icd_gipa is the next element's; the instance's link is
     * used once, and each device's link waits here for its creation */
    bool chain;
-   struct vl_chain instance_chain;
+   struct vlr_chain instance_chain;
    pthread_mutex_t pending_lock;
    struct pending_device *pending;
 };
@@ -56,7 +55,7 @@ struct vlr_host {
 struct pending_device {
    struct pending_device *next;
    uint64_t id;
-   struct vl_chain chain;
+   struct vlr_chain chain;
 };
 
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -206,7 +205,7 @@ chain_validation_layer(char *err, size_t err_size)
 }
 
 struct vlr_host *
-vlr_host_chain(const struct vl_chain *chain, bool validation, char *err, size_t err_size)
+vlr_host_chain(const struct vlr_chain *chain, bool validation, char *err, size_t err_size)
 {
    if (!chain->next_gipa) {
       snprintf(err, err_size, "the loader gave the layer no next element");
@@ -242,7 +241,7 @@ vlr_host_is_chain(const struct vlr_host *host)
 }
 
 void
-vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vl_chain *chain)
+vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vlr_chain *chain)
 {
    if (!host->chain)
       return;
@@ -261,7 +260,7 @@ vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vl_ch
 }
 
 static bool
-take_device_chain(struct vlr_host *host, uint64_t id, struct vl_chain *out)
+take_device_chain(struct vlr_host *host, uint64_t id, struct vlr_chain *out)
 {
    bool found = false;
    pthread_mutex_lock(&host->pending_lock);
@@ -527,7 +526,7 @@ vlr_host_get_instance_proc_addr(struct vlr_host *host, VkInstance instance, cons
  * in front of next; the validation layer, if any, gets a link of its own in
  * front of the loader's next one. */
 static unsigned
-instance_loader_structs(const struct vlr_host *h, const struct vl_chain *c,
+instance_loader_structs(const struct vlr_host *h, const struct vlr_chain *c,
                         VkLayerInstanceCreateInfo *out, VkLayerInstanceLink *validation_link,
                         const void *next)
 {
@@ -555,7 +554,7 @@ instance_loader_structs(const struct vlr_host *h, const struct vl_chain *c,
 static VkResult
 chain_create_instance(struct vlr_host *h, const VkInstanceCreateInfo *info, VkInstance *instance)
 {
-   struct vl_chain *c = &h->instance_chain;
+   struct vlr_chain *c = &h->instance_chain;
    if (!c->loader_object) {
       fprintf(stderr, "venus-loopback: renderer: a layer instance has one host instance\n");
       return VK_ERROR_INITIALIZATION_FAILED;
@@ -646,7 +645,7 @@ vlr_host_destroy_device(struct vlr_host *host, VkDevice device, PFN_vkDestroyDev
 }
 
 static unsigned
-device_loader_structs(const struct vlr_host *h, const struct vl_chain *c,
+device_loader_structs(const struct vlr_host *h, const struct vlr_chain *c,
                       VkLayerDeviceCreateInfo *out, VkLayerDeviceLink *validation_link,
                       const void *next)
 {
@@ -676,7 +675,7 @@ chain_create_device(struct vlr_host *h, VkInstance instance, VkPhysicalDevice ph
                     const VkDeviceCreateInfo *info, uint64_t id, VkDevice *device,
                     PFN_vkGetDeviceProcAddr *gdpa)
 {
-   struct vl_chain c;
+   struct vlr_chain c;
    if (!take_device_chain(h, id, &c) || !c.next_gipa || !c.next_gdpa) {
       fprintf(stderr, "venus-loopback: renderer: no loader link for the device being created\n");
       return VK_ERROR_INITIALIZATION_FAILED;

@@ -25,7 +25,7 @@
 #include <vulkan/vulkan.h>
 
 struct vlr_host;
-struct vl_chain;
+#include "vlr_renderer.h"
 
 /* The host for this manifest (NULL: lavapipe's) with or without the
  * validation layer; loaded once per process and kept.  NULL with a reason. */
@@ -34,11 +34,11 @@ struct vlr_host *vlr_host_get(const char *manifest, bool validation, char *err, 
 /* Chain mode: a host of its own for one layer instance, whose next element
  * chain names; chain's create-time parts are used by the one
  * vlr_host_create_instance that follows.  NULL with a reason. */
-struct vlr_host *vlr_host_chain(const struct vl_chain *chain, bool validation, char *err,
+struct vlr_host *vlr_host_chain(const struct vlr_chain *chain, bool validation, char *err,
                                 size_t err_size);
 bool vlr_host_is_chain(const struct vlr_host *host);
 /* The loader's link for the creation of device id (chain mode). */
-void vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vl_chain *chain);
+void vlr_host_set_device_chain(struct vlr_host *host, uint64_t id, const struct vlr_chain *chain);
 /* Frees a chain-mode host; the process-wide ones stay. */
 void vlr_host_release(struct vlr_host *host);
 

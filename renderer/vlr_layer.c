@@ -31,7 +31,7 @@ is_dispatchable(int32_t type)
 }
 
 bool
-vlr_context_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host)
+vlr_layer_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host)
 {
    if (!vlr_host_is_chain(ctx->host) || vlr_context_lost(ctx))
       return false;
@@ -64,7 +64,7 @@ vlr_context_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host)
 }
 
 void
-vlr_context_set_device_chain(struct vlr_context *ctx, uint64_t id, const struct vl_chain *chain)
+vlr_layer_set_device_chain(struct vlr_context *ctx, uint64_t id, const struct vlr_chain *chain)
 {
    vlr_host_set_device_chain(ctx->host, id, chain);
 }

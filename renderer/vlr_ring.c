@@ -490,7 +490,7 @@ vlr_handle_vkDestroyRingMESA(struct vlr_exec *x, struct vl_args_vkDestroyRingMES
 }
 
 void
-vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id)
+vlr_ring_notify(struct vlr_context *ctx, uint64_t ring_id)
 {
    struct vlr_ring_set *set = ctx->ring_set;
    if (!set)
@@ -503,7 +503,7 @@ vlr_context_notify_ring(struct vlr_context *ctx, uint64_t ring_id)
 }
 
 void
-vlr_context_stop_rings_on(struct vlr_context *ctx, uint32_t resource)
+vlr_ring_stop_on_resource(struct vlr_context *ctx, uint32_t resource)
 {
    struct vlr_ring_set *set = ctx->ring_set;
    if (!set)

@@ -80,30 +80,6 @@ add_record(struct vl_capture *c)
    return r;
 }
 
-static uint16_t
-le16(const uint8_t *p)
-{
-   uint16_t v;
-   memcpy(&v, p, 2);
-   return v;
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-   uint32_t v;
-   memcpy(&v, p, 4);
-   return v;
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-   uint64_t v;
-   memcpy(&v, p, 8);
-   return v;
-}
-
 bool
 vl_capture_load(struct vl_capture *c, const char *path)
 {
@@ -117,17 +93,19 @@ vl_capture_load(struct vl_capture *c, const char *path)
                   "byte %zu: %zu bytes left, too few for a record header", at, c->size - at);
          break;
       }
-      if (memcmp(h, "VKRD", 4)) {
+      struct vl_capture_header head;
+      vl_capture_header_read(h, &head);
+      if (memcmp(head.magic, VL_CAPTURE_MAGIC, 4)) {
          snprintf(c->error, sizeof(c->error), "byte %zu: no record starts here (magic is not VKRD)",
                   at);
          break;
       }
-      if (le16(h + 4) != 1) {
-         snprintf(c->error, sizeof(c->error), "byte %zu: record version %u, not 1", at,
-                  le16(h + 4));
+      if (head.version != VL_CAPTURE_VERSION) {
+         snprintf(c->error, sizeof(c->error), "byte %zu: record version %u, not %u", at,
+                  head.version, VL_CAPTURE_VERSION);
          break;
       }
-      const uint32_t length = le32(h + 24);
+      const uint32_t length = head.length;
       if (length > c->size - at - VL_RECORD_HEADER_SIZE) {
          snprintf(c->error, sizeof(c->error),
                   "byte %zu: the record claims %u payload bytes, the file has %zu left", at, length,
@@ -139,12 +117,12 @@ vl_capture_load(struct vl_capture *c, const char *path)
          snprintf(c->error, sizeof(c->error), "out of memory");
          break;
       }
-      r->kind = le16(h + 6);
-      r->seq = le64(h + 8);
-      r->ring = le64(h + 16);
+      r->kind = head.kind;
+      r->seq = head.seq;
+      r->ring = head.ring;
       r->length = length;
-      r->tag = le32(h + 28);
-      r->ref = le64(h + 32);
+      r->tag = head.tag;
+      r->ref = head.ref;
       r->data = h + VL_RECORD_HEADER_SIZE;
       r->offset = at;
       at += VL_RECORD_HEADER_SIZE + (size_t)length;

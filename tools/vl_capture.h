@@ -15,17 +15,8 @@
 #include <stdint.h>
 
 #include "vl_arena.h"
+#include "vl_capture_format.h"
 #include "vl_cs.h"
-
-enum vl_record_kind {
-   VL_RECORD_RING = 1,
-   VL_RECORD_DIRECT = 2,
-   VL_RECORD_INDIRECT = 3,
-   VL_RECORD_REPLY = 4,
-   VL_RECORD_INDEX = 5,
-};
-
-#define VL_RECORD_HEADER_SIZE 40
 
 struct vl_record {
    uint16_t kind;

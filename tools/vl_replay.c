@@ -11,7 +11,7 @@
 #include "vl_dump_gen.h"
 #include "vl_protocol_any.h"
 #include "vl_protocol_guest.h"
-#include "vlr_context.h"
+#include "vlr_renderer.h"
 
 /* The replay's reply stream: big enough for any reply of the integration
  * tests; a bigger one loses the context, which the report then says. */

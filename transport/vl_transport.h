@@ -23,29 +23,9 @@
 #include <vulkan/vulkan.h>
 
 #include "vl_protocol_defs.h"
+#include "vlr_renderer.h"
 
 struct vl_transport;
-
-/* Layer mode: the host is the next element of the Khronos loader's chain.
- * What our element's vkCreateInstance or vkCreateDevice received, so that the
- * renderer calls the next element as the loader-layer interface says. */
-struct vl_chain {
-   PFN_vkGetInstanceProcAddr next_gipa;
-   PFN_vkGetDeviceProcAddr next_gdpa;        /* device creation only */
-   PFN_GetPhysicalDeviceProcAddr next_gpdpa; /* instance creation only; may be NULL */
-   /* the create info's own chain: its VK_STRUCTURE_TYPE_LOADER_*_CREATE_INFO
-    * structs (the link already advanced past us) go in front of the decoded
-    * chain; valid during the create call only */
-   const void *loader_pnext;
-   /* *pInstance / *pDevice on entry: the loader's object, which its
-    * terminator expects to find there */
-   void *loader_object;
-};
-
-struct vl_mapped_range {
-   uint64_t memory_id;
-   VkDeviceSize offset, size;
-};
 
 struct vl_transport_ops {
    void (*destroy)(struct vl_transport *t);
@@ -67,7 +47,7 @@ struct vl_transport_ops {
    /* Optional: the memory is about to be freed; drop its mapping. */
    void (*free_memory)(struct vl_transport *t, uint64_t memory_id);
    VkResult (*flush_ranges)(struct vl_transport *t, bool invalidate, uint32_t count,
-                            const struct vl_mapped_range *ranges);
+                            const struct vlr_mapped_range *ranges);
    void (*print_stats)(struct vl_transport *t, FILE *out);
    /* Guest memory the renderer may write (in-process only; NULL elsewhere):
     * a resource id, 0 on failure.  Unshare only once nothing can write. */
@@ -81,7 +61,7 @@ struct vl_transport_ops {
    bool (*adopt_host_handle)(struct vl_transport *t, uint64_t id, uint64_t *host);
    /* The loader's link for the vkCreateDevice of device id, sent next. */
    void (*set_device_chain)(struct vl_transport *t, uint64_t device_id,
-                            const struct vl_chain *chain);
+                            const struct vlr_chain *chain);
    /* Optional: a one-way stream of a queue's work, on the transport timeline
     * (ring index) the queue is bound to; NULL: submit. */
    bool (*submit_on)(struct vl_transport *t, uint32_t timeline, const void *cmds, size_t size);
@@ -143,7 +123,7 @@ struct vl_transport_options {
    void (*message)(void *data, int severity, const char *id_name, const char *text);
    void *message_data;
    /* layer mode: the loader's link for the instance (in-process only) */
-   const struct vl_chain *chain;
+   const struct vlr_chain *chain;
 };
 
 /* Reads and checks the VL_* environment.  On an unknown value, writes a

@@ -26,7 +26,7 @@
 #include "vl_protocol_guest.h"
 #include "vl_ring_layout.h"
 #include "vl_transport.h"
-#include "vlr_context.h"
+#include "vlr_renderer.h"
 
 #define RING_BUFFER_SIZE (256u * 1024u)
 /* Larger streams go through a resource instead of being copied. */
@@ -132,7 +132,7 @@ push_locked(struct inproc *t, const void *cmds, size_t size)
    t->cur += (uint32_t)size;
    atomic_store_explicit(t->tail, t->cur, memory_order_seq_cst);
    if (atomic_load_explicit(t->status, memory_order_seq_cst) & VL_RING_STATUS_IDLE)
-      vlr_context_notify_ring(t->ctx, t->ring_id);
+      vlr_ring_notify(t->ctx, t->ring_id);
    return t->cur;
 }
 
@@ -286,12 +286,10 @@ inproc_map_memory(struct vl_transport *base, uint64_t memory_id, void **ptr, VkD
 
 static VkResult
 inproc_flush_ranges(struct vl_transport *base, bool invalidate, uint32_t count,
-                    const struct vl_mapped_range *ranges)
+                    const struct vlr_mapped_range *ranges)
 {
    struct inproc *t = (struct inproc *)base;
-   _Static_assert(sizeof(struct vl_mapped_range) == sizeof(struct vlr_mapped_range), "same");
-   return vlr_context_flush_ranges(t->ctx, invalidate, count,
-                                   (const struct vlr_mapped_range *)ranges);
+   return vlr_context_flush_ranges(t->ctx, invalidate, count, ranges);
 }
 
 static void
@@ -330,14 +328,15 @@ inproc_adopt_host_handle(struct vl_transport *base, uint64_t id, uint64_t *host)
    const uint32_t before = t->cur;
    pthread_mutex_unlock(&t->lock);
    wait_head(t, before);
-   return vlr_context_adopt(t->ctx, id, host);
+   return vlr_layer_adopt(t->ctx, id, host);
 }
 
 static void
-inproc_set_device_chain(struct vl_transport *base, uint64_t device_id, const struct vl_chain *chain)
+inproc_set_device_chain(struct vl_transport *base, uint64_t device_id,
+                        const struct vlr_chain *chain)
 {
    struct inproc *t = (struct inproc *)base;
-   vlr_context_set_device_chain(t->ctx, device_id, chain);
+   vlr_layer_set_device_chain(t->ctx, device_id, chain);
 }
 
 static void

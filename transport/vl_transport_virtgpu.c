@@ -26,9 +26,11 @@
  *    coherent (the kernel maps them so), so flushes copy nothing.
  *  - The host runs each context on one thread: host waits are polled
  *    (serialized_waits), and only Venus commands are sent.
- *  - A call the host leaves unanswered for VL_VTEST_TIMEOUT seconds (default
- *    60; a context the host marked fatal stops answering), or a failed
- *    ioctl, loses the device: one message, then VK_ERROR_DEVICE_LOST.
+ *  - A call whose fence signals but whose reply never came (virglrenderer
+ *    stops executing a context it marked fatal, and still retires its
+ *    fences), a call left unanswered for VL_VTEST_TIMEOUT seconds (default
+ *    60), or a failed ioctl, loses the device: one message, then
+ *    VK_ERROR_DEVICE_LOST.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -292,6 +294,10 @@ virtgpu_call(struct vl_transport *base, const void *cmds, size_t size, void *rep
    vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
    const size_t head = (size_t)(enc.cur - stream);
    memcpy(stream + head, cmds, size);
+   /* A reply starts with its command's id; this is none.  Still there once
+    * the fence signaled, it says the host did not run the call. */
+   const uint32_t unanswered = UINT32_MAX;
+   memcpy(t->reply_map, &unanswered, 4);
    int fence = -1;
    ok = execbuffer(t, stream, head + size, 0, &fence);
    if (ok && old_handle) {
@@ -304,6 +310,13 @@ virtgpu_call(struct vl_transport *base, const void *cmds, size_t size, void *rep
       ok = fence >= 0 ? wait_fence(t, fence) : false;
    if (fence >= 0)
       close(fence);
+   if (ok && !memcmp(t->reply_map, &unanswered, 4)) {
+      /* virglrenderer's venus stops executing a context's streams once a
+       * command made it mark the context fatal, and still retires fences */
+      report(t, "the host renderer did not execute a call: it has stopped this context, as "
+                "virglrenderer does after a command it refuses (the VMM's log says which)");
+      ok = false;
+   }
    if (ok)
       memcpy(reply, t->reply_map, reply_size);
 out:
@@ -371,7 +384,7 @@ virtgpu_free_memory(struct vl_transport *base, uint64_t memory_id)
 
 static VkResult
 virtgpu_flush_ranges(struct vl_transport *base, bool invalidate, uint32_t count,
-                     const struct vl_mapped_range *ranges)
+                     const struct vlr_mapped_range *ranges)
 {
    /* The guest maps the host's own pages, coherently. */
    (void)invalidate;

@@ -616,7 +616,7 @@ vtest_free_memory(struct vl_transport *base, uint64_t memory_id)
 
 static VkResult
 vtest_flush_ranges(struct vl_transport *base, bool invalidate, uint32_t count,
-                   const struct vl_mapped_range *ranges)
+                   const struct vlr_mapped_range *ranges)
 {
    /* Both processes map the same pages: nothing to copy. */
    (void)invalidate;

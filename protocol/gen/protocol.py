@@ -112,9 +112,13 @@ class Protocol:
     def _load_extensions(self):
         self.extensions = {}
         self.absent_extensions = []  # in the table, not in this vk.xml
-        for name, number, origin in read_tsv(self.datadir + "/extensions.tsv"):
+        for row in read_tsv(self.datadir + "/extensions.tsv"):
+            name, number, origin = row[:3]
+            offer = row[3] if len(row) > 3 else "-"
             if origin not in ORIGIN_FORMATS:
                 raise GenError("extensions.tsv: %s: unknown origin %s" % (name, origin))
+            if offer not in ("-", "inproc", "guest"):
+                raise GenError("extensions.tsv: %s: unknown offer %s" % (name, offer))
             # The two Venus extensions are ours to define; everything else must
             # exist in vk.xml, or is left out of this build.
             if name not in ("VK_EXT_command_serialization", "VK_MESA_venus_protocol"):
@@ -125,7 +129,7 @@ class Protocol:
                     raise GenError("extensions.tsv: %s has number %d in vk.xml" %
                                    (name, self.reg.extensions[name]["number"]))
             self.extensions[name] = {"number": int(number), "origin": origin,
-                                     "formats": ORIGIN_FORMATS[origin]}
+                                     "formats": ORIGIN_FORMATS[origin], "offer": offer}
 
     def provider_origin(self, provider):
         """None if the provider is outside the protocol, else venus/loopback."""

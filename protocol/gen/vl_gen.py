@@ -122,6 +122,10 @@ def gen_protocol(proto, files, outdir):
           "    uint32_t spec_version; /* of the vk.xml the protocol was generated from */",
           "    bool instance;         /* an instance extension */",
           "    uint8_t formats;       /* VL_WIRE_*: who may use it */",
+          "    /* extensions.tsv's offer column: its handles are process-local (fds),",
+          "     * so the ICD offers it only in-process; or the ICD implements it and",
+          "     * offers it whatever the host says */",
+          "    bool inproc_only, guest;",
           "};", "",
           "/* A Venus command the table has and this build's vk.xml does not define:",
           " * its id is known, its layout is not. */",
@@ -206,8 +210,10 @@ def gen_protocol(proto, files, outdir):
         spec = rext.get("spec_version", {"VK_MESA_venus_protocol": 2,
                                          "VK_EXT_command_serialization": 1}.get(name, 0))
         inst = rext.get("type") == "instance"
-        i.append('    { "%s", %d, %d, %s, %s },' % (name, ext["number"], spec, "true" if inst else "false",
-                                                   fmt_bits(ext["formats"])))
+        i.append('    { "%s", %d, %d, %s, %s, %s, %s },' % (
+            name, ext["number"], spec, "true" if inst else "false", fmt_bits(ext["formats"]),
+            "true" if ext["offer"] == "inproc" else "false",
+            "true" if ext["offer"] == "guest" else "false"))
     i += ["};", "",
           "const struct vl_extension_info *",
           "vl_extension_find(const char *name)",

@@ -486,6 +486,33 @@ boxes_meet(const VkImageSubresourceLayers *sa, VkOffset3D a, VkExtent3D ea,
           (int64_t)a.z < (int64_t)b.z + eb.depth && (int64_t)b.z < (int64_t)a.z + ea.depth;
 }
 
+/* The extent a copy region covers in each image.  extent is in the
+ * source's texels: between size-compatible formats of different block
+ * sizes (a compressed and an uncompressed one) the destination's is scaled
+ * by the blocks' ratio (VUID-vkCmdCopyImage-dstOffset-00150); between a 2D
+ * and a 3D image, the 2D side's layers are the 3D side's depth slices
+ * (VUID-vkCmdCopyImage-srcImage-01791, -dstImage-01792), so its own depth
+ * is 1. */
+static void
+copy_extents(struct vlr_exec *x, VkImage src, VkImage dst, VkExtent3D e, VkExtent3D *se,
+             VkExtent3D *de)
+{
+   *se = *de = e;
+   const struct vlr_image *si = vlr_image_state(x, src), *di = vlr_image_state(x, dst);
+   if (!si || !di)
+      return;
+   if (si->type == VK_IMAGE_TYPE_3D && di->type != VK_IMAGE_TYPE_3D)
+      de->depth = 1;
+   if (di->type == VK_IMAGE_TYPE_3D && si->type != VK_IMAGE_TYPE_3D)
+      se->depth = 1;
+   uint32_t ssize, sw, sh, sd, dsize, dw, dh, dd;
+   if (vlr_format_block(si->format, &ssize, &sw, &sh, &sd) &&
+       vlr_format_block(di->format, &dsize, &dw, &dh, &dd) && (sw != dw || sh != dh)) {
+      de->width = (uint32_t)(((uint64_t)e.width + sw - 1) / sw * dw);
+      de->height = (uint32_t)(((uint64_t)e.height + sh - 1) / sh * dh);
+   }
+}
+
 /* An image copy's regions, as VkImageCopy2 (v1 converted by the caller). */
 static bool
 image_copy_ok(struct vlr_exec *x, VkImage src, VkImage dst, uint32_t n, const VkImageCopy *r1,
@@ -497,8 +524,10 @@ image_copy_ok(struct vlr_exec *x, VkImage src, VkImage dst, uint32_t n, const Vk
       const VkOffset3D so = r1 ? r1[i].srcOffset : r2[i].srcOffset;
       const VkOffset3D dof = r1 ? r1[i].dstOffset : r2[i].dstOffset;
       const VkExtent3D e = r1 ? r1[i].extent : r2[i].extent;
-      if (!vlr_check_image_region(x, "source", src, ss, so, e) ||
-          !vlr_check_image_region(x, "destination", dst, ds, dof, e))
+      VkExtent3D se, de;
+      copy_extents(x, src, dst, e, &se, &de);
+      if (!vlr_check_image_region(x, "source", src, ss, so, se) ||
+          !vlr_check_image_region(x, "destination", dst, ds, dof, de))
          return false;
       for (uint32_t j = 0; src == dst && j < n; j++) {
          const VkImageSubresourceLayers *qs = r1 ? &r1[j].dstSubresource : &r2[j].dstSubresource;

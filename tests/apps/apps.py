@@ -129,6 +129,23 @@ class Validation:
         return [l for l in text.splitlines() if l.strip()] + host
 
 
+def renderer_findings(text):
+    """The renderer's guard reports and refusals in a loopback run's output
+    (renderer/check/: "venus-loopback: report: ..." once per command and
+    kind; a refusal loses the context)."""
+    return [l for l in text.splitlines()
+            if "venus-loopback: report:" in l or "the renderer context is lost" in l]
+
+
+def no_findings(text, what):
+    """A valid application makes the renderer neither report nor refuse."""
+    found = renderer_findings(text)
+    if found:
+        fail("%s: the renderer reported or refused %d time(s) (a valid application makes it do "
+             "neither):\n%s" % (what, len(found), "\n".join(found[:10])))
+    print("%s: no renderer report or refusal" % what)
+
+
 def run(cmd, env, timeout=120, check=True):
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                        timeout=timeout)

@@ -20,6 +20,7 @@ SIZE = ["--width", "256", "--height", "256"]
 def round_trips(display, frames):
     env = apps.driver_env("loopback", display, {"VL_DEBUG": "stats"})
     p = apps.run(["vkcube", "--c", str(frames)] + SIZE, env)
+    apps.no_findings(p.stderr, "vkcube, %d frames" % frames)
     m = re.search(r"(\d+) synchronous round trips", p.stderr)
     if not m:
         apps.fail("VL_DEBUG=stats printed no round-trip count:\n" + p.stderr[-2000:])

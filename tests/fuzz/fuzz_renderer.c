@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "vl_protocol_guest.h"
-#include "vlr_context.h"
+#include "vlr_renderer.h"
 
 #define REPLY_SIZE ((size_t)1 << 20)
 

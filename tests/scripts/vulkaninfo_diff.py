@@ -70,6 +70,12 @@ def carried(tsv):
         return {l.split("\t")[0] for l in f if l.strip() and not l.startswith("#")}
 
 
+def registry_extensions(vk_xml):
+    """The extensions this vk.xml defines (extensions.tsv's others are left
+    out of a build made from it)."""
+    return {e.get("name") for e in ET.parse(vk_xml).getroot().iter("extension")}
+
+
 def extension_structs(vk_xml):
     """struct name -> the extensions that define it; core structs left out."""
     root = ET.parse(vk_xml).getroot()
@@ -170,6 +176,8 @@ def main():
     ap.add_argument("loopback")
     args = ap.parse_args()
     keep = carried(args.extensions) if args.extensions else None
+    if keep is not None and args.vk_xml:
+        keep &= registry_extensions(args.vk_xml)
     structs = extension_structs(args.vk_xml) if args.vk_xml else {}
     api = version(args.api_version) if args.api_version else None
     native = run(os.environ.get("VL_HOST_ICD") or args.native, True)

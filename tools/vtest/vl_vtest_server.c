@@ -53,7 +53,7 @@
 #include "vl_protocol_defs.h"
 #include "vl_transport.h"
 #include "vl_vtest_protocol.h"
-#include "vlr_context.h"
+#include "vlr_renderer.h"
 
 /* Limits that keep a bad client from taking the process down. */
 #define MAX_MESSAGE_WORDS  (64u << 20) /* 256 MiB */
@@ -338,7 +338,7 @@ create_blob(struct client *c)
    } else if (type == VL_VCMD_BLOB_TYPE_HOST3D) {
       /* host-visible device memory, by its object id */
       char why[256];
-      fd = vlr_context_export_memory(c->ctx, blob_id, size, why, sizeof(why));
+      fd = vlr_device_export_memory(c->ctx, blob_id, size, why, sizeof(why));
       if (fd < 0 && c->loopback_errors) {
          /* our ICD fails vkMapMemory with the reason; the context lives on */
          fprintf(stderr, "%s: client %u (%s): memory 0x%" PRIx64 " cannot be shared: %s\n", prog,
@@ -372,6 +372,12 @@ create_blob(struct client *c)
 }
 
 static void
+unmap_resource(void *data, size_t size)
+{
+   munmap(data, size);
+}
+
+static void
 release_resource(struct client *c, size_t i)
 {
    struct resource r = c->res[i];
@@ -379,11 +385,8 @@ release_resource(struct client *c, size_t i)
    /* Rings in it stop (the context is then lost, as in Venus); spans that
     * run on ring threads hold the context lock, so none uses the mapping
     * while it goes. */
-   vlr_context_stop_rings_on(c->ctx, r.id);
-   pthread_mutex_lock(&c->ctx->lock);
-   vlr_context_resource_destroy(c->ctx, r.id);
-   munmap(r.map, r.size);
-   pthread_mutex_unlock(&c->ctx->lock);
+   vlr_ring_stop_on_resource(c->ctx, r.id);
+   vlr_context_resource_release(c->ctx, r.id, unmap_resource);
 }
 
 static bool
@@ -567,7 +570,7 @@ sync_wait(struct client *c, uint32_t words)
 }
 
 /* The syncs of one batch on a queue timeline, reached once the queue's work
- * before them has completed on the host (vlr_context_timeline_fence). */
+ * before them has completed on the host (vlr_feedback_timeline_fence). */
 struct timeline_signal {
    struct client *c;
    uint32_t count;
@@ -646,8 +649,8 @@ submit_cmd2(struct client *c, uint32_t words)
             t->syncs[i] = (struct wait_entry){ s[0], s[1] | (uint64_t)s[2] << 32 };
          }
          char why[256];
-         if (!vlr_context_timeline_fence(c->ctx, timeline, timeline_reached, t, 0, why,
-                                         sizeof(why))) {
+         if (!vlr_feedback_timeline_fence(c->ctx, timeline, timeline_reached, t, 0, why,
+                                          sizeof(why))) {
             free(t);
             return fail(c, "SUBMIT_CMD2 batch %u: %s", b, why);
          }

@@ -1,0 +1,146 @@
+/*
+ * Descriptor sets (renderer/check/check_descriptors.c).
+ */
+#include "hostile.h"
+
+/* A set of storage buffer descriptors, binding 0 of one, binding 1 of
+ * two: its id. */
+static VkDescriptorSet
+storage_set(void)
+{
+   const VkDescriptorSetLayoutBinding bindings[2] = {
+      { .binding = 0,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .descriptorCount = 1,
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT },
+      { .binding = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .descriptorCount = 2,
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT },
+   };
+   const VkDescriptorSetLayoutCreateInfo lci = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+      .bindingCount = 2,
+      .pBindings = bindings
+   };
+   VkDescriptorSetLayout layout = H(VkDescriptorSetLayout, new_id());
+   vl_encode_vkCreateDescriptorSetLayout(&g.enc, 0, device(), &lci, NULL, &layout);
+   const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 3 };
+   const VkDescriptorPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                            .maxSets = 1,
+                                            .poolSizeCount = 1,
+                                            .pPoolSizes = &size };
+   VkDescriptorPool pool = H(VkDescriptorPool, new_id());
+   vl_encode_vkCreateDescriptorPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkDescriptorSetAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                            .descriptorPool = pool,
+                                            .descriptorSetCount = 1,
+                                            .pSetLayouts = &layout };
+   VkDescriptorSet set = H(VkDescriptorSet, new_id());
+   vl_encode_vkAllocateDescriptorSets(&g.enc, 0, device(), &ai, &set);
+   return set;
+}
+
+/* A storage buffer descriptor set (binding 0) and a write of 4096 bytes at
+ * 1024 of a 4096-byte buffer into binding_to_write. */
+static void
+write_storage_descriptor(uint32_t binding_to_write)
+{
+   buffer_with_memory(true, 0);
+   const VkDescriptorSetLayoutBinding binding = { .binding = 0,
+                                                  .descriptorType =
+                                                     VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                                  .descriptorCount = 1,
+                                                  .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT };
+   const VkDescriptorSetLayoutCreateInfo lci = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+      .bindingCount = 1,
+      .pBindings = &binding
+   };
+   VkDescriptorSetLayout layout = (VkDescriptorSetLayout)(uintptr_t)0x432;
+   vl_encode_vkCreateDescriptorSetLayout(&g.enc, 0, device(), &lci, NULL, &layout);
+   const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1 };
+   const VkDescriptorPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                            .maxSets = 1,
+                                            .poolSizeCount = 1,
+                                            .pPoolSizes = &size };
+   VkDescriptorPool pool = (VkDescriptorPool)(uintptr_t)0x433;
+   vl_encode_vkCreateDescriptorPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkDescriptorSetAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                            .descriptorPool = pool,
+                                            .descriptorSetCount = 1,
+                                            .pSetLayouts = &layout };
+   VkDescriptorSet set = (VkDescriptorSet)(uintptr_t)0x434;
+   vl_encode_vkAllocateDescriptorSets(&g.enc, 0, device(), &ai, &set);
+   const VkDescriptorBufferInfo bi = { (VkBuffer)(uintptr_t)BUF, 1024, 4096 };
+   const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                    .dstSet = set,
+                                    .dstBinding = binding_to_write,
+                                    .descriptorCount = 1,
+                                    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                    .pBufferInfo = &bi };
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &w, 0, NULL);
+}
+
+static void
+test_descriptor_range_past_the_end(void **state)
+{
+   (void)state;
+   /* valid: ranges that end at the end of a storage buffer, by size and by
+    * VK_WHOLE_SIZE */
+   const VkDescriptorSet set = storage_set();
+   const VkBuffer storage = H(VkBuffer, bound_buffer(4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT));
+   const VkDescriptorBufferInfo ends[2] = { { storage, 1024, 4096 - 1024 },
+                                            { storage, 1024, VK_WHOLE_SIZE } };
+   const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                    .dstSet = set,
+                                    .dstBinding = 1,
+                                    .descriptorCount = 2,
+                                    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                    .pBufferInfo = ends };
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &w, 0, NULL);
+   expect_accepted();
+   write_storage_descriptor(0);
+   expect_lost("the descriptor range (4096 bytes at offset 1024) leaves the buffer's 4096 bytes");
+}
+
+static void
+test_descriptor_write_to_a_binding_not_in_the_layout(void **state)
+{
+   (void)state;
+   /* valid: the last element of the layout's last binding; and a write
+    * from binding 0 that runs on through binding 1 to the set's last
+    * descriptor (consecutive binding updates) */
+   const VkDescriptorSet set = storage_set();
+   const VkBuffer storage = H(VkBuffer, bound_buffer(4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT));
+   const VkDescriptorBufferInfo infos[3] = { { storage, 0, 16 },
+                                             { storage, 16, 16 },
+                                             { storage, 32, 16 } };
+   const VkWriteDescriptorSet w[2] = {
+      { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = set,
+        .dstBinding = 1,
+        .dstArrayElement = 1,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = infos },
+      { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = set,
+        .dstBinding = 0,
+        .descriptorCount = 3,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = infos },
+   };
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 2, w, 0, NULL);
+   expect_accepted();
+   /* lavapipe indexes its binding table with dstBinding (the fuzzer's SEGV) */
+   write_storage_descriptor(65537);
+   expect_lost("the written binding 65537 is not in the descriptor set's layout");
+}
+
+const struct CMUnitTest hostile_descriptors_tests[] = {
+   HOSTILE_TEST(test_descriptor_range_past_the_end),
+   HOSTILE_TEST(test_descriptor_write_to_a_binding_not_in_the_layout),
+};
+const size_t hostile_descriptors_count =
+   sizeof(hostile_descriptors_tests) / sizeof(hostile_descriptors_tests[0]);
