@@ -65,9 +65,9 @@ restart(struct vl_command_buffer *cmd)
 static void
 free_command_buffer(struct vl_command_buffer *cmd)
 {
-#ifdef VL_LAYER
-   vl_handle_unregister(cmd->handle, cmd);
-#endif
+   if (vl_layer) {
+      vl_handle_unregister(cmd->handle, cmd);
+   }
    settle(cmd);
    struct vl_command_pool *pool = cmd->pool;
    if (cmd->prev)
@@ -165,49 +165,50 @@ vl_AllocateCommandBuffers(VkDevice device, const VkCommandBufferAllocateInfo *in
       pool->buffers = cmd;
       out[i] = VL_TO_HANDLE(VkCommandBuffer, cmd);
    }
-#ifdef VL_LAYER
-   /* Created under our structs' addresses, renamed to the host's handles. */
-   VkResult r = vl_send_vkAllocateCommandBuffers(dev->transport, device, info, out);
-   for (uint32_t i = 0; i < info->commandBufferCount && r == VK_SUCCESS; i++) {
-      struct vl_command_buffer *cmd = VL_FROM_HANDLE(struct vl_command_buffer, out[i]);
-      cmd->handle = vl_adopt(dev->transport, cmd, VK_OBJECT_TYPE_COMMAND_BUFFER);
-      if (!cmd->handle)
-         r = VK_ERROR_OUT_OF_HOST_MEMORY; /* the host refused (and said why) */
+   if (vl_layer) {
+      /* Created under our structs' addresses, renamed to the host's handles. */
+      VkResult r = vl_send_vkAllocateCommandBuffers(dev->transport, device, info, out);
+      for (uint32_t i = 0; i < info->commandBufferCount && r == VK_SUCCESS; i++) {
+         struct vl_command_buffer *cmd = VL_FROM_HANDLE(struct vl_command_buffer, out[i]);
+         cmd->handle = vl_adopt(dev->transport, cmd, VK_OBJECT_TYPE_COMMAND_BUFFER);
+         if (!cmd->handle)
+            r = VK_ERROR_OUT_OF_HOST_MEMORY; /* the host refused (and said why) */
+      }
+      for (uint32_t i = 0; i < info->commandBufferCount; i++) {
+         struct vl_command_buffer *cmd = VL_FROM_HANDLE(struct vl_command_buffer, out[i]);
+         if (r != VK_SUCCESS)
+            free_command_buffer(cmd);
+         out[i] = r == VK_SUCCESS ? vl_command_buffer_handle(cmd) : VK_NULL_HANDLE;
+      }
+      return r;
+   } else {
+      return vl_send_vkAllocateCommandBuffers(dev->transport, device, info, out);
    }
-   for (uint32_t i = 0; i < info->commandBufferCount; i++) {
-      struct vl_command_buffer *cmd = VL_FROM_HANDLE(struct vl_command_buffer, out[i]);
-      if (r != VK_SUCCESS)
-         free_command_buffer(cmd);
-      out[i] = r == VK_SUCCESS ? vl_command_buffer_handle(cmd) : VK_NULL_HANDLE;
-   }
-   return r;
-#else
-   return vl_send_vkAllocateCommandBuffers(dev->transport, device, info, out);
-#endif
 }
 
 VKAPI_ATTR void VKAPI_CALL
 vl_FreeCommandBuffers(VkDevice device, VkCommandPool commandPool, uint32_t count,
                       const VkCommandBuffer *buffers)
 {
-#ifdef VL_LAYER
-   /* Handles are host handles: once freed, the host may give one to a new
-    * command buffer of another thread, so each is found before its free. */
-   for (uint32_t i = 0; i < count; i++) {
-      if (!buffers[i])
-         continue;
-      struct vl_command_buffer *cmd = vl_command_buffer(buffers[i]);
-      vl_send_vkFreeCommandBuffers(vl_device(device)->transport, device, commandPool, 1,
-                                   &buffers[i]);
-      free_command_buffer(cmd);
+   if (vl_layer) {
+      /* Handles are host handles: once freed, the host may give one to a new
+       * command buffer of another thread, so each is found before its free. */
+      for (uint32_t i = 0; i < count; i++) {
+         if (!buffers[i])
+            continue;
+         struct vl_command_buffer *cmd = vl_command_buffer(buffers[i]);
+         vl_send_vkFreeCommandBuffers(vl_device(device)->transport, device, commandPool, 1,
+                                      &buffers[i]);
+         free_command_buffer(cmd);
+      }
+   } else {
+      vl_send_vkFreeCommandBuffers(vl_device(device)->transport, device, commandPool, count,
+                                   buffers);
+      for (uint32_t i = 0; i < count; i++) {
+         if (buffers[i])
+            free_command_buffer(vl_command_buffer(buffers[i]));
+      }
    }
-#else
-   vl_send_vkFreeCommandBuffers(vl_device(device)->transport, device, commandPool, count, buffers);
-   for (uint32_t i = 0; i < count; i++) {
-      if (buffers[i])
-         free_command_buffer(vl_command_buffer(buffers[i]));
-   }
-#endif
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL

@@ -32,40 +32,40 @@ vl_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
    struct vl_physical_device *pd = vl_physical_device(physical);
    const char *const *names = info->ppEnabledExtensionNames;
    uint32_t name_count = info->enabledExtensionCount;
-#ifdef VL_LAYER
    struct vlr_chain chain;
-   VkResult r = vl_layer_device_chain(info, out, &chain);
-   if (r != VK_SUCCESS)
-      return r;
-   /* Extensions we do not offer belong to layers above us (the loader checked
-    * them): they stop here, as the loader's terminator leaves out what its
-    * driver lacks. */
-   const char **kept = malloc((name_count ? name_count : 1) * sizeof(*kept));
-   if (!kept)
-      return VK_ERROR_OUT_OF_HOST_MEMORY;
-   uint32_t kept_count = 0;
-   for (uint32_t i = 0; i < name_count; i++) {
-      const int e = extension_index(names[i]);
-      if (e >= 0 && pd->supported[e])
-         kept[kept_count++] = names[i];
+   const char **kept = NULL;
+   VkResult r;
+   if (vl_layer) {
+      r = vl_layer->device_chain(info, out, &chain);
+      if (r != VK_SUCCESS)
+         return r;
+      /* Extensions we do not offer belong to layers above us (the loader
+       * checked them): they stop here, as the loader's terminator leaves out
+       * what its driver lacks. */
+      kept = malloc((name_count ? name_count : 1) * sizeof(*kept));
+      if (!kept)
+         return VK_ERROR_OUT_OF_HOST_MEMORY;
+      uint32_t kept_count = 0;
+      for (uint32_t i = 0; i < name_count; i++) {
+         const int e = extension_index(names[i]);
+         if (e >= 0 && pd->supported[e])
+            kept[kept_count++] = names[i];
+      }
+      names = kept;
+      name_count = kept_count;
+   } else {
+      for (uint32_t i = 0; i < info->enabledExtensionCount; i++) {
+         const int e = extension_index(info->ppEnabledExtensionNames[i]);
+         if (e < 0 || !pd->supported[e])
+            return VK_ERROR_EXTENSION_NOT_PRESENT;
+      }
    }
-   names = kept;
-   name_count = kept_count;
-#else
-   for (uint32_t i = 0; i < info->enabledExtensionCount; i++) {
-      const int e = extension_index(info->ppEnabledExtensionNames[i]);
-      if (e < 0 || !pd->supported[e])
-         return VK_ERROR_EXTENSION_NOT_PRESENT;
-   }
-#endif
    struct vl_device *dev = calloc(1, sizeof(*dev));
    bool *enabled = calloc(VL_EXTENSION_COUNT, sizeof(*enabled));
    if (!dev || !enabled) {
       free(dev);
       free(enabled);
-#ifdef VL_LAYER
       free(kept);
-#endif
       return VK_ERROR_OUT_OF_HOST_MEMORY;
    }
    set_loader_magic_value(dev);
@@ -88,21 +88,17 @@ vl_CreateDevice(VkPhysicalDevice physical, const VkDeviceCreateInfo *info,
    host_info.enabledExtensionCount = name_count;
    host_info.ppEnabledExtensionNames = names;
    VkDevice handle = VL_TO_HANDLE(VkDevice, dev);
-#ifdef VL_LAYER
-   if (dev->transport->ops->set_device_chain)
+   if (vl_layer && dev->transport->ops->set_device_chain)
       dev->transport->ops->set_device_chain(dev->transport, (uint64_t)(uintptr_t)handle, &chain);
    r = vl_call_vkCreateDevice(dev->transport, physical, &host_info, NULL, &handle);
    free(kept);
-   if (r == VK_SUCCESS) {
+   if (vl_layer && r == VK_SUCCESS) {
       dev->handle = vl_adopt(dev->transport, dev, VK_OBJECT_TYPE_DEVICE);
       if (dev->handle)
          handle = vl_device_handle(dev);
       else
          r = VK_ERROR_INITIALIZATION_FAILED; /* the connection is lost */
    }
-#else
-   VkResult r = vl_call_vkCreateDevice(dev->transport, physical, &host_info, NULL, &handle);
-#endif
    if (r != VK_SUCCESS) {
       pthread_mutex_destroy(&dev->lock);
       pthread_mutex_destroy(&dev->flush_lock);
@@ -122,15 +118,13 @@ vl_DestroyDevice(VkDevice device, const VkAllocationCallbacks *alloc)
       return;
    struct vl_device *dev = vl_device(device);
    vl_call_vkDestroyDevice(dev->transport, device, NULL);
-#ifdef VL_LAYER
-   vl_handle_unregister((uint64_t)(uintptr_t)device, dev);
-#endif
+   if (vl_layer)
+      vl_handle_unregister((uint64_t)(uintptr_t)device, dev);
    while (dev->queues) {
       struct vl_queue *q = dev->queues;
       dev->queues = q->next;
-#ifdef VL_LAYER
-      vl_handle_unregister(q->handle, q);
-#endif
+      if (vl_layer)
+         vl_handle_unregister(q->handle, q);
       /* the host fence went with the device */
       if (q->idle_fence)
          vl_fence_destroy(dev, q->idle_fence);
@@ -189,15 +183,15 @@ get_queue(struct vl_device *dev, uint32_t family, uint32_t index, VkDeviceQueueC
       .queueIndex = index,
    };
    vl_send_vkGetDeviceQueue2(dev->transport, device, &info, &handle);
-#ifdef VL_LAYER
-   q->handle = vl_adopt(dev->transport, q, VK_OBJECT_TYPE_QUEUE);
-   if (!q->handle) {
-      dev->queues = q->next;
-      pthread_mutex_destroy(&q->lock);
-      free(q);
-      q = NULL;
+   if (vl_layer) {
+      q->handle = vl_adopt(dev->transport, q, VK_OBJECT_TYPE_QUEUE);
+      if (!q->handle) {
+         dev->queues = q->next;
+         pthread_mutex_destroy(&q->lock);
+         free(q);
+         q = NULL;
+      }
    }
-#endif
 out:
    pthread_mutex_unlock(&dev->lock);
    return q ? vl_queue_handle(q) : VK_NULL_HANDLE;

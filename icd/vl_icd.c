@@ -9,8 +9,6 @@
 #include "vl_icd.h"
 #include "vl_icd_calls.h"
 
-#define VL_EXPORT __attribute__((visibility("default")))
-
 void
 vl_icd_log(const char *fmt, ...)
 {
@@ -70,20 +68,8 @@ entry_enabled(const struct vl_entrypoint *e, uint32_t api_version, const bool *i
 
 /* ---- the loader interface ---------------------------------------------------------- */
 
-/* (The layer build has its own: layer/vl_layer.c.) */
-#ifndef VL_LAYER
-VL_EXPORT VKAPI_ATTR VkResult VKAPI_CALL
-vk_icdNegotiateLoaderICDInterfaceVersion(uint32_t *version)
-{
-   if (*version < 5) {
-      vl_icd_log("the Vulkan loader offers ICD interface %u; venus-loopback needs 5 or later",
-                 *version);
-      return VK_ERROR_INCOMPATIBLE_DRIVER;
-   }
-   *version = 5;
-   return VK_SUCCESS;
-}
-#endif
+/* Layer mode's hooks: layer/vl_layer.c sets them when it is loaded. */
+const struct vl_layer_hooks *vl_layer;
 
 static PFN_vkVoidFunction
 global_proc_addr(const char *name)
@@ -117,22 +103,6 @@ vl_GetInstanceProcAddr(VkInstance instance, const char *name)
     * the spec allows. */
    return e->fn;
 }
-
-#ifndef VL_LAYER
-VL_EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
-vk_icdGetInstanceProcAddr(VkInstance instance, const char *name)
-{
-   return vl_GetInstanceProcAddr(instance, name);
-}
-
-VL_EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
-vk_icdGetPhysicalDeviceProcAddr(VkInstance instance, const char *name)
-{
-   (void)instance;
-   const struct vl_entrypoint *e = name ? vl_entrypoint_find(name) : NULL;
-   return e && e->level == VL_LEVEL_PHYSICAL_DEVICE ? e->fn : NULL;
-}
-#endif
 
 /* Test-only hook (VL_TEST_HOOKS=1): sends raw Venus commands one-way, in
  * order with everything else, so a test can put into the stream what no

@@ -8,7 +8,8 @@
  * process-wide counter, which never reaches the range of heap addresses.
  * The guest never calls host Vulkan; everything goes through the transport.
  *
- * Layer mode (-DVL_LAYER, libVkLayer_venus_loopback.so): the application's
+ * Layer mode (libVkLayer_venus_loopback.so: the same guest core, with
+ * layer/vl_layer.c on top, which sets vl_layer at load): the application's
  * dispatchable handles are the objects of the loader's chain below the layer
  * (their first word is the loader's, never ours).  Such an object's id is its
  * host handle: created under the address of our struct, it is renamed once
@@ -43,7 +44,6 @@ struct vl_debug_messenger {
 
 struct vl_instance {
    VK_LOADER_DATA loader;
-#ifdef VL_LAYER
    uint64_t handle; /* the chain's instance (layer mode) */
    /* the next element, for the instance commands the protocol does not carry
     * (its lookups answer correctly only while the instance is being created,
@@ -51,7 +51,6 @@ struct vl_instance {
    PFN_vkGetInstanceProcAddr next_gipa;
    PFN_GetPhysicalDeviceProcAddr next_gpdpa;
    PFN_vkEnumerateDeviceExtensionProperties next_enumerate_device_extensions;
-#endif
    struct vl_transport *transport;
    uint32_t api_version;
    bool *enabled; /* per vl_extension_table entry */
@@ -74,9 +73,7 @@ struct vl_format_cache {
 
 struct vl_physical_device {
    VK_LOADER_DATA loader;
-#ifdef VL_LAYER
    uint64_t handle;
-#endif
    struct vl_instance *instance;
    /* immutable answers, fetched once */
    VkPhysicalDeviceProperties2 properties;
@@ -97,9 +94,7 @@ struct vl_physical_device {
 
 struct vl_queue {
    VK_LOADER_DATA loader;
-#ifdef VL_LAYER
    uint64_t handle;
-#endif
    struct vl_device *device;
    struct vl_queue *next;
    uint32_t family, index;
@@ -132,9 +127,7 @@ struct vl_fence {
 
 struct vl_device {
    VK_LOADER_DATA loader;
-#ifdef VL_LAYER
    uint64_t handle;
-#endif
    struct vl_instance *instance;
    struct vl_physical_device *physical;
    struct vl_transport *transport;
@@ -178,9 +171,7 @@ enum vl_cmd_state { VL_CMD_INITIAL, VL_CMD_RECORDING, VL_CMD_EXECUTABLE, VL_CMD_
 
 struct vl_command_buffer {
    VK_LOADER_DATA loader;
-#ifdef VL_LAYER
    uint64_t handle;
-#endif
    struct vl_device *device;
    struct vl_command_pool *pool;
    struct vl_command_buffer *next, *prev;
@@ -245,7 +236,19 @@ struct vl_private_slot {
 
 /* ---- handles ------------------------------------------------------------------ */
 
-#ifdef VL_LAYER
+/* Layer mode: what layer/vl_layer.c gives the guest core (NULL in the ICD).
+ * Our element's part of the loader's link for a vkCreateInstance or
+ * vkCreateDevice: takes the next element's entry points, advances the link
+ * past us, and describes what the renderer needs to call the next element;
+ * the instance's version also reads and checks the transport options
+ * (in-process only) and points o->chain at chain. */
+struct vl_layer_hooks {
+   VkResult (*instance_chain)(const VkInstanceCreateInfo *info, VkInstance *instance,
+                              struct vl_transport_options *o, struct vlr_chain *chain);
+   VkResult (*device_chain)(const VkDeviceCreateInfo *info, VkDevice *device,
+                            struct vlr_chain *chain);
+};
+extern const struct vl_layer_hooks *vl_layer;
 
 /* Layer mode (vl_handles.c): handle -> our struct.  An unknown handle is a
  * fatal application error, reported before the process aborts (as the
@@ -261,15 +264,13 @@ void vl_handle_unregister(uint64_t handle, const void *object);
  * lost or the renderer refused. */
 uint64_t vl_adopt(struct vl_transport *t, void *object, VkObjectType type);
 
-#define VL_DISPATCHABLE(h, type)        vl_handle_lookup((uint64_t)(uintptr_t)(h), type)
-#define VL_DISPATCHABLE_HANDLE(Type, p) ((Type)(uintptr_t)(p)->handle)
-
-#else
-
-#define VL_DISPATCHABLE(h, type)        ((void *)(h))
-#define VL_DISPATCHABLE_HANDLE(Type, p) ((Type)(uintptr_t)(p))
-
-#endif
+/* As an ICD a handle is our struct's address; as a layer it is the chain's
+ * object, found through the map. */
+#define VL_DISPATCHABLE(h, type)                                                                   \
+   (__builtin_expect(vl_layer != NULL, 0) ? vl_handle_lookup((uint64_t)(uintptr_t)(h), type)       \
+                                          : (void *)(h))
+#define VL_DISPATCHABLE_HANDLE(Type, p)                                                            \
+   (__builtin_expect(vl_layer != NULL, 0) ? (Type)(uintptr_t)(p)->handle : (Type)(uintptr_t)(p))
 
 /* Our struct behind an application's handle, and the handle of a struct. */
 static inline struct vl_instance *
@@ -431,18 +432,6 @@ void vl_feedback_fini(struct vl_device *dev);
 
 /* The host's instance version (vkEnumerateInstanceVersion), asked once. */
 uint32_t vl_global_instance_version(void);
-
-#ifdef VL_LAYER
-/* Layer mode (layer/vl_layer.c): our element's part of the loader's link for
- * this vkCreateInstance or vkCreateDevice.  Takes the next element's entry
- * points, advances the link past us, and describes what the renderer needs
- * to call the next element; the instance's version also reads and checks the
- * transport options (in-process only) and points o->chain at chain. */
-VkResult vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
-                                 struct vl_transport_options *o, struct vlr_chain *chain);
-VkResult vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device,
-                               struct vlr_chain *chain);
-#endif
 
 /* Fatal guest-side trouble (a lost connection) as a message on stderr. */
 void vl_icd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

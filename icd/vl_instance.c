@@ -73,7 +73,6 @@ extension_index(const char *name)
    return e ? (int)(e - vl_extension_table) : -1;
 }
 
-#ifdef VL_LAYER
 /* Layer mode: the host instance is the application's own, made by the next
  * element of the chain from exactly its application info and extensions (the
  * loader checked them); the layers are the loader's business. */
@@ -101,15 +100,13 @@ host_create_info(const VkInstanceCreateInfo *info, struct vl_instance *inst, VkA
    };
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL
-vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks *alloc,
-                  VkInstance *out)
+static VkResult
+create_instance_layer(const VkInstanceCreateInfo *info, VkInstance *out)
 {
-   (void)alloc;
    struct vl_transport_options o;
    char err[512];
    struct vlr_chain chain;
-   VkResult r = vl_layer_instance_chain(info, out, &o, &chain);
+   VkResult r = vl_layer->instance_chain(info, out, &o, &chain);
    if (r != VK_SUCCESS)
       return r;
    struct vl_instance *inst = calloc(1, sizeof(*inst));
@@ -164,13 +161,11 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    return VK_SUCCESS;
 }
 
-#else
-
-VKAPI_ATTR VkResult VKAPI_CALL
-vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks *alloc,
-                  VkInstance *out)
+/* ICD mode: the host instance is the renderer's, made with the extensions
+ * the host must implement itself. */
+static VkResult
+create_instance_icd(const VkInstanceCreateInfo *info, VkInstance *out)
 {
-   (void)alloc;
    const VkExtensionProperties *offered = NULL;
    uint32_t offered_count = 0;
    VkResult r = vl_global_extensions(&offered, &offered_count);
@@ -261,7 +256,13 @@ vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks 
    return VK_SUCCESS;
 }
 
-#endif
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateInstance(const VkInstanceCreateInfo *info, const VkAllocationCallbacks *alloc,
+                  VkInstance *out)
+{
+   (void)alloc;
+   return vl_layer ? create_instance_layer(info, out) : create_instance_icd(info, out);
+}
 
 VKAPI_ATTR void VKAPI_CALL
 vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
@@ -271,9 +272,9 @@ vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
       return;
    struct vl_instance *inst = vl_instance(instance);
    vl_call_vkDestroyInstance(inst->transport, instance, NULL);
-#ifdef VL_LAYER
-   vl_handle_unregister((uint64_t)(uintptr_t)instance, inst);
-#endif
+   if (vl_layer) {
+      vl_handle_unregister((uint64_t)(uintptr_t)instance, inst);
+   }
    track(inst, false);
    print_stats(inst);
    inst->transport->ops->destroy(inst->transport);
@@ -296,9 +297,9 @@ vl_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
 static void
 destroy_physical_device(struct vl_physical_device *pd)
 {
-#ifdef VL_LAYER
-   vl_handle_unregister(pd->handle, pd);
-#endif
+   if (vl_layer) {
+      vl_handle_unregister(pd->handle, pd);
+   }
    for (uint32_t i = 0; i < pd->chained_count; i++)
       free(pd->chained[i]);
    free(pd->chained);
@@ -548,13 +549,13 @@ enumerate_locked(struct vl_instance *inst)
    free(ids);
    if (r != VK_SUCCESS)
       return r;
-#ifdef VL_LAYER
-   for (uint32_t i = 0; i < inst->physical_count; i++) {
-      inst->physical[i]->handle = vl_adopt(t, inst->physical[i], VK_OBJECT_TYPE_PHYSICAL_DEVICE);
-      if (!inst->physical[i]->handle)
-         return VK_ERROR_INITIALIZATION_FAILED;
+   if (vl_layer) {
+      for (uint32_t i = 0; i < inst->physical_count; i++) {
+         inst->physical[i]->handle = vl_adopt(t, inst->physical[i], VK_OBJECT_TYPE_PHYSICAL_DEVICE);
+         if (!inst->physical[i]->handle)
+            return VK_ERROR_INITIALIZATION_FAILED;
+      }
    }
-#endif
    for (uint32_t i = 0; i < inst->physical_count; i++) {
       r = load_physical_device(inst->physical[i]);
       if (r != VK_SUCCESS)

@@ -6,7 +6,9 @@
  * This file is the loader-layer interface (version 2): negotiation, the
  * GetProcAddr functions, the layer's own enumerations, and reading the
  * loader's link at instance and device creation.  Everything else is the
- * icd/ code compiled with -DVL_LAYER (see vl_icd.h for how handles work).
+ * guest core of icd/, the same library the ICD links, which this file
+ * switches to layer mode when it is loaded (vl_layer; see vl_icd.h for how
+ * handles work then).
  *
  * What the layer answers: every command our generated entry table has, and
  * for a device only those its version and extensions enable (the device
@@ -48,9 +50,9 @@ find_loader_struct(const void *pnext, VkStructureType stype, VkLayerFunction fun
    return NULL;
 }
 
-VkResult
-vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
-                        struct vl_transport_options *o, struct vlr_chain *chain)
+static VkResult
+instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
+               struct vl_transport_options *o, struct vlr_chain *chain)
 {
    VkLayerInstanceCreateInfo *link = find_loader_struct(
       info->pNext, VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO, VK_LAYER_LINK_INFO);
@@ -86,8 +88,8 @@ vl_layer_instance_chain(const VkInstanceCreateInfo *info, VkInstance *instance,
    return VK_SUCCESS;
 }
 
-VkResult
-vl_layer_device_chain(const VkDeviceCreateInfo *info, VkDevice *device, struct vlr_chain *chain)
+static VkResult
+device_chain(const VkDeviceCreateInfo *info, VkDevice *device, struct vlr_chain *chain)
 {
    VkLayerDeviceCreateInfo *link = find_loader_struct(
       info->pNext, VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO, VK_LAYER_LINK_INFO);
@@ -230,6 +232,21 @@ layer_GetDeviceProcAddr(VkDevice device, const char *name)
    /* Device commands we do not carry stay NULL: the device offers none of
     * their extensions. */
    return vl_GetDeviceProcAddr(device, name);
+}
+
+/* ---- layer mode ---------------------------------------------------------------------------- */
+
+static const struct vl_layer_hooks hooks = {
+   .instance_chain = instance_chain,
+   .device_chain = device_chain,
+};
+
+/* This library is the layer: its copy of the guest core runs in layer mode
+ * from the moment it is loaded, before the loader calls anything. */
+__attribute__((constructor)) static void
+layer_mode(void)
+{
+   vl_layer = &hooks;
 }
 
 /* ---- negotiation -------------------------------------------------------------------------- */

@@ -21,13 +21,6 @@
 #include "vl_icd.h"
 #include "vl_object_table.h"
 
-/* vl_handles.c logs through the ICD's logger. */
-void
-vl_icd_log(const char *fmt, ...)
-{
-   (void)fmt;
-}
-
 static void
 test_object_rename(void **state)
 {
