@@ -3,32 +3,30 @@
  *
  * In the layer the application's VkInstance, VkPhysicalDevice, VkDevice,
  * VkQueue and VkCommandBuffer are objects of the loader's chain below us, so
- * our state cannot hang off them: it is found here.  One open-addressing
- * table keyed by handle, under a reader-writer lock.  Every vkCmd* looks its
+ * our state cannot hang off them: it is found here.  One hash table
+ * (common/vl_hash_table.h) keyed by handle, under a reader-writer lock.  Every vkCmd* looks its
  * command buffer up, so each thread first checks the last handle it found;
  * that answer stays good until an entry is removed or replaced anywhere,
  * which bumps a generation counter.
  *
  * Invariants: keys are nonzero; an entry's type is the VkObjectType it was
- * registered with; the load (live + tombstones) stays under 1/2.
+ * registered with.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "vl_hash_table.h"
 #include "vl_icd.h"
 
 struct entry {
-   uint64_t handle; /* 0: free; TOMBSTONE: removed */
+   uint64_t handle;
    VkObjectType type;
    void *object;
 };
 
-#define TOMBSTONE UINT64_MAX
-
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct entry *slots;
-static size_t capacity, live, tombstones;
+static struct vl_hash_table table; /* of struct entry, by handle */
 static atomic_uint_fast64_t generation = 1;
 
 static _Thread_local struct {
@@ -37,52 +35,22 @@ static _Thread_local struct {
    void *object;
 } last;
 
-static inline size_t
-hash(uint64_t h)
+static bool
+has_handle(const void *entry, const void *key)
 {
-   /* handles are heap addresses: mix the low bits */
-   h ^= h >> 33;
-   h *= 0xff51afd7ed558ccdull;
-   h ^= h >> 33;
-   return (size_t)h;
+   return ((const struct entry *)entry)->handle == *(const uint64_t *)key;
+}
+
+static size_t
+hash_of(const void *entry)
+{
+   return vl_hash_u64(((const struct entry *)entry)->handle);
 }
 
 static struct entry *
 find_locked(uint64_t handle)
 {
-   if (!capacity)
-      return NULL;
-   const size_t mask = capacity - 1;
-   for (size_t i = hash(handle) & mask;; i = (i + 1) & mask) {
-      if (!slots[i].handle)
-         return NULL;
-      if (slots[i].handle == handle)
-         return &slots[i];
-   }
-}
-
-static bool
-grow_locked(void)
-{
-   size_t cap = capacity ? capacity : 64;
-   while ((live + 1) * 2 > cap)
-      cap *= 2;
-   struct entry *s = calloc(cap, sizeof(*s));
-   if (!s)
-      return false;
-   for (size_t i = 0; i < capacity; i++) {
-      if (!slots[i].handle || slots[i].handle == TOMBSTONE)
-         continue;
-      size_t j = hash(slots[i].handle) & (cap - 1);
-      while (s[j].handle)
-         j = (j + 1) & (cap - 1);
-      s[j] = slots[i];
-   }
-   free(slots);
-   slots = s;
-   capacity = cap;
-   tombstones = 0;
-   return true;
+   return vl_hash_table_find(&table, vl_hash_u64(handle), has_handle, &handle);
 }
 
 static const char *
@@ -138,7 +106,7 @@ vl_handle_lookup(uint64_t handle, VkObjectType type)
 bool
 vl_handle_register(uint64_t handle, VkObjectType type, void *object)
 {
-   if (!handle || handle == TOMBSTONE)
+   if (!handle)
       return false;
    bool ok = true;
    pthread_rwlock_wrlock(&lock);
@@ -151,18 +119,14 @@ vl_handle_register(uint64_t handle, VkObjectType type, void *object)
       atomic_fetch_add_explicit(&generation, 1, memory_order_release);
       goto out;
    }
-   if ((live + tombstones + 1) * 2 > capacity && !grow_locked()) {
+   struct entry *fresh = malloc(sizeof(*fresh));
+   if (!fresh || !vl_hash_table_reserve(&table, hash_of)) {
+      free(fresh);
       ok = false;
       goto out;
    }
-   const size_t mask = capacity - 1;
-   size_t i = hash(handle) & mask;
-   while (slots[i].handle && slots[i].handle != TOMBSTONE)
-      i = (i + 1) & mask;
-   if (slots[i].handle == TOMBSTONE)
-      tombstones--;
-   slots[i] = (struct entry){ handle, type, object };
-   live++;
+   *fresh = (struct entry){ handle, type, object };
+   vl_hash_table_insert(&table, vl_hash_u64(handle), fresh);
 out:
    pthread_rwlock_unlock(&lock);
    return ok;
@@ -176,10 +140,8 @@ vl_handle_unregister(uint64_t handle, const void *object)
    pthread_rwlock_wrlock(&lock);
    struct entry *e = find_locked(handle);
    if (e && e->object == object) {
-      e->handle = TOMBSTONE;
-      e->object = NULL;
-      live--;
-      tombstones++;
+      vl_hash_table_remove(&table, vl_hash_u64(handle), e);
+      free(e);
       atomic_fetch_add_explicit(&generation, 1, memory_order_release);
    }
    pthread_rwlock_unlock(&lock);

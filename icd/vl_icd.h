@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <vulkan/vk_icd.h>
 
+#include "vl_hash_table.h"
 #include "vl_icd_gen.h"
 #include "vl_protocol_guest.h"
 #include "vl_transport.h"
@@ -135,9 +136,8 @@ struct vl_device {
    bool *enabled; /* per vl_extension_table entry */
    pthread_mutex_t lock;
    struct vl_queue *queues;
-   /* memory requirements of identical create infos */
-   struct vl_reqs_entry **reqs;
-   size_t reqs_count, reqs_cap;
+   /* memory requirements of identical create infos (vl_memory.c) */
+   struct vl_hash_table reqs;
    /* private data */
    struct vl_private_entry **private_data;
    size_t private_count, private_cap;

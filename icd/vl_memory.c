@@ -134,34 +134,47 @@ fnv1a(const uint8_t *p, size_t n)
    return h;
 }
 
+struct reqs_key {
+   const uint8_t *bytes;
+   size_t size;
+};
+
+static bool
+reqs_eq(const void *entry, const void *key)
+{
+   const struct vl_reqs_entry *e = entry;
+   const struct reqs_key *k = key;
+   return e->size == k->size && !memcmp(e->bytes, k->bytes, k->size);
+}
+
+static size_t
+reqs_hash_of(const void *entry)
+{
+   return (size_t)((const struct vl_reqs_entry *)entry)->hash;
+}
+
 static struct vl_reqs_entry *
 reqs_find(struct vl_device *dev, const uint8_t *bytes, size_t size, uint64_t hash)
 {
-   for (size_t i = 0; i < dev->reqs_count; i++) {
-      struct vl_reqs_entry *e = dev->reqs[i];
-      if (e->hash == hash && e->size == size && !memcmp(e->bytes, bytes, size))
-         return e;
-   }
-   return NULL;
+   const struct reqs_key k = { bytes, size };
+   return vl_hash_table_find(&dev->reqs, (size_t)hash, reqs_eq, &k);
+}
+
+static void
+free_entry(void *entry, void *data)
+{
+   (void)data;
+   free(entry);
 }
 
 static void
 reqs_add(struct vl_device *dev, const uint8_t *bytes, size_t size, uint64_t hash,
          const VkMemoryRequirements *reqs, const VkMemoryDedicatedRequirements *dedicated)
 {
-   if (dev->reqs_count == REQS_CACHE_MAX) {
-      for (size_t i = 0; i < dev->reqs_count; i++)
-         free(dev->reqs[i]);
-      dev->reqs_count = 0;
-   }
-   if (dev->reqs_count == dev->reqs_cap) {
-      const size_t cap = dev->reqs_cap ? dev->reqs_cap * 2 : 64;
-      struct vl_reqs_entry **r = realloc(dev->reqs, cap * sizeof(*r));
-      if (!r)
-         return;
-      dev->reqs = r;
-      dev->reqs_cap = cap;
-   }
+   if (dev->reqs.count == REQS_CACHE_MAX) /* an application of ever-new create infos */
+      vl_device_free_caches(dev);
+   if (!vl_hash_table_reserve(&dev->reqs, reqs_hash_of))
+      return;
    struct vl_reqs_entry *e = malloc(sizeof(*e) + size);
    if (!e)
       return;
@@ -171,17 +184,14 @@ reqs_add(struct vl_device *dev, const uint8_t *bytes, size_t size, uint64_t hash
    e->prefers_dedicated = dedicated->prefersDedicatedAllocation;
    e->requires_dedicated = dedicated->requiresDedicatedAllocation;
    memcpy(e->bytes, bytes, size);
-   dev->reqs[dev->reqs_count++] = e;
+   vl_hash_table_insert(&dev->reqs, (size_t)hash, e);
 }
 
 void
 vl_device_free_caches(struct vl_device *dev)
 {
-   for (size_t i = 0; i < dev->reqs_count; i++)
-      free(dev->reqs[i]);
-   free(dev->reqs);
-   dev->reqs = NULL;
-   dev->reqs_count = dev->reqs_cap = 0;
+   vl_hash_table_each(&dev->reqs, free_entry, NULL);
+   vl_hash_table_finish(&dev->reqs);
 }
 
 /* The object's create info, encoded, is its cache key. */

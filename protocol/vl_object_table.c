@@ -1,115 +1,67 @@
-/* Open-addressing hash table of renderer objects (see vl_object_table.h). */
+/* The renderer's object table (see vl_object_table.h), on common/'s hash table. */
 #include "vl_object_table.h"
 
 #include <stdlib.h>
 
-#define TOMBSTONE ((struct vl_object *)(uintptr_t)1)
+struct host_key {
+   int32_t type;
+   uint64_t host;
+};
 
-static inline size_t
-hash_id(uint64_t id)
-{
-   /* Guest ids are counters or addresses; mix them so both spread. */
-   id ^= id >> 33;
-   id *= 0xff51afd7ed558ccdull;
-   id ^= id >> 33;
-   return (size_t)id;
-}
-
-static inline size_t
+static size_t
 hash_host(int32_t type, uint64_t host)
 {
-   return hash_id(host ^ ((uint64_t)(uint32_t)type << 40));
+   return vl_hash_u64(host ^ ((uint64_t)(uint32_t)type << 40));
+}
+
+static size_t
+id_hash_of(const void *entry)
+{
+   return vl_hash_u64(((const struct vl_object *)entry)->id);
+}
+
+static size_t
+host_hash_of(const void *entry)
+{
+   const struct vl_object *o = entry;
+   return hash_host(o->type, o->host);
+}
+
+static bool
+has_host(const void *entry, const void *key)
+{
+   const struct vl_object *o = entry;
+   const struct host_key *k = key;
+   return o->host == k->host && o->type == k->type;
 }
 
 void
 vl_object_table_init(struct vl_object_table *t)
 {
-   t->slots = NULL;
-   t->host_slots = NULL;
-   t->capacity = 0;
-   t->count = 0;
-   t->tombstones = 0;
-   t->host_tombstones = 0;
-   t->generation = 0;
+   *t = (struct vl_object_table){ 0 };
+}
+
+static void
+free_entry(void *entry, void *data)
+{
+   (void)data;
+   free(entry);
 }
 
 void
 vl_object_table_finish(struct vl_object_table *t)
 {
-   for (size_t i = 0; i < t->capacity; i++) {
-      if (t->slots[i] && t->slots[i] != TOMBSTONE)
-         free(t->slots[i]);
-   }
-   free(t->slots);
-   free(t->host_slots);
+   vl_hash_table_each(&t->by_id, free_entry, NULL);
+   vl_hash_table_finish(&t->by_id);
+   vl_hash_table_finish(&t->by_host);
    vl_object_table_init(t);
-}
-
-struct vl_object *
-vl_object_table_lookup(const struct vl_object_table *t, uint64_t id)
-{
-   if (!t->capacity || !id)
-      return NULL;
-   const size_t mask = t->capacity - 1;
-   for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask) {
-      struct vl_object *o = t->slots[i];
-      if (!o)
-         return NULL;
-      if (o != TOMBSTONE && o->id == id)
-         return o;
-   }
 }
 
 struct vl_object *
 vl_object_table_lookup_host(const struct vl_object_table *t, int32_t type, uint64_t host)
 {
-   if (!t->capacity)
-      return NULL;
-   const size_t mask = t->capacity - 1;
-   for (size_t i = hash_host(type, host) & mask;; i = (i + 1) & mask) {
-      struct vl_object *o = t->host_slots[i];
-      if (!o)
-         return NULL;
-      if (o != TOMBSTONE && o->host == host && o->type == type)
-         return o;
-   }
-}
-
-static bool
-grow(struct vl_object_table *t)
-{
-   size_t cap = t->capacity ? t->capacity : 64;
-   /* Keep the load (live + tombstones) under 1/2. */
-   while ((t->count + 1) * 2 > cap)
-      cap *= 2;
-   struct vl_object **slots = calloc(cap, sizeof(*slots));
-   struct vl_object **host_slots = calloc(cap, sizeof(*host_slots));
-   if (!slots || !host_slots) {
-      free(slots);
-      free(host_slots);
-      return false;
-   }
-   for (size_t i = 0; i < t->capacity; i++) {
-      struct vl_object *o = t->slots[i];
-      if (!o || o == TOMBSTONE)
-         continue;
-      size_t j = hash_id(o->id) & (cap - 1);
-      while (slots[j])
-         j = (j + 1) & (cap - 1);
-      slots[j] = o;
-      j = hash_host(o->type, o->host) & (cap - 1);
-      while (host_slots[j])
-         j = (j + 1) & (cap - 1);
-      host_slots[j] = o;
-   }
-   free(t->slots);
-   free(t->host_slots);
-   t->slots = slots;
-   t->host_slots = host_slots;
-   t->capacity = cap;
-   t->tombstones = 0;
-   t->host_tombstones = 0;
-   return true;
+   const struct host_key k = { type, host };
+   return vl_hash_table_find(&t->by_host, hash_host(type, host), has_host, &k);
 }
 
 struct vl_object *
@@ -118,7 +70,8 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
 {
    if (!id || vl_object_table_lookup(t, id))
       return NULL;
-   if ((t->count + t->tombstones + t->host_tombstones + 1) * 2 > t->capacity && !grow(t))
+   if (!vl_hash_table_reserve(&t->by_id, id_hash_of) ||
+       !vl_hash_table_reserve(&t->by_host, host_hash_of))
       return NULL;
    struct vl_object *o = calloc(1, sizeof(*o));
    if (!o)
@@ -135,62 +88,28 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
       parent->children.prev->next = &o->link;
       parent->children.prev = &o->link;
    }
-   const size_t mask = t->capacity - 1;
-   size_t i = hash_id(id) & mask;
-   while (t->slots[i] && t->slots[i] != TOMBSTONE)
-      i = (i + 1) & mask;
-   if (t->slots[i] == TOMBSTONE)
-      t->tombstones--;
-   t->slots[i] = o;
-   i = hash_host(type, host) & mask;
-   while (t->host_slots[i] && t->host_slots[i] != TOMBSTONE)
-      i = (i + 1) & mask;
-   if (t->host_slots[i] == TOMBSTONE)
-      t->host_tombstones--;
-   t->host_slots[i] = o;
-   t->count++;
+   vl_hash_table_insert(&t->by_id, vl_hash_u64(id), o);
+   vl_hash_table_insert(&t->by_host, hash_host(type, host), o);
    return o;
 }
 
 bool
 vl_object_table_rename(struct vl_object_table *t, struct vl_object *obj, uint64_t id)
 {
-   if (!id || vl_object_table_lookup(t, id))
+   if (!id || vl_object_table_lookup(t, id) || !vl_hash_table_reserve(&t->by_id, id_hash_of))
       return false;
-   if ((t->count + t->tombstones + t->host_tombstones + 1) * 2 > t->capacity && !grow(t))
-      return false;
-   const size_t mask = t->capacity - 1;
-   size_t i = hash_id(obj->id) & mask;
-   while (t->slots[i] != obj)
-      i = (i + 1) & mask;
-   t->slots[i] = TOMBSTONE;
-   t->tombstones++;
+   vl_hash_table_remove(&t->by_id, vl_hash_u64(obj->id), obj);
    t->generation++;
    obj->id = id;
-   i = hash_id(id) & mask;
-   while (t->slots[i] && t->slots[i] != TOMBSTONE)
-      i = (i + 1) & mask;
-   if (t->slots[i] == TOMBSTONE)
-      t->tombstones--;
-   t->slots[i] = obj;
+   vl_hash_table_insert(&t->by_id, vl_hash_u64(id), obj);
    return true;
 }
 
 void
 vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
 {
-   const size_t mask = t->capacity - 1;
-   size_t i = hash_id(obj->id) & mask;
-   while (t->slots[i] != obj)
-      i = (i + 1) & mask;
-   t->slots[i] = TOMBSTONE;
-   t->count--;
-   t->tombstones++;
-   i = hash_host(obj->type, obj->host) & mask;
-   while (t->host_slots[i] != obj)
-      i = (i + 1) & mask;
-   t->host_slots[i] = TOMBSTONE;
-   t->host_tombstones++;
+   vl_hash_table_remove(&t->by_id, vl_hash_u64(obj->id), obj);
+   vl_hash_table_remove(&t->by_host, hash_host(obj->type, obj->host), obj);
    t->generation++;
 
    obj->link.prev->next = obj->link.next;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vl_hash_table.h"
+
 struct vl_list {
    struct vl_list *prev, *next;
 };
@@ -32,23 +34,31 @@ struct vl_object {
 };
 
 struct vl_object_table {
-   struct vl_object **slots;
-   size_t capacity; /* power of two */
-   size_t count;
-   size_t tombstones;
-   /* the same entries keyed by (type, host handle) */
-   struct vl_object **host_slots;
-   size_t host_tombstones;
+   struct vl_hash_table by_id;
+   struct vl_hash_table by_host; /* the same entries keyed by (type, host handle) */
    /* Bumped whenever an entry goes away or changes id: a lookup cached
     * under an older generation may name freed memory. */
    uint64_t generation;
 };
 
+static inline bool
+vl_object_has_id(const void *entry, const void *key)
+{
+   return ((const struct vl_object *)entry)->id == *(const uint64_t *)key;
+}
+
+/* A guest id's entry: inline, since every handle a stream names is one. */
+static inline struct vl_object *
+vl_object_table_lookup(const struct vl_object_table *t, uint64_t id)
+{
+   return id ? (struct vl_object *)vl_hash_table_find(&t->by_id, vl_hash_u64(id), vl_object_has_id,
+                                                      &id)
+             : NULL;
+}
+
 void vl_object_table_init(struct vl_object_table *t);
 /* Frees the table and every entry still in it (not the host objects). */
 void vl_object_table_finish(struct vl_object_table *t);
-
-struct vl_object *vl_object_table_lookup(const struct vl_object_table *t, uint64_t id);
 
 /* The entry of a host object (the renderer translating host answers back). */
 struct vl_object *vl_object_table_lookup_host(const struct vl_object_table *t, int32_t type,

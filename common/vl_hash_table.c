@@ -1,0 +1,78 @@
+#include "vl_hash_table.h"
+
+#include <stdlib.h>
+
+bool
+vl_hash_table_reserve(struct vl_hash_table *t, size_t (*hash_of)(const void *entry))
+{
+   if ((t->count + t->tombstones + 1) * 2 <= t->capacity)
+      return true;
+   size_t cap = t->capacity ? t->capacity : 64;
+   /* live entries at most a quarter after growing; tombstones go */
+   while ((t->count + 1) * 4 > cap)
+      cap *= 2;
+   void **slots = calloc(cap, sizeof(*slots));
+   if (!slots)
+      return false;
+   for (size_t i = 0; i < t->capacity; i++) {
+      void *e = t->slots[i];
+      if (!e || e == VL_HASH_TOMBSTONE)
+         continue;
+      size_t j = hash_of(e) & (cap - 1);
+      while (slots[j])
+         j = (j + 1) & (cap - 1);
+      slots[j] = e;
+   }
+   free(t->slots);
+   t->slots = slots;
+   t->capacity = cap;
+   t->tombstones = 0;
+   return true;
+}
+
+void
+vl_hash_table_insert(struct vl_hash_table *t, size_t hash, void *entry)
+{
+   const size_t mask = t->capacity - 1;
+   size_t i = hash & mask;
+   while (t->slots[i] && t->slots[i] != VL_HASH_TOMBSTONE)
+      i = (i + 1) & mask;
+   if (t->slots[i] == VL_HASH_TOMBSTONE)
+      t->tombstones--;
+   t->slots[i] = entry;
+   t->count++;
+}
+
+bool
+vl_hash_table_remove(struct vl_hash_table *t, size_t hash, const void *entry)
+{
+   if (!t->capacity)
+      return false;
+   const size_t mask = t->capacity - 1;
+   for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      if (!t->slots[i])
+         return false;
+      if (t->slots[i] == entry) {
+         t->slots[i] = VL_HASH_TOMBSTONE;
+         t->count--;
+         t->tombstones++;
+         return true;
+      }
+   }
+}
+
+void
+vl_hash_table_each(const struct vl_hash_table *t, void (*fn)(void *entry, void *data), void *data)
+{
+   for (size_t i = 0; i < t->capacity; i++) {
+      if (t->slots[i] && t->slots[i] != VL_HASH_TOMBSTONE)
+         fn(t->slots[i], data);
+   }
+}
+
+void
+vl_hash_table_finish(struct vl_hash_table *t)
+{
+   free(t->slots);
+   *t = (struct vl_hash_table){ 0 };
+}
