@@ -175,12 +175,42 @@ vl_DestroyPipelineLayout(VkDevice device, VkPipelineLayout pipelineLayout,
    (void)alloc;
    if (!pipelineLayout)
       return;
-   vl_send_vkDestroyPipelineLayout(vl_device(device)->transport, device, pipelineLayout, NULL);
+   struct vl_device *dev = vl_device(device);
    struct vl_pipeline_layout *pl = VL_FROM_HANDLE(struct vl_pipeline_layout, pipelineLayout);
    for (uint32_t i = 0; i < pl->set_count; i++)
       free_layout(pl->sets[i]);
    free(pl->sets);
-   free(pl);
+   pl->sets = NULL;
+   pl->set_count = 0;
+   /* A primary command buffer reaches the host only with its submission, and
+    * a layout may be destroyed before that: after vkEndCommandBuffer (valid
+    * Vulkan), or while recording (the CTS does it; lavapipe copes).  The
+    * host destroy waits for the next submission, behind the streams it hands
+    * over; the struct, whose address is the id, lives until then so that no
+    * new object takes the id. */
+   pthread_mutex_lock(&dev->flush_lock);
+   pl->next_doomed = dev->doomed;
+   dev->doomed = pl;
+   pthread_mutex_unlock(&dev->flush_lock);
+}
+
+void
+vl_device_send_doomed(struct vl_device *dev)
+{
+   if (!__atomic_load_n(&dev->doomed, __ATOMIC_RELAXED))
+      return;
+   pthread_mutex_lock(&dev->flush_lock);
+   struct vl_pipeline_layout *pl = dev->doomed;
+   dev->doomed = NULL;
+   pthread_mutex_unlock(&dev->flush_lock);
+   const VkDevice device = vl_device_handle(dev);
+   while (pl) {
+      struct vl_pipeline_layout *next = pl->next_doomed;
+      vl_send_vkDestroyPipelineLayout(dev->transport, device, VL_TO_HANDLE(VkPipelineLayout, pl),
+                                      NULL);
+      free(pl);
+      pl = next;
+   }
 }
 
 /* ---- pools and sets --------------------------------------------------------------- */

@@ -117,6 +117,7 @@ vl_DestroyDevice(VkDevice device, const VkAllocationCallbacks *alloc)
    if (!device)
       return;
    struct vl_device *dev = vl_device(device);
+   vl_device_send_doomed(dev);
    vl_call_vkDestroyDevice(dev->transport, device, NULL);
    if (vl_layer)
       vl_handle_unregister((uint64_t)(uintptr_t)device, dev);

@@ -143,6 +143,9 @@ struct vl_device {
    size_t private_count, private_cap;
    struct vl_feedback feedback; /* under lock */
    pthread_mutex_t flush_lock;  /* hands over unsent command buffers */
+   /* under flush_lock: pipeline layouts the application destroyed, whose
+    * host destroy waits for the next submission (vl_device_send_doomed) */
+   struct vl_pipeline_layout *doomed;
 };
 
 struct vl_memory {
@@ -204,9 +207,15 @@ struct vl_descriptor_set_layout {
    } * bindings;
 };
 
+/* What vkGetQueryPoolResults needs to leave unavailable results alone. */
+struct vl_query_pool {
+   uint32_t values; /* result values per query; 0: unknown layout */
+};
+
 struct vl_pipeline_layout {
    uint32_t set_count;
    struct vl_descriptor_set_layout **sets;
+   struct vl_pipeline_layout *next_doomed; /* the device's doomed list */
 };
 
 struct vl_descriptor_pool;
@@ -420,6 +429,10 @@ void vl_device_free_caches(struct vl_device *dev);
 VkResult vl_global_extensions(const VkExtensionProperties **props, uint32_t *count);
 /* Hands a primary command buffer's stream over before its submission. */
 void vl_command_buffer_flush(struct vl_command_buffer *cmd);
+/* Sends the host destroys of the pipeline layouts the application destroyed
+ * since the last call: after a submission has handed over its command
+ * buffers, and before the device goes. */
+void vl_device_send_doomed(struct vl_device *dev);
 
 /* Fences (vl_sync.c). */
 VkResult vl_fence_create(struct vl_device *dev, bool signaled, VkFence *out);

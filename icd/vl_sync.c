@@ -280,6 +280,7 @@ vl_QueueSubmit(VkQueue queue, uint32_t count, const VkSubmitInfo *submits, VkFen
    VkResult r = vl_send_vkQueueSubmit(dev->transport, queue, count, submits, fence);
    if (r == VK_SUCCESS && fence)
       vl_fence_submitted(dev, queue, fence);
+   vl_device_send_doomed(dev);
    return r;
 }
 
@@ -295,6 +296,7 @@ vl_QueueSubmit2(VkQueue queue, uint32_t count, const VkSubmitInfo2 *submits, VkF
    VkResult r = vl_send_vkQueueSubmit2(dev->transport, queue, count, submits, fence);
    if (r == VK_SUCCESS && fence)
       vl_fence_submitted(dev, queue, fence);
+   vl_device_send_doomed(dev);
    return r;
 }
 
@@ -387,10 +389,92 @@ vl_WaitSemaphores(VkDevice device, const VkSemaphoreWaitInfo *info, uint64_t tim
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
+vl_CreateQueryPool(VkDevice device, const VkQueryPoolCreateInfo *info,
+                   const VkAllocationCallbacks *alloc, VkQueryPool *out)
+{
+   (void)alloc;
+   struct vl_query_pool *qp = calloc(1, sizeof(*qp));
+   if (!qp)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   switch (info->queryType) {
+   case VK_QUERY_TYPE_OCCLUSION:
+   case VK_QUERY_TYPE_TIMESTAMP:
+   case VK_QUERY_TYPE_PRIMITIVES_GENERATED_EXT:
+      qp->values = 1;
+      break;
+   case VK_QUERY_TYPE_TRANSFORM_FEEDBACK_STREAM_EXT:
+      qp->values = 2;
+      break;
+   case VK_QUERY_TYPE_PIPELINE_STATISTICS:
+      qp->values = (uint32_t)__builtin_popcount(info->pipelineStatistics);
+      break;
+   default:
+      qp->values = 0; /* passed through as before */
+      break;
+   }
+   VkQueryPool handle = VL_TO_HANDLE(VkQueryPool, qp);
+   const VkResult r =
+      vl_send_vkCreateQueryPool(vl_device(device)->transport, device, info, NULL, &handle);
+   if (r != VK_SUCCESS && r != VK_ERROR_DEVICE_LOST) {
+      free(qp);
+      return r;
+   }
+   *out = handle;
+   return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL
+vl_DestroyQueryPool(VkDevice device, VkQueryPool pool, const VkAllocationCallbacks *alloc)
+{
+   (void)alloc;
+   if (!pool)
+      return;
+   vl_send_vkDestroyQueryPool(vl_device(device)->transport, device, pool, NULL);
+   free(VL_FROM_HANDLE(struct vl_query_pool, pool));
+}
+
+/* Without WAIT or PARTIAL, the host writes no value of an unavailable query
+ * (only its availability word), but the reply carries the whole pData: the
+ * renderer's zeroed storage would overwrite what the application had there.
+ * Ask for results and availability into packed storage, and copy only what
+ * the host wrote, as Mesa's venus guest does. */
+static VkResult
+get_available_results(struct vl_transport *t, VkDevice device, VkQueryPool pool, uint32_t first,
+                      uint32_t count, uint8_t *data, VkDeviceSize stride, VkQueryResultFlags flags)
+{
+   const uint32_t values = VL_FROM_HANDLE(struct vl_query_pool, pool)->values;
+   const size_t word = flags & VK_QUERY_RESULT_64_BIT ? 8 : 4;
+   const size_t packed = (values + 1) * word;
+   uint8_t *tmp = malloc(packed * (count ? count : 1));
+   if (!tmp)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   const VkResult r =
+      vl_call_vkGetQueryPoolResults(t, device, pool, first, count, packed * count, tmp, packed,
+                                    flags | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
+   if (r == VK_SUCCESS || r == VK_NOT_READY) {
+      for (uint32_t i = 0; i < count; i++) {
+         const uint8_t *src = tmp + i * packed;
+         uint8_t *dst = data + i * stride;
+         uint64_t available = 0;
+         memcpy(&available, src + values * word, word); /* little-endian */
+         if (available)
+            memcpy(dst, src, values * word);
+         if (flags & VK_QUERY_RESULT_WITH_AVAILABILITY_BIT)
+            memcpy(dst + values * word, src + values * word, word);
+      }
+   }
+   free(tmp);
+   return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
 vl_GetQueryPoolResults(VkDevice device, VkQueryPool pool, uint32_t first, uint32_t count,
                        size_t size, void *data, VkDeviceSize stride, VkQueryResultFlags flags)
 {
    struct vl_transport *t = vl_device(device)->transport;
+   if (!(flags & (VK_QUERY_RESULT_WAIT_BIT | VK_QUERY_RESULT_PARTIAL_BIT)) &&
+       VL_FROM_HANDLE(struct vl_query_pool, pool)->values)
+      return get_available_results(t, device, pool, first, count, data, stride, flags);
    if (!must_poll(vl_device(device)) || !(flags & VK_QUERY_RESULT_WAIT_BIT))
       return vl_call_vkGetQueryPoolResults(t, device, pool, first, count, size, data, stride,
                                            flags);
