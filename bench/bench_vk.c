@@ -52,6 +52,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include "vkt.h"
 #include "vl_manifest.h"
 
 /* Where this build's shaders, manifest and sources are (bench/meson.build). */
@@ -301,23 +302,16 @@ drain(struct side *s)
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
+/* Memory types, buffers, shaders and submissions come from tests/lib/vkt.h,
+ * shared with the integration programs; these wrappers only die on failure. */
 static uint32_t
 memory_type(struct side *s, uint32_t bits, VkMemoryPropertyFlags required,
             VkMemoryPropertyFlags preferred)
 {
-   uint32_t fallback = UINT32_MAX;
-   for (uint32_t i = 0; i < s->mem.memoryTypeCount; i++) {
-      const VkMemoryPropertyFlags f = s->mem.memoryTypes[i].propertyFlags;
-      if (!(bits & (1u << i)) || (f & required) != required)
-         continue;
-      if ((f & preferred) == preferred)
-         return i;
-      if (fallback == UINT32_MAX)
-         fallback = i;
-   }
-   if (fallback == UINT32_MAX)
+   const uint32_t i = vkt_pick_memory_type(&s->mem, bits, required, preferred);
+   if (i == UINT32_MAX)
       die("no memory type with flags 0x%x among bits 0x%x", (unsigned)required, (unsigned)bits);
-   return fallback;
+   return i;
 }
 
 static VkDeviceMemory
@@ -334,38 +328,20 @@ allocate(struct side *s, const VkMemoryRequirements *reqs, VkMemoryPropertyFlags
    return mem;
 }
 
-struct buffer {
-   VkBuffer buffer;
-   VkDeviceMemory memory;
-   void *map; /* persistent mapping when host-visible was required */
-};
-
-static struct buffer
+static struct vkt_buffer
 make_buffer(struct side *s, VkDeviceSize size, VkBufferUsageFlags usage,
             VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred)
 {
-   struct buffer b = { 0 };
-   const VkBufferCreateInfo bci = {
-      .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-      .size = size,
-      .usage = usage,
-      .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
-   };
-   VK_CHECK(vkCreateBuffer(s->device, &bci, NULL, &b.buffer));
-   VkMemoryRequirements reqs;
-   vkGetBufferMemoryRequirements(s->device, b.buffer, &reqs);
-   b.memory = allocate(s, &reqs, required, preferred);
-   VK_CHECK(vkBindBufferMemory(s->device, b.buffer, b.memory, 0));
-   if (required & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
-      VK_CHECK(vkMapMemory(s->device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.map));
+   struct vkt_buffer b;
+   memory_type(s, ~0u, required, preferred); /* dies with the message when none fits */
+   VK_CHECK(vkt_make_buffer(s->device, &s->mem, size, usage, required, preferred, &b));
    return b;
 }
 
 static void
-free_buffer(struct side *s, struct buffer *b)
+free_buffer(struct side *s, struct vkt_buffer *b)
 {
-   vkDestroyBuffer(s->device, b->buffer, NULL);
-   vkFreeMemory(s->device, b->memory, NULL); /* frees the mapping too */
+   vkt_free_buffer(s->device, b);
 }
 
 static VkCommandBuffer
@@ -422,9 +398,7 @@ wait_fence(struct side *s, VkFence fence)
 static void
 submit_wait(struct side *s, VkCommandBuffer cmd, VkFence fence)
 {
-   submit(s, cmd, fence);
-   wait_fence(s, fence);
-   VK_CHECK(vkResetFences(s->device, 1, &fence));
+   VK_CHECK(vkt_submit_and_wait(s->device, s->queue, cmd, fence));
 }
 
 static const char *
@@ -439,28 +413,13 @@ load_shader(struct side *s, const char *name)
 {
    char path[4096];
    snprintf(path, sizeof(path), "%s/%s.spv", shader_dir(), name);
-   FILE *f = fopen(path, "rb");
-   if (!f)
-      die("cannot open %s: compile bench/shaders/%s with glslangValidator -V, "
+   VkShaderModule m;
+   const VkResult r = vkt_load_shader(s->device, path, &m);
+   if (r == VK_ERROR_INITIALIZATION_FAILED)
+      die("cannot read %s as SPIR-V: compile bench/shaders/%s with glslangValidator -V, "
           "or point VL_BENCH_SHADER_DIR at the folder holding %s.spv",
           path, name, name);
-   fseek(f, 0, SEEK_END);
-   const long size = ftell(f);
-   fseek(f, 0, SEEK_SET);
-   if (size <= 0 || size % 4)
-      die("%s is not SPIR-V (size %ld)", path, size);
-   uint32_t *code = xcalloc(1, (size_t)size);
-   if (fread(code, 1, (size_t)size, f) != (size_t)size)
-      die("cannot read %s", path);
-   fclose(f);
-   const VkShaderModuleCreateInfo ci = {
-      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-      .codeSize = (size_t)size,
-      .pCode = code,
-   };
-   VkShaderModule m;
-   VK_CHECK(vkCreateShaderModule(s->device, &ci, NULL, &m));
-   free(code);
+   VK_CHECK(r);
    return m;
 }
 
@@ -723,7 +682,7 @@ static uint64_t
 image_hash(struct side *s)
 {
    const VkDeviceSize size = (VkDeviceSize)TARGET_W * TARGET_H * 4;
-   struct buffer b =
+   struct vkt_buffer b =
       make_buffer(s, size, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
                   VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
@@ -903,7 +862,7 @@ buffer_run(struct side *s, void *p, uint64_t n)
 struct descriptor_state {
    VkDescriptorSetLayout layout;
    VkDescriptorPool pool;
-   struct buffer buffer;
+   struct vkt_buffer buffer;
 };
 
 static void *
@@ -1115,7 +1074,7 @@ static uint8_t *upload_src[2];
 static uint8_t *upload_dst;
 
 struct upload_state {
-   struct buffer in, device, out;
+   struct vkt_buffer in, device, out;
    VkCommandBuffer cmd;
    VkFence fence;
    uint64_t count;
@@ -1202,7 +1161,7 @@ upload_teardown(struct side *s, void *p)
 }
 
 struct saxpy_state {
-   struct buffer x, y;
+   struct vkt_buffer x, y;
    VkDescriptorSetLayout set_layout;
    VkDescriptorPool pool;
    VkDescriptorSet set;
@@ -1403,7 +1362,7 @@ struct loop_state {
    VkDescriptorSet sets[IN_FLIGHT];
    VkPipelineLayout layout;
    VkPipeline pipeline;
-   struct buffer ubo; /* one slot per frame in flight, persistently mapped */
+   struct vkt_buffer ubo; /* one slot per frame in flight, persistently mapped */
    VkDeviceSize stride;
    VkCommandBuffer cmd[IN_FLIGHT];
    VkFence fence[IN_FLIGHT];

@@ -136,18 +136,35 @@ vkt_finish(struct vkt *t)
 }
 
 uint32_t
-vkt_memory_type(const struct vkt *t, uint32_t bits, VkMemoryPropertyFlags flags)
+vkt_pick_memory_type(const VkPhysicalDeviceMemoryProperties *m, uint32_t bits,
+                     VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred)
 {
-   for (uint32_t i = 0; i < t->memory.memoryTypeCount; i++) {
-      if ((bits & (1u << i)) && (t->memory.memoryTypes[i].propertyFlags & flags) == flags)
+   uint32_t fallback = UINT32_MAX;
+   for (uint32_t i = 0; i < m->memoryTypeCount; i++) {
+      const VkMemoryPropertyFlags f = m->memoryTypes[i].propertyFlags;
+      if (!(bits & (1u << i)) || (f & required) != required)
+         continue;
+      if ((f & preferred) == preferred)
          return i;
+      if (fallback == UINT32_MAX)
+         fallback = i;
    }
-   vkt_fail("no memory type with properties 0x%x in 0x%x", flags, bits);
+   return fallback;
 }
 
-void
-vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage, VkMemoryPropertyFlags flags,
-           struct vkt_buffer *out)
+uint32_t
+vkt_memory_type(const struct vkt *t, uint32_t bits, VkMemoryPropertyFlags flags)
+{
+   const uint32_t i = vkt_pick_memory_type(&t->memory, bits, flags, flags);
+   if (i == UINT32_MAX)
+      vkt_fail("no memory type with properties 0x%x in 0x%x", flags, bits);
+   return i;
+}
+
+VkResult
+vkt_make_buffer(VkDevice device, const VkPhysicalDeviceMemoryProperties *m, VkDeviceSize size,
+                VkBufferUsageFlags usage, VkMemoryPropertyFlags required,
+                VkMemoryPropertyFlags preferred, struct vkt_buffer *out)
 {
    memset(out, 0, sizeof(*out));
    out->size = size;
@@ -155,28 +172,97 @@ vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage, VkMemoryP
       .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
       .size = size,
       .usage = usage,
+      .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
    };
-   VKT_VK(vkCreateBuffer(t->device, &bci, NULL, &out->buffer));
+   VkResult r = vkCreateBuffer(device, &bci, NULL, &out->buffer);
+   if (r != VK_SUCCESS)
+      return r;
    VkMemoryRequirements reqs;
-   vkGetBufferMemoryRequirements(t->device, out->buffer, &reqs);
+   vkGetBufferMemoryRequirements(device, out->buffer, &reqs);
+   const uint32_t type = vkt_pick_memory_type(m, reqs.memoryTypeBits, required, preferred);
+   if (type == UINT32_MAX)
+      return VK_ERROR_FEATURE_NOT_PRESENT;
    const VkMemoryAllocateInfo mai = {
       .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
       .allocationSize = reqs.size,
-      .memoryTypeIndex = vkt_memory_type(t, reqs.memoryTypeBits, flags),
+      .memoryTypeIndex = type,
    };
-   VKT_VK(vkAllocateMemory(t->device, &mai, NULL, &out->memory));
-   VKT_VK(vkBindBufferMemory(t->device, out->buffer, out->memory, 0));
-   if (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
-      VKT_VK(vkMapMemory(t->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->map));
+   r = vkAllocateMemory(device, &mai, NULL, &out->memory);
+   if (r == VK_SUCCESS)
+      r = vkBindBufferMemory(device, out->buffer, out->memory, 0);
+   if (r == VK_SUCCESS && (required & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+      r = vkMapMemory(device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->map);
+   return r;
+}
+
+void
+vkt_free_buffer(VkDevice device, struct vkt_buffer *b)
+{
+   if (b->map)
+      vkUnmapMemory(device, b->memory);
+   vkDestroyBuffer(device, b->buffer, NULL);
+   vkFreeMemory(device, b->memory, NULL);
+   b->map = NULL;
+}
+
+void
+vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage, VkMemoryPropertyFlags flags,
+           struct vkt_buffer *out)
+{
+   if (vkt_pick_memory_type(&t->memory, ~0u, flags, flags) == UINT32_MAX)
+      vkt_fail("no memory type with properties 0x%x", flags);
+   VKT_VK(vkt_make_buffer(t->device, &t->memory, size, usage, flags, flags, out));
 }
 
 void
 vkt_buffer_destroy(struct vkt *t, struct vkt_buffer *b)
 {
-   if (b->map)
-      vkUnmapMemory(t->device, b->memory);
-   vkDestroyBuffer(t->device, b->buffer, NULL);
-   vkFreeMemory(t->device, b->memory, NULL);
+   vkt_free_buffer(t->device, b);
+}
+
+VkResult
+vkt_load_shader(VkDevice device, const char *path, VkShaderModule *out)
+{
+   FILE *f = fopen(path, "rb");
+   if (!f) {
+      fprintf(stderr, "cannot open the shader %s\n", path);
+      return VK_ERROR_INITIALIZATION_FAILED;
+   }
+   fseek(f, 0, SEEK_END);
+   const long size = ftell(f);
+   fseek(f, 0, SEEK_SET);
+   uint32_t *code = size > 0 && size % 4 == 0 ? malloc((size_t)size) : NULL;
+   const bool ok = code && fread(code, 1, (size_t)size, f) == (size_t)size;
+   fclose(f);
+   if (!ok) {
+      fprintf(stderr, "%s is not SPIR-V (size %ld)\n", path, size);
+      free(code);
+      return VK_ERROR_INITIALIZATION_FAILED;
+   }
+   const VkShaderModuleCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+      .codeSize = (size_t)size,
+      .pCode = code,
+   };
+   const VkResult r = vkCreateShaderModule(device, &ci, NULL, out);
+   free(code);
+   return r;
+}
+
+VkResult
+vkt_submit_and_wait(VkDevice device, VkQueue queue, VkCommandBuffer cmd, VkFence fence)
+{
+   const VkSubmitInfo si = {
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+      .commandBufferCount = 1,
+      .pCommandBuffers = &cmd,
+   };
+   VkResult r = vkQueueSubmit(queue, 1, &si, fence);
+   if (r == VK_SUCCESS)
+      r = vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
+   if (r == VK_SUCCESS)
+      r = vkResetFences(device, 1, &fence);
+   return r;
 }
 
 const char *
@@ -191,21 +277,8 @@ vkt_shader(struct vkt *t, const char *name)
 {
    char path[4096];
    snprintf(path, sizeof(path), "%s/%s", vkt_shader_dir(), name);
-   FILE *f = fopen(path, "rb");
-   if (!f)
-      vkt_fail("cannot open shader %s", path);
-   uint32_t *code = malloc(1 << 20);
-   const size_t n = fread(code, 1, 1 << 20, f);
-   fclose(f);
-   VKT_CHECK(n > 0 && n % 4 == 0);
-   const VkShaderModuleCreateInfo ci = {
-      .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-      .codeSize = n,
-      .pCode = code,
-   };
    VkShaderModule m;
-   VKT_VK(vkCreateShaderModule(t->device, &ci, NULL, &m));
-   free(code);
+   VKT_VK(vkt_load_shader(t->device, path, &m));
    return m;
 }
 
@@ -235,13 +308,7 @@ vkt_submit_wait(struct vkt *t, VkCommandBuffer cmd)
    const VkFenceCreateInfo fci = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
    VkFence fence;
    VKT_VK(vkCreateFence(t->device, &fci, NULL, &fence));
-   const VkSubmitInfo si = {
-      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-      .commandBufferCount = 1,
-      .pCommandBuffers = &cmd,
-   };
-   VKT_VK(vkQueueSubmit(t->queue, 1, &si, fence));
-   VKT_VK(vkWaitForFences(t->device, 1, &fence, VK_TRUE, UINT64_MAX));
+   VKT_VK(vkt_submit_and_wait(t->device, t->queue, cmd, fence));
    vkDestroyFence(t->device, fence, NULL);
    vkFreeCommandBuffers(t->device, t->pool, 1, &cmd);
 }

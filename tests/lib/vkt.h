@@ -63,6 +63,24 @@ void vkt_init(struct vkt *t, const char *name);
 void vkt_finish(struct vkt *t);
 
 uint32_t vkt_memory_type(const struct vkt *t, uint32_t bits, VkMemoryPropertyFlags flags);
+
+/* ---- the same on any device (bench/bench_vk.c, which drives two at once) ----- */
+
+/* A memory type of bits with the required flags, one with the preferred ones
+ * too if any; UINT32_MAX when none has the required flags. */
+uint32_t vkt_pick_memory_type(const VkPhysicalDeviceMemoryProperties *m, uint32_t bits,
+                              VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred);
+/* A buffer with its own memory, mapped when host-visible is required. */
+VkResult vkt_make_buffer(VkDevice device, const VkPhysicalDeviceMemoryProperties *m,
+                         VkDeviceSize size, VkBufferUsageFlags usage,
+                         VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred,
+                         struct vkt_buffer *out);
+void vkt_free_buffer(VkDevice device, struct vkt_buffer *b);
+/* A shader module from a SPIR-V file; VK_ERROR_INITIALIZATION_FAILED (and
+ * why, on stderr) when the file is not there or not SPIR-V. */
+VkResult vkt_load_shader(VkDevice device, const char *path, VkShaderModule *out);
+/* Submits one command buffer with the fence, waits, and resets the fence. */
+VkResult vkt_submit_and_wait(VkDevice device, VkQueue queue, VkCommandBuffer cmd, VkFence fence);
 /* A buffer with memory of these properties, mapped when host-visible. */
 void vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage,
                 VkMemoryPropertyFlags flags, struct vkt_buffer *out);
