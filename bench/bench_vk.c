@@ -41,6 +41,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1515,6 +1516,315 @@ startup_destroy_run(struct side *s, void *p, uint64_t n)
 
 /* ---- the workload table ------------------------------------------------------------- */
 
+/* ---- level-load: what an engine creates when a level loads, then frees ------------ */
+
+#define LEVEL_BUFFERS   2000
+#define LEVEL_IMAGES    500
+#define LEVEL_SAMPLERS  64
+#define LEVEL_SETS      1000
+#define LEVEL_PIPELINES 4
+
+struct level_state {
+   VkDescriptorSetLayout set_layout;
+   VkPipelineLayout layout;
+   VkShaderModule shader;
+   VkBuffer *buffers;
+   VkImage *images;
+   VkImageView *views;
+   VkSampler samplers[LEVEL_SAMPLERS];
+   VkDescriptorSet *sets;
+};
+
+static void *
+level_setup(struct side *s)
+{
+   struct level_state *st = xcalloc(1, sizeof(*st));
+   const VkDescriptorSetLayoutBinding bindings[2] = {
+      { 0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1, VK_SHADER_STAGE_ALL, NULL },
+      { 1, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_ALL, NULL },
+   };
+   st->set_layout = make_set_layout(s, bindings, 2);
+   st->layout = make_layout(s, NULL, 0, 0);
+   st->shader = load_shader(s, "empty.comp");
+   st->buffers = xcalloc(LEVEL_BUFFERS, sizeof(*st->buffers));
+   st->images = xcalloc(LEVEL_IMAGES, sizeof(*st->images));
+   st->views = xcalloc(LEVEL_IMAGES, sizeof(*st->views));
+   st->sets = xcalloc(LEVEL_SETS, sizeof(*st->sets));
+   return st;
+}
+
+/* One level: buffers and images with their memory, views, samplers, a pool of
+ * descriptor sets written once, a few compute pipelines; then all destroyed. */
+static double
+level_run(struct side *s, void *p, uint64_t n)
+{
+   struct level_state *st = p;
+   const double t0 = now();
+   for (uint64_t it = 0; it < n; it++) {
+      const VkBufferCreateInfo bci = {
+         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+         .size = 4096,
+         .usage = VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_VERTEX_BUFFER_BIT,
+      };
+      VkDeviceSize buffer_bytes = 0, buffer_align = 1;
+      uint32_t buffer_bits = ~0u;
+      for (uint32_t i = 0; i < LEVEL_BUFFERS; i++) {
+         VK_CHECK(vkCreateBuffer(s->device, &bci, NULL, &st->buffers[i]));
+         VkMemoryRequirements r;
+         vkGetBufferMemoryRequirements(s->device, st->buffers[i], &r);
+         buffer_bytes = r.size;
+         buffer_align = r.alignment;
+         buffer_bits &= r.memoryTypeBits;
+      }
+      const VkDeviceSize buffer_stride =
+         (buffer_bytes + buffer_align - 1) / buffer_align * buffer_align;
+      const VkMemoryRequirements breqs = { buffer_stride * LEVEL_BUFFERS, buffer_align,
+                                           buffer_bits };
+      VkDeviceMemory buffer_mem = allocate(s, &breqs, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+      for (uint32_t i = 0; i < LEVEL_BUFFERS; i++)
+         VK_CHECK(vkBindBufferMemory(s->device, st->buffers[i], buffer_mem, buffer_stride * i));
+
+      const VkImageCreateInfo ici = {
+         .sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+         .imageType = VK_IMAGE_TYPE_2D,
+         .format = VK_FORMAT_R8G8B8A8_UNORM,
+         .extent = { 64, 64, 1 },
+         .mipLevels = 1,
+         .arrayLayers = 1,
+         .samples = VK_SAMPLE_COUNT_1_BIT,
+         .tiling = VK_IMAGE_TILING_OPTIMAL,
+         .usage = VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
+         .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+      };
+      VkDeviceSize image_bytes = 0, image_align = 1;
+      uint32_t image_bits = ~0u;
+      for (uint32_t i = 0; i < LEVEL_IMAGES; i++) {
+         VK_CHECK(vkCreateImage(s->device, &ici, NULL, &st->images[i]));
+         VkMemoryRequirements r;
+         vkGetImageMemoryRequirements(s->device, st->images[i], &r);
+         image_bytes = r.size;
+         image_align = r.alignment;
+         image_bits &= r.memoryTypeBits;
+      }
+      const VkDeviceSize image_stride = (image_bytes + image_align - 1) / image_align * image_align;
+      const VkMemoryRequirements ireqs = { image_stride * LEVEL_IMAGES, image_align, image_bits };
+      VkDeviceMemory image_mem = allocate(s, &ireqs, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+      for (uint32_t i = 0; i < LEVEL_IMAGES; i++) {
+         VK_CHECK(vkBindImageMemory(s->device, st->images[i], image_mem, image_stride * i));
+         const VkImageViewCreateInfo vci = {
+            .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+            .image = st->images[i],
+            .viewType = VK_IMAGE_VIEW_TYPE_2D,
+            .format = VK_FORMAT_R8G8B8A8_UNORM,
+            .subresourceRange = { VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1 },
+         };
+         VK_CHECK(vkCreateImageView(s->device, &vci, NULL, &st->views[i]));
+      }
+      for (uint32_t i = 0; i < LEVEL_SAMPLERS; i++) {
+         const VkSamplerCreateInfo sci = {
+            .sType = VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO,
+            .magFilter = i & 1 ? VK_FILTER_LINEAR : VK_FILTER_NEAREST,
+            .minFilter = VK_FILTER_LINEAR,
+            .addressModeU = VK_SAMPLER_ADDRESS_MODE_REPEAT,
+            .addressModeV = VK_SAMPLER_ADDRESS_MODE_REPEAT,
+            .addressModeW = VK_SAMPLER_ADDRESS_MODE_REPEAT,
+            .maxLod = (float)i,
+         };
+         VK_CHECK(vkCreateSampler(s->device, &sci, NULL, &st->samplers[i]));
+      }
+
+      const VkDescriptorPoolSize sizes[2] = {
+         { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, LEVEL_SETS },
+         { VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, LEVEL_SETS },
+      };
+      const VkDescriptorPoolCreateInfo pci = {
+         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+         .maxSets = LEVEL_SETS,
+         .poolSizeCount = 2,
+         .pPoolSizes = sizes,
+      };
+      VkDescriptorPool pool;
+      VK_CHECK(vkCreateDescriptorPool(s->device, &pci, NULL, &pool));
+      for (uint32_t i = 0; i < LEVEL_SETS; i++) {
+         const VkDescriptorSetAllocateInfo ai = {
+            .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+            .descriptorPool = pool,
+            .descriptorSetCount = 1,
+            .pSetLayouts = &st->set_layout,
+         };
+         VK_CHECK(vkAllocateDescriptorSets(s->device, &ai, &st->sets[i]));
+         const VkDescriptorBufferInfo bi = { st->buffers[i % LEVEL_BUFFERS], 0, 256 };
+         const VkDescriptorImageInfo ii = { st->samplers[i % LEVEL_SAMPLERS],
+                                            st->views[i % LEVEL_IMAGES],
+                                            VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL };
+         const VkWriteDescriptorSet writes[2] = {
+            { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+              .dstSet = st->sets[i],
+              .dstBinding = 0,
+              .descriptorCount = 1,
+              .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+              .pBufferInfo = &bi },
+            { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+              .dstSet = st->sets[i],
+              .dstBinding = 1,
+              .descriptorCount = 1,
+              .descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
+              .pImageInfo = &ii },
+         };
+         vkUpdateDescriptorSets(s->device, 2, writes, 0, NULL);
+      }
+
+      VkPipeline pipelines[LEVEL_PIPELINES];
+      for (uint32_t i = 0; i < LEVEL_PIPELINES; i++) {
+         /* one variant per pipeline, as engines have them */
+         const uint32_t value = i;
+         const VkSpecializationMapEntry entry = { 0, 0, sizeof(value) };
+         const VkSpecializationInfo spec = { 1, &entry, sizeof(value), &value };
+         const VkComputePipelineCreateInfo ci = {
+            .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+            .stage = { .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                       .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                       .module = st->shader,
+                       .pName = "main",
+                       .pSpecializationInfo = &spec },
+            .layout = st->layout,
+         };
+         VK_CHECK(vkCreateComputePipelines(s->device, VK_NULL_HANDLE, 1, &ci, NULL, &pipelines[i]));
+      }
+
+      for (uint32_t i = 0; i < LEVEL_PIPELINES; i++)
+         vkDestroyPipeline(s->device, pipelines[i], NULL);
+      vkDestroyDescriptorPool(s->device, pool, NULL);
+      for (uint32_t i = 0; i < LEVEL_SAMPLERS; i++)
+         vkDestroySampler(s->device, st->samplers[i], NULL);
+      for (uint32_t i = 0; i < LEVEL_IMAGES; i++) {
+         vkDestroyImageView(s->device, st->views[i], NULL);
+         vkDestroyImage(s->device, st->images[i], NULL);
+      }
+      for (uint32_t i = 0; i < LEVEL_BUFFERS; i++)
+         vkDestroyBuffer(s->device, st->buffers[i], NULL);
+      vkFreeMemory(s->device, image_mem, NULL);
+      vkFreeMemory(s->device, buffer_mem, NULL);
+   }
+   drain(s);
+   return now() - t0;
+}
+
+static uint64_t
+level_teardown(struct side *s, void *p)
+{
+   struct level_state *st = p;
+   vkDestroyShaderModule(s->device, st->shader, NULL);
+   vkDestroyPipelineLayout(s->device, st->layout, NULL);
+   vkDestroyDescriptorSetLayout(s->device, st->set_layout, NULL);
+   free(st->buffers);
+   free(st->images);
+   free(st->views);
+   free(st->sets);
+   free(st);
+   return 0;
+}
+
+/* ---- threads: 4 threads recording and submitting at once ----------------------------- */
+
+#define THREADS           4
+#define THREAD_DISPATCHES 200
+
+struct thread_state {
+   struct side *s;
+   pthread_mutex_t *queue_lock; /* vkQueueSubmit needs the queue externally synchronized */
+   VkCommandPool pool;
+   VkCommandBuffer cmd;
+   VkFence fence;
+   uint64_t iterations;
+};
+
+struct threads_state {
+   pthread_mutex_t queue_lock;
+   struct thread_state t[THREADS];
+};
+
+static void *
+threads_setup(struct side *s)
+{
+   ensure_empty_compute(s);
+   struct threads_state *st = xcalloc(1, sizeof(*st));
+   pthread_mutex_init(&st->queue_lock, NULL);
+   for (int i = 0; i < THREADS; i++) {
+      struct thread_state *t = &st->t[i];
+      t->s = s;
+      t->queue_lock = &st->queue_lock;
+      const VkCommandPoolCreateInfo pci = {
+         .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+         .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+         .queueFamilyIndex = s->family,
+      };
+      VK_CHECK(vkCreateCommandPool(s->device, &pci, NULL, &t->pool));
+      const VkCommandBufferAllocateInfo ai = {
+         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+         .commandPool = t->pool,
+         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+         .commandBufferCount = 1,
+      };
+      VK_CHECK(vkAllocateCommandBuffers(s->device, &ai, &t->cmd));
+      t->fence = make_fence(s);
+   }
+   return st;
+}
+
+static void *
+thread_main(void *p)
+{
+   struct thread_state *t = p;
+   for (uint64_t i = 0; i < t->iterations; i++) {
+      VK_CHECK(vkResetCommandPool(t->s->device, t->pool, 0));
+      record_dispatches(t->s, t->cmd, THREAD_DISPATCHES);
+      const VkSubmitInfo si = {
+         .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+         .commandBufferCount = 1,
+         .pCommandBuffers = &t->cmd,
+      };
+      pthread_mutex_lock(t->queue_lock);
+      const VkResult r = vkQueueSubmit(t->s->queue, 1, &si, t->fence);
+      pthread_mutex_unlock(t->queue_lock);
+      VK_CHECK(r);
+      VK_CHECK(vkWaitForFences(t->s->device, 1, &t->fence, VK_TRUE, UINT64_MAX));
+      VK_CHECK(vkResetFences(t->s->device, 1, &t->fence));
+   }
+   return NULL;
+}
+
+/* One iteration: each thread records THREAD_DISPATCHES dispatches, submits and waits. */
+static double
+threads_run(struct side *s, void *p, uint64_t n)
+{
+   (void)s;
+   struct threads_state *st = p;
+   pthread_t th[THREADS];
+   const double t0 = now();
+   for (int i = 0; i < THREADS; i++) {
+      st->t[i].iterations = n;
+      if (pthread_create(&th[i], NULL, thread_main, &st->t[i]))
+         die("cannot start a thread");
+   }
+   for (int i = 0; i < THREADS; i++)
+      pthread_join(th[i], NULL);
+   return now() - t0;
+}
+
+static uint64_t
+threads_teardown(struct side *s, void *p)
+{
+   struct threads_state *st = p;
+   for (int i = 0; i < THREADS; i++) {
+      vkDestroyFence(s->device, st->t[i].fence, NULL);
+      vkDestroyCommandPool(s->device, st->t[i].pool, NULL);
+   }
+   pthread_mutex_destroy(&st->queue_lock);
+   free(st);
+   return 0;
+}
+
 struct workload {
    const char *name; /* what --only matches */
    const char *unit;
@@ -1570,6 +1880,13 @@ static const struct workload workloads[] = {
    { "frame-loop", "ms/frame", 1e3, LOOP_FRAMES, 0, true,
      "vkcube-like: 60 frames, UBO via persistent map, 36 vertices, 2 in flight", loop_setup,
      loop_run, loop_teardown },
+   { "level-load", "ms/level", 1e3, 1, 0, true,
+     "2000 buffers, 500 images + views, 64 samplers, 1000 descriptor sets, 4 compute pipelines: "
+     "created, bound, written, destroyed",
+     level_setup, level_run, level_teardown },
+   { "threads-4", "ms/round", 1e3, 1, 0, false,
+     "4 threads at once, each: record 200 vkCmdDispatch, submit, wait", threads_setup, threads_run,
+     threads_teardown },
 };
 
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))

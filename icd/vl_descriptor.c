@@ -18,8 +18,16 @@
 #include "vl_icd.h"
 #include "vl_icd_calls.h"
 
+/* A pool without VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT cannot
+ * fragment, so an allocation within its declared counts cannot fail for
+ * lack of room (as Mesa's venus guest reasons): such allocations are sent
+ * one-way.  Anything else, and any allocation the counts do not cover, asks
+ * the host and returns its answer, as natively. */
 struct vl_descriptor_pool {
    struct vl_pool_set *sets;
+   bool counted;
+   uint32_t max_sets, used_sets;
+   uint32_t capacity[VL_POOL_TYPES], used[VL_POOL_TYPES];
 };
 
 /* A descriptor set and its place in its pool's list. */
@@ -39,6 +47,14 @@ vl_CreateDescriptorSetLayout(VkDevice device, const VkDescriptorSetLayoutCreateI
    struct vl_descriptor_set_layout *layout = calloc(1, sizeof(*layout));
    if (!layout)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
+   layout->countable = !info->pNext && !info->flags;
+   for (uint32_t i = 0; i < info->bindingCount; i++) {
+      const VkDescriptorSetLayoutBinding *b = &info->pBindings[i];
+      if ((uint32_t)b->descriptorType < VL_POOL_TYPES)
+         layout->counts[b->descriptorType] += b->descriptorCount;
+      else
+         layout->countable = false;
+   }
    layout->binding_count = info->bindingCount;
    layout->bindings =
       calloc(info->bindingCount ? info->bindingCount : 1, sizeof(*layout->bindings));
@@ -237,6 +253,15 @@ vl_CreateDescriptorPool(VkDevice device, const VkDescriptorPoolCreateInfo *info,
    struct vl_descriptor_pool *pool = calloc(1, sizeof(*pool));
    if (!pool)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
+   pool->counted = !info->pNext && !info->flags;
+   pool->max_sets = info->maxSets;
+   for (uint32_t i = 0; i < info->poolSizeCount; i++) {
+      const VkDescriptorPoolSize *size = &info->pPoolSizes[i];
+      if ((uint32_t)size->type < VL_POOL_TYPES)
+         pool->capacity[size->type] += size->descriptorCount;
+      else
+         pool->counted = false;
+   }
    VkDescriptorPool handle = VL_TO_HANDLE(VkDescriptorPool, pool);
    VkResult r =
       vl_send_vkCreateDescriptorPool(vl_device(device)->transport, device, info, NULL, &handle);
@@ -269,8 +294,53 @@ vl_ResetDescriptorPool(VkDevice device, VkDescriptorPool descriptorPool,
    struct vl_descriptor_pool *pool = VL_FROM_HANDLE(struct vl_descriptor_pool, descriptorPool);
    while (pool->sets)
       free_set(pool->sets);
+   pool->used_sets = 0;
+   memset(pool->used, 0, sizeof(pool->used));
    return vl_send_vkResetDescriptorPool(vl_device(device)->transport, device, descriptorPool,
                                         flags);
+}
+
+/* Adds the sets' descriptors to the pool's use (a pool that was not counted,
+ * or a layout that cannot be, makes the pool uncounted from now on). */
+static void
+count_sets(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *info)
+{
+   for (uint32_t i = 0; pool->counted && i < info->descriptorSetCount; i++) {
+      const struct vl_descriptor_set_layout *layout =
+         VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]);
+      if (!layout->countable) {
+         pool->counted = false;
+         return;
+      }
+      pool->used_sets++;
+      for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
+         pool->used[t] += layout->counts[t];
+   }
+}
+
+/* Whether the allocation fits what the pool has left by its declared counts;
+ * if so, it is counted. */
+static bool
+fits_counted_pool(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *info)
+{
+   if (!pool->counted || info->pNext ||
+       (uint64_t)pool->used_sets + info->descriptorSetCount > pool->max_sets)
+      return false;
+   uint64_t need[VL_POOL_TYPES] = { 0 };
+   for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
+      const struct vl_descriptor_set_layout *layout =
+         VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]);
+      if (!layout->countable)
+         return false;
+      for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
+         need[t] += layout->counts[t];
+   }
+   for (uint32_t t = 0; t < VL_POOL_TYPES; t++) {
+      if (pool->used[t] + need[t] > pool->capacity[t])
+         return false;
+   }
+   count_sets(pool, info);
+   return true;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
@@ -299,7 +369,15 @@ vl_AllocateDescriptorSets(VkDevice device, const VkDescriptorSetAllocateInfo *in
       pool->sets = set;
       out[i] = VL_TO_HANDLE(VkDescriptorSet, set);
    }
-   VkResult r = vl_call_vkAllocateDescriptorSets(vl_device(device)->transport, device, info, out);
+   VkResult r;
+   if (fits_counted_pool(pool, info)) {
+      /* cannot fail for lack of room: one-way, no round trip */
+      r = vl_send_vkAllocateDescriptorSets(vl_device(device)->transport, device, info, out);
+   } else {
+      r = vl_call_vkAllocateDescriptorSets(vl_device(device)->transport, device, info, out);
+      if (r == VK_SUCCESS)
+         count_sets(pool, info);
+   }
    if (r != VK_SUCCESS) {
       for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
          free_set(VL_FROM_HANDLE(struct vl_pool_set, out[i]));

@@ -18,6 +18,7 @@
 
 #include "vl_hash_table.h"
 #include "vl_icd.h"
+#include "vl_tls.h"
 
 struct entry {
    uint64_t handle;
@@ -29,7 +30,7 @@ static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct vl_hash_table table; /* of struct entry, by handle */
 static atomic_uint_fast64_t generation = 1;
 
-static _Thread_local struct {
+static VL_TLS struct {
    uint64_t handle, generation;
    VkObjectType type;
    void *object;

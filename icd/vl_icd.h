@@ -197,7 +197,15 @@ struct vl_command_pool {
    uint32_t family;
 };
 
+/* Descriptor types a pool's capacity is counted in guest-side (SAMPLER ..
+ * INPUT_ATTACHMENT); layouts with other types allocate synchronously. */
+#define VL_POOL_TYPES (VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT + 1)
+
 struct vl_descriptor_set_layout {
+   /* descriptors per type a set of this layout takes from its pool; valid
+    * when countable (no other types, no flags, no pNext) */
+   bool countable;
+   uint32_t counts[VL_POOL_TYPES];
    uint32_t binding_count;
    /* per binding number (sparse): its type and whether it has immutable samplers */
    struct {

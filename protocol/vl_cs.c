@@ -3,7 +3,7 @@
 
 #include "vl_object_table.h"
 
-_Thread_local uint8_t vl_chain_formats = 0xff;
+VL_TLS uint8_t vl_chain_formats = 0xff;
 
 void
 vl_enc_overflow(struct vl_encoder *enc)

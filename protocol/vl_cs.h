@@ -22,6 +22,7 @@
 
 #include "vl_arena.h"
 #include "vl_object_table.h"
+#include "vl_tls.h"
 
 /* Longest pNext chain accepted (and walked) on either side. */
 #define VL_MAX_CHAIN 128
@@ -32,7 +33,7 @@
  * pNext structs of extensions outside them are dropped, so that a peer of
  * wire format 0 never sees a struct of wire format 1.  The guest's senders
  * set it to their transport's; elsewhere it keeps every struct. */
-extern _Thread_local uint8_t vl_chain_formats;
+extern VL_TLS uint8_t vl_chain_formats;
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the wire format is little-endian; big-endian hosts need byte swapping"

@@ -17,6 +17,7 @@
 
 #include "vl_capture_format.h"
 #include "vl_futex.h"
+#include "vl_tls.h"
 #include "vl_protocol_defs.h"
 #include "vlr_host.h"
 #include "vlr_ring.h"
@@ -70,10 +71,13 @@ vlr_validation_messenger_info(struct vlr_context *ctx, VkDebugUtilsMessengerCrea
 static pthread_key_t exec_key;
 static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
 
+static VL_TLS struct vlr_exec *thread_exec_cached;
+
 static void
 exec_free(void *p)
 {
    struct vlr_exec *x = p;
+   thread_exec_cached = NULL;
    vlr_exec_finish(x);
    free(x);
 }
@@ -84,11 +88,16 @@ exec_key_init(void)
    pthread_key_create(&exec_key, exec_free);
 }
 
+/* The thread's executor is found without a library call on the per-command
+ * path (thread_exec_cached); the key only frees it when the thread exits. */
 static struct vlr_exec *
 thread_exec(struct vlr_context *ctx)
 {
+   struct vlr_exec *x = thread_exec_cached;
+   if (x && x->ctx == ctx)
+      return x;
    pthread_once(&exec_once, exec_key_init);
-   struct vlr_exec *x = pthread_getspecific(exec_key);
+   x = pthread_getspecific(exec_key);
    if (!x) {
       x = malloc(sizeof(*x));
       if (!x)
@@ -99,6 +108,7 @@ thread_exec(struct vlr_context *ctx)
    if (x->ctx != ctx) /* a reply stream belongs to one context */
       x->own_reply = (struct vlr_reply_stream){ 0 };
    x->ctx = ctx;
+   thread_exec_cached = x;
    return x;
 }
 

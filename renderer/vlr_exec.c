@@ -14,6 +14,7 @@
 #include "vl_capture_format.h"
 #include "vl_futex.h"
 #include "vl_protocol_defs.h"
+#include "vl_tls.h"
 #include "vlr_context.h"
 #include "vlr_ring.h"
 #include "vlr_watchdog.h"
@@ -48,7 +49,7 @@ vlr_command_name(int32_t id)
 }
 
 /* The executor running on this thread, for host-side messages. */
-static _Thread_local struct vlr_exec *current_exec;
+static VL_TLS struct vlr_exec *current_exec;
 
 struct vlr_exec *
 vlr_exec_current(void)
@@ -59,7 +60,7 @@ vlr_exec_current(void)
 /* Capture numbers the threads that run streams outside rings (1, 2, ... in
  * the order they first do so), for the ring field of their records. */
 static atomic_uint_fast64_t capture_threads;
-static _Thread_local uint64_t capture_thread;
+static VL_TLS uint64_t capture_thread;
 
 static void
 capture_stream(struct vlr_exec *x, const char *kind, const void *data, size_t size)

@@ -9,7 +9,10 @@
  *
  * Over a virtio-gpu device (VL_TRANSPORT=virtgpu) the renderer is the host's
  * (virglrenderer), which tells the guest nothing: the one message is then
- * the transport's, saying that the host stopped the context.
+ * the transport's, saying that the host stopped the context or, when the
+ * host did not even retire the call's fence (virglrenderer drops the rest of
+ * a batch whose stream failed, which sometimes holds the fence), that it has
+ * not answered for VL_VTEST_TIMEOUT seconds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +84,11 @@ main(void)
    for (const char *p = log; (p = strstr(p, "venus-loopback: ")); p++)
       messages++;
    if (foreign) {
-      if (messages != 1 || !strstr(log, "has stopped this context"))
-         vkt_fail("expected one message saying the host stopped the context, got:\n%s", log);
+      if (messages != 1 ||
+          (!strstr(log, "has stopped this context") && !strstr(log, "has not answered a call")))
+         vkt_fail("expected one message saying the host stopped the context or stopped "
+                  "answering, got:\n%s",
+                  log);
    } else if (messages != 1 || !strstr(log, "venus-loopback: renderer:") ||
               !strstr(log, "unknown object id") || !strstr(log, "vkCmdFillBuffer")) {
       vkt_fail("expected one message naming vkCmdFillBuffer and the unknown id, got:\n%s", log);

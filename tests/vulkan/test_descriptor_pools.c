@@ -1,0 +1,180 @@
+/*
+ * Descriptor set allocation answers as natively.  The ICD sends an
+ * allocation one-way when the pool cannot fragment (no FREE_DESCRIPTOR_SET)
+ * and its declared counts have room, and asks the host otherwise; both kinds
+ * run here, and then what the application sees is compared with a run of
+ * the same scenario on the native driver:
+ *
+ *  - allocations within the counts, one set at a time and several at once;
+ *  - allocations past maxSets and past a type's count (whatever the host
+ *    driver answers, the loopback must answer the same);
+ *  - the counts start again after vkResetDescriptorPool;
+ *  - a pool with FREE_DESCRIPTOR_SET, and a layout with binding flags.
+ *
+ * That the sets allocated one-way exist on the host and hold their writes is
+ * what test_compute and test_graphics show: their pools are of this kind.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "vkt.h"
+
+static VkDescriptorSetLayout
+ubo_layout(struct vkt *t, uint32_t count, const void *next)
+{
+   const VkDescriptorSetLayoutBinding b = { 0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, count,
+                                            VK_SHADER_STAGE_COMPUTE_BIT, NULL };
+   const VkDescriptorSetLayoutCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+      .pNext = next,
+      .bindingCount = 1,
+      .pBindings = &b,
+   };
+   VkDescriptorSetLayout l;
+   VKT_VK(vkCreateDescriptorSetLayout(t->device, &ci, NULL, &l));
+   return l;
+}
+
+static VkDescriptorPool
+ubo_pool(struct vkt *t, uint32_t sets, uint32_t descriptors, VkDescriptorPoolCreateFlags flags)
+{
+   const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, descriptors };
+   const VkDescriptorPoolCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+      .flags = flags,
+      .maxSets = sets,
+      .poolSizeCount = 1,
+      .pPoolSizes = &size,
+   };
+   VkDescriptorPool p;
+   VKT_VK(vkCreateDescriptorPool(t->device, &ci, NULL, &p));
+   return p;
+}
+
+static VkResult
+alloc(struct vkt *t, VkDescriptorPool pool, uint32_t n, const VkDescriptorSetLayout *layouts,
+      VkDescriptorSet *sets)
+{
+   const VkDescriptorSetAllocateInfo ai = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+      .descriptorPool = pool,
+      .descriptorSetCount = n,
+      .pSetLayouts = layouts,
+   };
+   return vkAllocateDescriptorSets(t->device, &ai, sets);
+}
+
+/* Writes one line per allocation: what the application saw. */
+static int
+scenario(const char *out_path)
+{
+   FILE *out = fopen(out_path, "w");
+   VKT_CHECK(out);
+   struct vkt t;
+   vkt_init(&t, "descriptor pools (scenario)");
+   struct vkt_buffer ubo;
+   vkt_buffer(&t, 4096, VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT, 0, &ubo);
+   const VkDescriptorSetLayout one = ubo_layout(&t, 1, NULL), two = ubo_layout(&t, 2, NULL);
+   const VkDescriptorSetLayout l3[3] = { one, one, one };
+   VkDescriptorSet sets[4] = { 0 };
+
+   const VkDescriptorPool pool = ubo_pool(&t, 3, 4, 0);
+   for (int round = 0; round < 2; round++) {
+      fprintf(out, "round %d: one %d", round, alloc(&t, pool, 1, &one, &sets[0]));
+      fprintf(out, ", two at once %d", alloc(&t, pool, 2, l3, &sets[1]));
+      /* every write must reach a set the host has */
+      for (int i = 0; i < 3; i++) {
+         const VkDescriptorBufferInfo bi = { ubo.buffer, 256u * (uint32_t)i, 256 };
+         const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                          .dstSet = sets[i],
+                                          .descriptorCount = 1,
+                                          .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+                                          .pBufferInfo = &bi };
+         vkUpdateDescriptorSets(t.device, 1, &w, 0, NULL);
+      }
+      /* past maxSets (3 taken), then past the count (4 UBOs, 3 taken) */
+      VkDescriptorSet extra = VK_NULL_HANDLE;
+      fprintf(out, ", past maxSets %d", alloc(&t, pool, 1, &one, &extra));
+      VKT_VK(vkResetDescriptorPool(t.device, pool, 0));
+      fprintf(out, ", after reset %d", alloc(&t, pool, 1, &two, &sets[0]));
+      fprintf(out, ", past the count %d", alloc(&t, pool, 1, &two, &sets[1]));
+      fprintf(out, "\n");
+      VKT_VK(vkResetDescriptorPool(t.device, pool, 0));
+   }
+   vkDestroyDescriptorPool(t.device, pool, NULL);
+
+   /* FREE_DESCRIPTOR_SET: asked of the host every time */
+   const VkDescriptorPool freeing =
+      ubo_pool(&t, 2, 2, VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT);
+   for (int i = 0; i < 3; i++) {
+      fprintf(out, "free pool %d: %d", i, alloc(&t, freeing, 2, l3, sets));
+      VKT_VK(vkFreeDescriptorSets(t.device, freeing, 2, sets));
+      fprintf(out, "\n");
+   }
+   vkDestroyDescriptorPool(t.device, freeing, NULL);
+
+   /* a layout with binding flags is not counted guest-side */
+   const VkDescriptorBindingFlags flags = 0;
+   const VkDescriptorSetLayoutBindingFlagsCreateInfo fi = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_BINDING_FLAGS_CREATE_INFO,
+      .bindingCount = 1,
+      .pBindingFlags = &flags,
+   };
+   const VkDescriptorSetLayout flagged = ubo_layout(&t, 1, &fi);
+   const VkDescriptorPool small = ubo_pool(&t, 1, 1, 0);
+   fprintf(out, "flagged layout: %d", alloc(&t, small, 1, &flagged, &sets[0]));
+   fprintf(out, ", then a counted one %d\n", alloc(&t, small, 1, &one, &sets[1]));
+   vkDestroyDescriptorPool(t.device, small, NULL);
+
+   vkDestroyDescriptorSetLayout(t.device, flagged, NULL);
+   vkDestroyDescriptorSetLayout(t.device, one, NULL);
+   vkDestroyDescriptorSetLayout(t.device, two, NULL);
+   vkt_buffer_destroy(&t, &ubo);
+   vkt_finish(&t);
+   fclose(out);
+   return 0;
+}
+
+static const char *
+slurp(const char *path, char *buf, size_t size)
+{
+   FILE *f = fopen(path, "r");
+   buf[0] = 0;
+   if (f) {
+      buf[fread(buf, 1, size - 1, f)] = 0;
+      fclose(f);
+   }
+   return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+   if (argc == 3 && !strcmp(argv[1], "--scenario"))
+      return scenario(argv[2]);
+   struct vkt t;
+   vkt_init(&t, "descriptor set allocation answers as natively (one-way within a pool's counts)");
+   vkt_finish(&t);
+   const char *icd = getenv("VK_ICD_FILENAMES");
+   VKT_CHECK(icd);
+   char native_path[] = "/tmp/vl-pools-native-XXXXXX", ours_path[] = "/tmp/vl-pools-ours-XXXXXX";
+   close(mkstemp(native_path));
+   close(mkstemp(ours_path));
+   const bool native_ran = vkt_run_native_child(argv[0], "--scenario", native_path);
+   const bool ours_ran = vkt_run_child(argv[0], icd, "--scenario", ours_path);
+   static char native[4096], ours[4096];
+   slurp(native_path, native, sizeof(native));
+   slurp(ours_path, ours, sizeof(ours));
+   unlink(native_path);
+   unlink(ours_path);
+   printf("native:\n%s\nthis driver:\n%s", native, ours);
+   if (!native_ran || !ours_ran)
+      vkt_fail("the %s run failed", native_ran ? "second" : "native");
+   /* within the counts every driver succeeds */
+   VKT_CHECK(strstr(native, "round 0: one 0, two at once 0"));
+   VKT_CHECK(strstr(native, "round 1: one 0, two at once 0"));
+   if (strcmp(native, ours))
+      vkt_fail("the application saw other results than natively");
+   vkt_pass(&t);
+   return 0;
+}
