@@ -923,8 +923,11 @@ reap(bool stopping)
                  prog, number, (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
       } else if (WIFEXITED(status) && WEXITSTATUS(status)) {
          crashes++;
-         fprintf(stderr, "%s: the process of client %u (pid %d) exited with status %d\n", prog,
-                 number, (int)pid, WEXITSTATUS(status));
+         /* a sanitizer turns a fault into an exit status (ThreadSanitizer: 66) */
+         fprintf(stderr,
+                 "%s: CRASH: the process of client %u (pid %d) exited with status %d (a fault "
+                 "under a sanitizer, or an error exit)\n",
+                 prog, number, (int)pid, WEXITSTATUS(status));
       }
    }
 }
