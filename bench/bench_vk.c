@@ -1120,13 +1120,7 @@ upload_setup(struct side *s)
    vkCmdPipelineBarrier(st->cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0,
                         1, &copied, 0, NULL, 0, NULL);
    vkCmdCopyBuffer(st->cmd, st->device.buffer, st->out.buffer, 1, &region);
-   const VkMemoryBarrier to_host = {
-      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-      .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-   };
-   vkCmdPipelineBarrier(st->cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-                        &to_host, 0, NULL, 0, NULL);
+   vkt_transfer_to_host(st->cmd);
    VK_CHECK(vkEndCommandBuffer(st->cmd));
    return st;
 }

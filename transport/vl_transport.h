@@ -92,6 +92,23 @@ vl_transport_speaks(const struct vl_transport *t, uint8_t formats)
    return (t->wire_formats & formats) != 0;
 }
 
+/* The transports to another process (vtest, virtgpu) send every stream as one
+ * message of at most VL_STREAM_MAX bytes (our server accepts 256 MiB), and
+ * read replies from a reply stream of VL_REPLY_STREAM_MIN bytes at first. */
+#define VL_STREAM_MAX       (256u << 20)
+#define VL_REPLY_STREAM_MIN (1u << 20)
+
+/* The size the reply stream (now `current` bytes, 0 before the first) needs
+ * for a reply of `need` bytes: doubled until it fits; 0 when it cannot. */
+static inline size_t
+vl_reply_stream_size(size_t current, size_t need)
+{
+   size_t want = current ? current : VL_REPLY_STREAM_MIN;
+   while (want < need && want <= VL_STREAM_MAX)
+      want *= 2;
+   return want < need ? 0 : want;
+}
+
 /* Whether the connection or the renderer context is gone for good. */
 static inline bool
 vl_transport_is_lost(struct vl_transport *t)

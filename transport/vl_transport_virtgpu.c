@@ -50,10 +50,6 @@
 #include "vl_virtgpu_drm.h"
 #include "vl_vtest_protocol.h"
 
-/* First size of the reply stream; it doubles when a reply needs more. */
-#define REPLY_SIZE_MIN (1u << 20)
-/* The largest stream sent in one EXECBUFFER. */
-#define STREAM_MAX (256u << 20)
 /* Rings of the context: 0 is the CPU's, the rest are queues'. */
 #define NUM_RINGS 64u
 
@@ -157,9 +153,9 @@ execbuffer(struct virtgpu *t, const void *cmds, size_t size, uint32_t ring, int 
 {
    if (atomic_load(&t->lost))
       return false;
-   if (size % 4 || size > STREAM_MAX) {
+   if (size % 4 || size > VL_STREAM_MAX) {
       report(t, "a stream of %zu bytes cannot be sent (whole words, at most %u MiB)", size,
-             STREAM_MAX >> 20);
+             VL_STREAM_MAX >> 20);
       return false;
    }
    if (!size && !fence_fd)
@@ -254,10 +250,8 @@ virtgpu_call(struct vl_transport *base, const void *cmds, size_t size, void *rep
 
    if (reply_size > t->reply_size || !t->reply_set) {
       /* A bigger reply stream; the old one goes once the switch executed. */
-      size_t want = t->reply_size ? t->reply_size : REPLY_SIZE_MIN;
-      while (want < reply_size && want <= STREAM_MAX)
-         want *= 2;
-      if (want < reply_size) {
+      const size_t want = vl_reply_stream_size(t->reply_size, reply_size);
+      if (!want) {
          report(t, "a reply of %zu bytes is too large", reply_size);
          goto out;
       }

@@ -54,11 +54,6 @@
 #include "vl_transport.h"
 #include "vl_vtest_protocol.h"
 
-/* First size of the reply stream; it doubles when a reply needs more. */
-#define REPLY_SIZE_MIN (1u << 20)
-/* The largest stream sent in one message (our server accepts 256 MiB). */
-#define STREAM_MAX (256u << 20)
-
 struct vtest {
    struct vl_transport base;
    int fd;
@@ -350,9 +345,9 @@ submit_locked(struct vtest *t, struct iovec *parts, int count, uint32_t timeline
    size_t bytes = 0;
    for (int i = 0; i < count; i++)
       bytes += parts[i].iov_len;
-   if (bytes % 4 || bytes > STREAM_MAX) {
+   if (bytes % 4 || bytes > VL_STREAM_MAX) {
       report(t, "a stream of %zu bytes cannot be sent (whole words, at most %u MiB)", bytes,
-             STREAM_MAX >> 20);
+             VL_STREAM_MAX >> 20);
       return false;
    }
    const uint32_t cmd_words = (uint32_t)(bytes / 4);
@@ -490,10 +485,8 @@ vtest_call(struct vl_transport *base, const void *cmds, size_t size, void *reply
    pthread_mutex_lock(&t->io_lock);
    if (reply_size > t->reply_size || !t->reply_set) {
       /* A bigger reply stream; the old one goes once the switch executed. */
-      size_t want = t->reply_size ? t->reply_size : REPLY_SIZE_MIN;
-      while (want < reply_size && want <= STREAM_MAX)
-         want *= 2;
-      if (want < reply_size) {
+      const size_t want = vl_reply_stream_size(t->reply_size, reply_size);
+      if (!want) {
          pthread_mutex_unlock(&t->io_lock);
          report(t, "a reply of %zu bytes is too large", reply_size);
          goto out;

@@ -395,3 +395,15 @@ vkt_run_native_child(const char *self, const char *arg, const char *out_path)
 {
    return run_child(self, vkt_native_icd(), true, arg, out_path);
 }
+
+void
+vkt_transfer_to_host(VkCommandBuffer cmd)
+{
+   const VkMemoryBarrier b = {
+      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+      .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
+   };
+   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b,
+                        0, NULL, 0, NULL);
+}

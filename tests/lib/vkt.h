@@ -86,6 +86,10 @@ void vkt_buffer(struct vkt *t, VkDeviceSize size, VkBufferUsageFlags usage,
                 VkMemoryPropertyFlags flags, struct vkt_buffer *out);
 void vkt_buffer_destroy(struct vkt *t, struct vkt_buffer *b);
 
+/* Makes transfer writes visible to the host once the submission is waited for
+ * (by fence, semaphore or query wait). */
+void vkt_transfer_to_host(VkCommandBuffer cmd);
+
 VkShaderModule vkt_shader(struct vkt *t, const char *spirv_path);
 VkCommandBuffer vkt_begin(struct vkt *t);
 /* Ends, submits with a fence, and waits. */

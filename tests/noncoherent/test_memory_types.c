@@ -218,24 +218,12 @@ make_buffer(struct vkt *t, VkDeviceSize size, VkDeviceMemory *memory, uint32_t t
 }
 
 static void
-host_barrier(VkCommandBuffer cmd)
-{
-   const VkMemoryBarrier b = {
-      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-      .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-   };
-   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b,
-                        0, NULL, 0, NULL);
-}
-
-static void
 gpu_copy(struct vkt *t, VkBuffer src, VkBuffer dst, VkDeviceSize size)
 {
    VkCommandBuffer cmd = vkt_begin(t);
    const VkBufferCopy region = { 0, 0, size };
    vkCmdCopyBuffer(cmd, src, dst, 1, &region);
-   host_barrier(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 }
 
@@ -244,7 +232,7 @@ gpu_fill(struct vkt *t, VkBuffer dst, uint32_t value)
 {
    VkCommandBuffer cmd = vkt_begin(t);
    vkCmdFillBuffer(cmd, dst, 0, VK_WHOLE_SIZE, value);
-   host_barrier(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 }
 
@@ -562,7 +550,7 @@ test_image(struct vkt *t)
                         NULL, 0, NULL, 1, &ib);
    vkCmdCopyImageToBuffer(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, down.buffer, 1,
                           &region);
-   host_barrier(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
    invalidate(t, down.memory, 0, VK_WHOLE_SIZE);
    static uint32_t want[W * H];
@@ -599,7 +587,7 @@ test_whole_size_type(struct vkt *t, uint32_t type)
    VKT_VK(vkMapMemory(t->device, b.memory, 0, half, 0, (void **)&p));
    VkCommandBuffer cmd = vkt_begin(t);
    vkCmdFillBuffer(cmd, b.buffer, half, half, 0x22222222u);
-   host_barrier(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
    fill_pattern(p, half / 4, 600 + type, 0);
    flush(t, b.memory, 0, VK_WHOLE_SIZE);

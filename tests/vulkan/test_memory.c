@@ -47,19 +47,6 @@ check_words(const char *what, const uint32_t *p, size_t words, uint32_t want)
    }
 }
 
-/* Makes transfer writes visible to the host before the fence wait returns. */
-static void
-transfer_to_host(VkCommandBuffer cmd)
-{
-   const VkMemoryBarrier b = {
-      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-      .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-   };
-   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b,
-                        0, NULL, 0, NULL);
-}
-
 /* Orders a transfer write before a later transfer read or write. */
 static void
 transfer_to_transfer(VkCommandBuffer cmd)
@@ -171,7 +158,7 @@ test_map_unmap(struct vkt *t)
    VkCommandBuffer cmd = vkt_begin(t);
    const VkBufferCopy all = { 0, 0, words * 4 };
    vkCmdCopyBuffer(cmd, b.buffer, out.buffer, 1, &all);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
    const uint32_t *o = out.map;
    check_pattern("GPU copy, before the offset", o, offset / 4, 1, 0);
@@ -227,7 +214,7 @@ test_flush_invalidate(struct vkt *t)
    const VkBufferCopy copy = { 0, half, half - 4096 };
    vkCmdCopyBuffer(cmd, b.buffer, b.buffer, 1, &copy);
    vkCmdFillBuffer(cmd, b.buffer, size - 4096, 4096, 0x5eed1e55u);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 
    const VkMappedMemoryRange inval[2] = {
@@ -356,7 +343,7 @@ test_image_copies(struct vkt *t)
    };
    vkCmdCopyImageToBuffer(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, down.buffer, 2,
                           download);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 
    const uint32_t *d = down.map;
@@ -434,7 +421,7 @@ test_buffer_commands(struct vkt *t)
    vkCmdFillBuffer(cmd, upd.buffer, 4096 + 400, 800, 0x01020304u);
    /* Fills bytes [4, 1028): the last two bytes are past the last whole word. */
    vkCmdFillBuffer(cmd, odd.buffer, 4, VK_WHOLE_SIZE, 0xc0ffee00u);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 
    const uint32_t *d = dst.map;
@@ -507,7 +494,7 @@ test_big_allocation(struct vkt *t)
    for (int i = 0; i < 3; i++)
       regions[i] = (VkBufferCopy){ src[i], dst[i], chunk };
    vkCmdCopyBuffer(cmd, b.buffer, b.buffer, 3, regions);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
    VKT_VK(vkInvalidateMappedMemoryRanges(t->device, 1, &whole));
 

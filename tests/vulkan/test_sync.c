@@ -123,27 +123,13 @@ signal_value(struct vkt *t, VkSemaphore s, uint64_t value)
    VKT_VK(vkSignalSemaphore(t->device, &si));
 }
 
-/* Makes transfer writes visible to the host once the submission is waited
- * for (by fence, semaphore or query wait). */
-static void
-transfer_to_host(VkCommandBuffer cmd)
-{
-   const VkMemoryBarrier b = {
-      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-      .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-   };
-   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b,
-                        0, NULL, 0, NULL);
-}
-
 /* A recorded, ended command buffer that fills region i with value. */
 static VkCommandBuffer
 fill_cmd(struct vkt *t, uint32_t i, uint32_t value)
 {
    VkCommandBuffer cmd = vkt_begin(t);
    vkCmdFillBuffer(cmd, buf.buffer, i * REGION, REGION, value);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    VKT_VK(vkEndCommandBuffer(cmd));
    return cmd;
 }
@@ -155,7 +141,7 @@ copy_cmd(struct vkt *t, uint32_t from, uint32_t to)
    VkCommandBuffer cmd = vkt_begin(t);
    const VkBufferCopy c = { from * REGION, to * REGION, REGION };
    vkCmdCopyBuffer(cmd, buf.buffer, buf.buffer, 1, &c);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    VKT_VK(vkEndCommandBuffer(cmd));
    return cmd;
 }
@@ -662,7 +648,7 @@ wait_host_event_cmd(struct vkt *t, VkEvent e, uint32_t from, uint32_t to)
                    NULL, 0, NULL);
    const VkBufferCopy c = { from * REGION, to * REGION, REGION };
    vkCmdCopyBuffer(cmd, buf.buffer, buf.buffer, 1, &c);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    VKT_VK(vkEndCommandBuffer(cmd));
    return cmd;
 }
@@ -689,7 +675,7 @@ test_events(struct vkt *t)
    VkCommandBuffer cmd = vkt_begin(t);
    vkCmdFillBuffer(cmd, buf.buffer, 9 * REGION, REGION, 0xe0000001u);
    vkCmdSetEvent(cmd, e, VK_PIPELINE_STAGE_TRANSFER_BIT);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    run(t, cmd, f);
    VKT_CHECK(vkGetEventStatus(t->device, e) == VK_EVENT_SET);
    check_region("fill before vkCmdSetEvent", 9, 0xe0000001u);
@@ -720,7 +706,7 @@ test_events(struct vkt *t)
    vkCmdWaitEvents2(cmd, 1, &e, &dep);
    const VkBufferCopy c = { 10 * REGION, 11 * REGION, REGION };
    vkCmdCopyBuffer(cmd, buf.buffer, buf.buffer, 1, &c);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    run(t, cmd, f);
    VKT_CHECK(vkGetEventStatus(t->device, e) == VK_EVENT_SET);
    check_region("vkCmdSetEvent2 / vkCmdWaitEvents2 copy", 11, 0xe0000002u);
@@ -833,7 +819,7 @@ test_timestamps(struct vkt *t)
    vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT, pool, 2);
    vkCmdCopyQueryPoolResults(cmd, pool, 0, 3, copy.buffer, 0, 8,
                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 
    uint64_t ts[3] = { 0 };
@@ -1027,7 +1013,7 @@ check_statistics(struct vkt *t, VkImageView view, VkPipeline pipeline)
    vkCmdCopyQueryPoolResults(cmd, pool, 0, 2, copy.buffer, 0, 4 * sizeof(uint64_t),
                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT |
                                 VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 
    /* vertices, primitives, vertex shader invocations, availability */
@@ -1137,7 +1123,7 @@ test_occlusion(struct vkt *t)
    };
    vkCmdCopyImageToBuffer(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, pixels.buffer, 1,
                           &region);
-   transfer_to_host(cmd);
+   vkt_transfer_to_host(cmd);
    vkt_submit_wait(t, cmd);
 
    uint64_t r[2][2] = { { 1, 0 }, { 0, 0 } };

@@ -102,13 +102,7 @@ record(VkCommandBuffer cmd, uint32_t thread, uint32_t it)
                         &to_copy, 0, NULL, 0, NULL);
    const VkBufferCopy c = { base + SEG, base + 2 * SEG, SEG };
    vkCmdCopyBuffer(cmd, shared.buffer, shared.buffer, 1, &c);
-   const VkMemoryBarrier to_host = {
-      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-      .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-   };
-   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-                        &to_host, 0, NULL, 0, NULL);
+   vkt_transfer_to_host(cmd);
 }
 
 static VkResult
