@@ -46,6 +46,23 @@ stage_ok(struct vlr_exec *x, VkShaderStageFlagBits stage, VkShaderStageFlags all
 }
 
 /* A sample count: one of VK_SAMPLE_COUNT_1_BIT ... 64. */
+/* A stage whose module declares push constants needs a range for its stage
+ * in the layout (VUID-VkComputePipelineCreateInfo-layout-07987 and its
+ * graphics twin); modules given inline or unknown layouts are not checked. */
+static bool
+push_constants_ok(struct vlr_exec *x, const VkPipelineShaderStageCreateInfo *stage,
+                  VkPipelineLayout layout)
+{
+   const struct vlr_shader_module *m = VLR_STATE(x, VK_OBJECT_TYPE_SHADER_MODULE, stage->module);
+   const struct vlr_pipeline_layout *l = VLR_STATE(x, VK_OBJECT_TYPE_PIPELINE_LAYOUT, layout);
+   if (!m || !l || !m->push_constants || (l->push_stages & stage->stage))
+      return true;
+   return vlr_guard(x, "push-constant-stage",
+                    "the shader of stage 0x%x declares push constants, and no push constant "
+                    "range of the pipeline layout names that stage",
+                    (unsigned)stage->stage);
+}
+
 static bool
 samples_ok(struct vlr_exec *x, const char *what, VkSampleCountFlagBits samples)
 {
@@ -85,7 +102,8 @@ graphics_pipeline_ok(struct vlr_exec *x, const struct vlr_device *dev,
       VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT | VK_SHADER_STAGE_GEOMETRY_BIT |
       VK_SHADER_STAGE_FRAGMENT_BIT | VK_SHADER_STAGE_TASK_BIT_EXT | VK_SHADER_STAGE_MESH_BIT_EXT;
    for (uint32_t i = 0; info->pStages && i < info->stageCount; i++) {
-      if (!stage_ok(x, info->pStages[i].stage, graphics))
+      if (!stage_ok(x, info->pStages[i].stage, graphics) ||
+          !push_constants_ok(x, &info->pStages[i], info->layout))
          return false;
    }
    const VkPipelineVertexInputStateCreateInfo *vi = info->pVertexInputState;
@@ -136,7 +154,8 @@ vlr_check_vkCreateComputePipelines(struct vlr_exec *x,
                                    const struct vl_args_vkCreateComputePipelines *a)
 {
    for (uint32_t i = 0; i < a->createInfoCount; i++) {
-      if (!stage_ok(x, a->pCreateInfos[i].stage.stage, VK_SHADER_STAGE_COMPUTE_BIT))
+      if (!stage_ok(x, a->pCreateInfos[i].stage.stage, VK_SHADER_STAGE_COMPUTE_BIT) ||
+          !push_constants_ok(x, &a->pCreateInfos[i].stage, a->pCreateInfos[i].layout))
          return false;
    }
    return true;
@@ -158,6 +177,25 @@ vlr_check_vkCreatePipelineLayout(struct vlr_exec *x, const struct vl_args_vkCrea
          return false;
    }
    return true;
+}
+
+void
+vlr_record_vkCreatePipelineLayout(struct vlr_exec *x,
+                                  const struct vl_args_vkCreatePipelineLayout *a)
+{
+   struct vlr_pipeline_layout *l = vlr_state_attach(x, (uint64_t)(uintptr_t)*a->pPipelineLayout,
+                                                    VK_OBJECT_TYPE_PIPELINE_LAYOUT, sizeof(*l));
+   const VkPipelineLayoutCreateInfo *info = a->pCreateInfo;
+   for (uint32_t i = 0; l && info->pPushConstantRanges && i < info->pushConstantRangeCount; i++)
+      l->push_stages |= info->pPushConstantRanges[i].stageFlags;
+}
+
+void
+vlr_forget_vkDestroyPipelineLayout(struct vlr_exec *x,
+                                   const struct vl_args_vkDestroyPipelineLayout *a)
+{
+   (void)a;
+   vlr_state_forget(x);
 }
 
 bool

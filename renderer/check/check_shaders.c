@@ -45,3 +45,31 @@ vlr_check_vkCreateShaderModule(struct vlr_exec *x, const struct vl_args_vkCreate
    spvDiagnosticDestroy(diag);
    return ok;
 }
+
+/* After validation: an OpVariable (opcode 59: type, id, storage class) in the
+ * PushConstant storage class (9) is a declared push constant block. */
+void
+vlr_record_vkCreateShaderModule(struct vlr_exec *x, const struct vl_args_vkCreateShaderModule *a)
+{
+   struct vlr_shader_module *m = vlr_state_attach(x, (uint64_t)(uintptr_t)*a->pShaderModule,
+                                                  VK_OBJECT_TYPE_SHADER_MODULE, sizeof(*m));
+   if (!m)
+      return;
+   const uint32_t *code = a->pCreateInfo->pCode;
+   const size_t words = a->pCreateInfo->codeSize / 4;
+   for (size_t at = 5; at < words;) {
+      const uint32_t count = code[at] >> 16, opcode = code[at] & 0xffff;
+      if (!count || count > words - at)
+         break;
+      if (opcode == 59 && count >= 4 && code[at + 3] == 9)
+         m->push_constants = true;
+      at += count;
+   }
+}
+
+void
+vlr_forget_vkDestroyShaderModule(struct vlr_exec *x, const struct vl_args_vkDestroyShaderModule *a)
+{
+   (void)a;
+   vlr_state_forget(x);
+}

@@ -93,6 +93,18 @@ struct vlr_set_layout {
    } b[];
 };
 
+/* Whether a shader module declares a push constant block, and the stages a
+ * pipeline layout's push constant ranges name: a stage whose module declares
+ * one needs a range for it (lavapipe's compiled shader reads the block
+ * through a pointer it sets only for the stages of the ranges). */
+struct vlr_shader_module {
+   bool push_constants;
+};
+
+struct vlr_pipeline_layout {
+   VkShaderStageFlags push_stages;
+};
+
 struct vlr_query_pool {
    uint32_t count;  /* queries */
    uint32_t values; /* values of one query's result, availability apart */
