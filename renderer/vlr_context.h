@@ -38,6 +38,8 @@ struct vlr_resource {
 struct vlr_feedback;
 struct vlr_device {
    struct vlr_host_device_table table;
+   /* the next device left to the host driver (vlr_instance.c) */
+   struct vlr_device *abandoned_next;
    struct vl_object *physical_device;
    /* vlr_inflight.c: submissions so far and how far they have provably
     * completed (31-bit numbers), the queue of the last one, and whether

@@ -4,6 +4,7 @@
  * filters to what the protocol carries (extension lists, API versions).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,20 @@ vlr_handle_vkCreateInstance(struct vlr_exec *x, struct vl_args_vkCreateInstance 
                                                        &ctx->messenger);
 }
 
+/* Devices whose work never completes are left to the host driver, with the
+ * state it may still use: kept here, reachable, for the process's life. */
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vlr_device *abandoned;
+
+static void
+abandon(struct vlr_device *dev)
+{
+   pthread_mutex_lock(&abandoned_lock);
+   dev->abandoned_next = abandoned;
+   abandoned = dev;
+   pthread_mutex_unlock(&abandoned_lock);
+}
+
 static void
 remove_tree(struct vlr_context *ctx, struct vl_object *obj)
 {
@@ -147,6 +162,8 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
                             "host device is leaked\n");
             vlr_inflight_finish(dev);
             child->data = NULL;
+            if (dev)
+               abandon(dev);
             remove_tree(ctx, child);
             leaked = true;
             continue;

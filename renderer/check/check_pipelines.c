@@ -123,6 +123,21 @@ graphics_pipeline_ok(struct vlr_exec *x, const struct vlr_device *dev,
    if (vp && (!vlr_check_index(x, "viewports", 0, vp->viewportCount, l->maxViewports) ||
               !vlr_check_index(x, "scissors", 0, vp->scissorCount, l->maxViewports)))
       return false;
+   /* static viewports and scissors are read from their arrays (lavapipe
+    * copies them), unless rasterization is statically discarded */
+   const VkPipelineRasterizationStateCreateInfo *rs = info->pRasterizationState;
+   const bool discarded = rs && rs->rasterizerDiscardEnable &&
+                          !dynamic(info, VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE);
+   if (vp && !discarded && vp->viewportCount && !vp->pViewports &&
+       !dynamic(info, VK_DYNAMIC_STATE_VIEWPORT) &&
+       !dynamic(info, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT) &&
+       !vlr_guard(x, "viewport-array", "static viewports without pViewports"))
+      return false;
+   if (vp && !discarded && vp->scissorCount && !vp->pScissors &&
+       !dynamic(info, VK_DYNAMIC_STATE_SCISSOR) &&
+       !dynamic(info, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT) &&
+       !vlr_guard(x, "viewport-array", "static scissors without pScissors"))
+      return false;
    const VkPipelineColorBlendStateCreateInfo *cb = info->pColorBlendState;
    if (cb && !vlr_check_index(x, "blended color attachments", 0, cb->attachmentCount,
                               l->maxColorAttachments))
