@@ -53,9 +53,21 @@ vl_hash_table_remove(struct vl_hash_table *t, size_t hash, const void *entry)
       if (!t->slots[i])
          return false;
       if (t->slots[i] == entry) {
-         t->slots[i] = VL_HASH_TOMBSTONE;
          t->count--;
+         t->slots[i] = VL_HASH_TOMBSTONE;
          t->tombstones++;
+         /* Tombstones that end a probe run (only free slots after them)
+          * end no search: they become free slots again, so that churn
+          * leaves none behind and never forces a rehash. */
+         size_t j = (i + 1) & mask;
+         while (t->slots[j] == VL_HASH_TOMBSTONE)
+            j = (j + 1) & mask;
+         if (!t->slots[j]) {
+            for (j = (j - 1) & mask; t->slots[j] == VL_HASH_TOMBSTONE; j = (j - 1) & mask) {
+               t->slots[j] = NULL;
+               t->tombstones--;
+            }
+         }
          return true;
       }
    }

@@ -248,6 +248,7 @@ vl_GetFenceStatus(VkDevice device, VkFence fence)
    struct vl_fence *f = fence_of(fence);
    if (!fence_tracked(f))
       return vl_call_vkGetFenceStatus(dev->transport, device, fence);
+   vl_transport_sync_point(dev->transport);
    if (fence_done(dev, f))
       return VK_SUCCESS;
    if (vl_transport_is_lost(dev->transport))
@@ -281,6 +282,7 @@ vl_QueueSubmit(VkQueue queue, uint32_t count, const VkSubmitInfo *submits, VkFen
    if (r == VK_SUCCESS && fence)
       vl_fence_submitted(dev, queue, fence);
    vl_device_send_doomed(dev);
+   vl_transport_sync_point(dev->transport);
    return r;
 }
 
@@ -297,6 +299,7 @@ vl_QueueSubmit2(VkQueue queue, uint32_t count, const VkSubmitInfo2 *submits, VkF
    if (r == VK_SUCCESS && fence)
       vl_fence_submitted(dev, queue, fence);
    vl_device_send_doomed(dev);
+   vl_transport_sync_point(dev->transport);
    return r;
 }
 
@@ -333,6 +336,7 @@ wait_feedback(struct vl_device *dev, uint32_t count, const VkFence *fences, bool
 {
    const uint64_t deadline = deadline_after(timeout);
    _Atomic uint32_t *epoch = feedback_epoch(dev);
+   vl_transport_sync_point(dev->transport);
    for (;;) {
       /* read the word first: a completion after the check changes it */
       const uint32_t seen = atomic_load_explicit(epoch, memory_order_acquire);

@@ -2,6 +2,28 @@
 #include "vl_object_table.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* Spare entries are poisoned under AddressSanitizer, so that a stale pointer
+ * to a removed entry is still caught until the entry is reused. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VL_TABLE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VL_TABLE_ASAN 1
+#endif
+#endif
+#ifdef VL_TABLE_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* How many removed entries are kept for reuse. */
+#define SPARE_MAX 1024u
 
 struct host_key {
    int32_t type;
@@ -51,6 +73,12 @@ free_entry(void *entry, void *data)
 void
 vl_object_table_finish(struct vl_object_table *t)
 {
+   while (t->spare) {
+      struct vl_object *o = t->spare;
+      UNPOISON(o, sizeof(*o));
+      t->spare = o->parent;
+      free(o);
+   }
    vl_hash_table_each(&t->by_id, free_entry, NULL);
    vl_hash_table_finish(&t->by_id);
    vl_hash_table_finish(&t->by_host);
@@ -73,9 +101,17 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
    if (!vl_hash_table_reserve(&t->by_id, id_hash_of) ||
        !vl_hash_table_reserve(&t->by_host, host_hash_of))
       return NULL;
-   struct vl_object *o = calloc(1, sizeof(*o));
-   if (!o)
-      return NULL;
+   struct vl_object *o = t->spare;
+   if (o) {
+      UNPOISON(o, sizeof(*o));
+      t->spare = o->parent;
+      t->spare_count--;
+      memset(o, 0, sizeof(*o));
+   } else {
+      o = calloc(1, sizeof(*o));
+      if (!o)
+         return NULL;
+   }
    o->id = id;
    o->type = type;
    o->host = host;
@@ -122,5 +158,12 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
       vl_list_init(l);
       child->parent = NULL;
    }
-   free(obj);
+   if (t->spare_count < SPARE_MAX) {
+      obj->parent = t->spare; /* the spare list's link */
+      t->spare = obj;
+      t->spare_count++;
+      POISON(obj, sizeof(*obj));
+   } else {
+      free(obj);
+   }
 }

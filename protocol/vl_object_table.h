@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "vl_hash_table.h"
 
@@ -31,6 +32,9 @@ struct vl_object {
    struct vl_list link;      /* in parent->children */
    void *data;               /* per-type renderer state */
    const void *table;        /* dispatchable objects: the host entry points to call */
+   /* Small per-type state lives here instead of an allocation of its own
+    * (data then points to it); vl_object_free_data knows the difference. */
+   _Alignas(8) unsigned char inline_data[40];
 };
 
 struct vl_object_table {
@@ -39,7 +43,20 @@ struct vl_object_table {
    /* Bumped whenever an entry goes away or changes id: a lookup cached
     * under an older generation may name freed memory. */
    uint64_t generation;
+   /* Removed entries kept for the next add (an engine creating and
+    * destroying objects all the time pays no malloc for them). */
+   struct vl_object *spare;
+   size_t spare_count;
 };
+
+/* Frees an object's per-type state, wherever it lives. */
+static inline void
+vl_object_free_data(struct vl_object *o)
+{
+   if (o->data != (void *)o->inline_data)
+      free(o->data);
+   o->data = NULL;
+}
 
 static inline bool
 vl_object_has_id(const void *entry, const void *key)

@@ -174,7 +174,7 @@ remove_tree(struct vlr_context *ctx, struct vl_object *obj)
 {
    while (!vl_list_empty(&obj->children))
       remove_tree(ctx, vl_object_from_link(obj->children.next));
-   free(obj->data);
+   vl_object_free_data(obj);
    vl_object_table_remove(&ctx->objects, obj);
 }
 

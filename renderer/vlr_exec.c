@@ -148,6 +148,7 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       x->cmd_flags = flags;
       x->cmd_seq = ++ctx->command_seq;
       x->destroyed = NULL;
+      x->created = NULL;
       if (ctx->options.stats)
          vlr_context_count(ctx, id);
       vlr_dispatch_command(x, id, flags);
@@ -158,7 +159,7 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
                              "signaled the device's timeline semaphores to release it");
       }
       if (x->progress)
-         x->progress(x);
+         x->progress(x, false);
       if (x->capture_reply_size)
          capture_reply(x);
       if (x->arena.used_total) /* most commands decode into their frame */
@@ -247,6 +248,7 @@ vlr_exec_add_object(struct vlr_exec *x, uint64_t id, int32_t type, uint64_t host
    /* Children of dispatchable objects inherit their host entry points. */
    if (parent)
       obj->table = parent->table;
+   x->created = obj;
    return obj;
 }
 
@@ -339,6 +341,8 @@ vlr_wait_nap(void)
 void
 vlr_exec_unlock(struct vlr_exec *x)
 {
+   if (x->progress)
+      x->progress(x, true);
    if (x->locked)
       pthread_mutex_unlock(&x->ctx->lock);
 }

@@ -43,6 +43,9 @@ struct vlr_exec {
    struct vl_arena arena;
    /* the object a vkDestroy* being executed names (NULL: VK_NULL_HANDLE) */
    struct vl_object *destroyed;
+   /* the object the command being executed created last (its state hook
+    * attaches to it without a lookup) */
+   struct vl_object *created;
    enum vlr_reply_target reply_target;
    struct vl_encoder reply_buf;
    /* for messages: where the current command starts */
@@ -54,8 +57,10 @@ struct vlr_exec {
    const char *stream_kind;
    uint8_t wire_formats; /* VL_WIRE_*: the ids this stream may use (the context's) */
    bool locked;
-   /* called after each command when set (a ring publishes its head) */
-   void (*progress)(struct vlr_exec *x);
+   /* called after each command when set (a ring publishes its head), and
+    * with before_current before a handler lets go of the context lock to
+    * wait (everything before that command must be published by then) */
+   void (*progress)(struct vlr_exec *x, bool before_current);
    void *progress_data;
    /* a vkExecuteCommandStreamsMESA runs its streams in this one */
    struct vlr_exec *nested;

@@ -776,8 +776,7 @@ other_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void
    if (!device_before(x, id, owner, args))
       return false;
    if (id == VL_CMD_vkDestroySemaphore && x->destroyed) {
-      free(x->destroyed->data);
-      x->destroyed->data = NULL;
+      vl_object_free_data(x->destroyed);
    }
    return true;
 }
@@ -970,7 +969,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
                return;
             }
             t->reach = t->scheduled = ((const VkSemaphoreTypeCreateInfo *)s)->initialValue;
-            free(o->data);
+            vl_object_free_data(o);
             o->data = t;
          }
       }

@@ -16,7 +16,7 @@ remove_children(struct vlr_exec *x, struct vl_object *parent)
 {
    while (!vl_list_empty(&parent->children)) {
       struct vl_object *child = vl_object_from_link(parent->children.next);
-      free(child->data);
+      vl_object_free_data(child);
       vlr_exec_remove_object(x, child);
    }
 }
@@ -136,7 +136,7 @@ vlr_handle_vkAllocateDescriptorSets(struct vlr_exec *x,
                                                   (uint64_t)(uintptr_t)host[i], pool);
       if (!set)
          return;
-      set->data = vlr_set_layout_copy(x, info->pSetLayouts[i]);
+      vlr_set_layout_copy(x, set, info->pSetLayouts[i]);
    }
 }
 
@@ -153,7 +153,7 @@ vlr_handle_vkFreeDescriptorSets(struct vlr_exec *x, struct vl_args_vkFreeDescrip
          vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_DESCRIPTOR_SET,
                                      (uint64_t)(uintptr_t)args->pDescriptorSets[i]);
       if (obj) {
-         free(obj->data);
+         vl_object_free_data(obj);
          vlr_exec_remove_object(x, obj);
       }
    }

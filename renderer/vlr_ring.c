@@ -20,8 +20,9 @@
  *    submissions): vkSubmitVirtqueueSeqnoMESA (virtqueue) publishes a
  *    sequence number that vkWaitVirtqueueSeqnoMESA (ring) waits for, and
  *    vkWaitRingSeqnoMESA (virtqueue) waits until a ring's head passes a
- *    position.  The head advances after every command, so that a ring
- *    blocked in a wait has published everything before it.
+ *    position.  The head advances within a span (ring_progress), and
+ *    always before a command that waits, so that a ring blocked in a wait
+ *    has published everything before it.
  */
 #include "vlr_ring.h"
 
@@ -55,7 +56,8 @@ struct vlr_ring {
    bool monitored;          /* ALIVE is reported (VkRingMonitorInfoMESA) */
    /* ordering with the virtqueue (wire format 1), under set->lock */
    uint64_t virtqueue_seqno;
-   uint32_t span_head; /* ring position of the span being executed */
+   uint32_t span_head;   /* ring position of the span being executed */
+   uint32_t unpublished; /* commands executed since the head was published */
    const uint8_t *span_start;
    struct vlr_exec exec;
 };
@@ -73,6 +75,9 @@ struct vlr_ring_set {
    bool monitor_started, monitor_stop;
    uint32_t period_us; /* the shortest period any ring asked for */
    bool fatal;         /* the context is lost: FATAL on every ring */
+   /* threads in vkWaitRingSeqnoMESA: a head that moves wakes them (a ring
+    * nobody waits on publishes its head without taking the lock) */
+   _Atomic uint32_t head_waiters;
 };
 
 static bool add_ring(struct vlr_ring_set *set, struct vlr_ring *ring);
@@ -91,16 +96,41 @@ clear_status(struct vlr_ring *ring, uint32_t bits)
    atomic_fetch_and_explicit(ring->status, ~bits, memory_order_seq_cst);
 }
 
-/* Publishes the ring position reached within a span (after each command). */
+/* Publishes a ring position; wakes the threads waiting for one.  A waiter
+ * counts itself before it reads the head (both sequentially consistent):
+ * either it sees this head, or this sees it and broadcasts under the lock
+ * it waits with. */
 static void
-ring_progress(struct vlr_exec *x)
+publish_head(struct vlr_ring *ring, uint32_t head)
+{
+   atomic_store_explicit(ring->head, head, memory_order_seq_cst);
+   if (atomic_load_explicit(&ring->set->head_waiters, memory_order_seq_cst)) {
+      pthread_mutex_lock(&ring->set->lock);
+      pthread_cond_broadcast(&ring->set->cond);
+      pthread_mutex_unlock(&ring->set->lock);
+   }
+}
+
+/* Publishes the ring position reached within a span: after every command
+ * while a thread waits for a position, before a command that waits itself,
+ * and every PROGRESS_EVERY commands; the span's end is always published.
+ * Fewer stores of the head line mean fewer transfers of it to the guest's
+ * core, which polls it while it streams commands in. */
+#define PROGRESS_EVERY 32u
+static void
+ring_progress(struct vlr_exec *x, bool before_current)
 {
    struct vlr_ring *ring = x->progress_data;
-   const uint32_t head = ring->span_head + (uint32_t)(x->dec.cur - ring->span_start);
-   atomic_store_explicit(ring->head, head, memory_order_seq_cst);
-   pthread_mutex_lock(&ring->set->lock);
-   pthread_cond_broadcast(&ring->set->cond);
-   pthread_mutex_unlock(&ring->set->lock);
+   if (before_current) {
+      publish_head(ring, ring->span_head + (uint32_t)(x->cmd_start - ring->span_start));
+      return;
+   }
+   if (++ring->unpublished < PROGRESS_EVERY &&
+       !atomic_load_explicit(&ring->set->head_waiters, memory_order_seq_cst) &&
+       !(ring->extra_size >= 8 && atomic_load_explicit(&ring->extra[1], memory_order_relaxed)))
+      return;
+   ring->unpublished = 0;
+   publish_head(ring, ring->span_head + (uint32_t)(x->dec.cur - ring->span_start));
 }
 
 static void *
@@ -141,10 +171,7 @@ ring_thread(void *data)
          ring->exec.locked = false;
          pthread_mutex_unlock(&ctx->lock);
          cur = tail;
-         atomic_store_explicit(ring->head, cur, memory_order_seq_cst);
-         pthread_mutex_lock(&ring->set->lock);
-         pthread_cond_broadcast(&ring->set->cond);
-         pthread_mutex_unlock(&ring->set->lock);
+         publish_head(ring, cur);
          if (ring->extra_size >= 8 && atomic_load(&ring->extra[1]))
             vl_futex_wake(ring->head);
          last_work = vl_now_ns();
@@ -624,6 +651,7 @@ vlr_handle_vkWaitRingSeqnoMESA(struct vlr_exec *x, struct vl_args_vkWaitRingSeqn
    vlr_exec_unlock(x);
    struct vlr_ring_set *set = ring->set;
    pthread_mutex_lock(&set->lock);
+   atomic_fetch_add_explicit(&set->head_waiters, 1, memory_order_seq_cst);
    bool reached;
    while (!(reached = seqno_ge(atomic_load(ring->head), seqno)) && !set->fatal &&
           !atomic_load(&ring->stop)) {
@@ -633,6 +661,7 @@ vlr_handle_vkWaitRingSeqnoMESA(struct vlr_exec *x, struct vl_args_vkWaitRingSeqn
          break;
       pthread_cond_wait(&set->cond, &set->lock);
    }
+   atomic_fetch_sub_explicit(&set->head_waiters, 1, memory_order_seq_cst);
    pthread_mutex_unlock(&set->lock);
    vlr_exec_lock(x);
    if (!reached && !set->fatal)

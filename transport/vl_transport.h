@@ -40,6 +40,9 @@ struct vl_transport_ops {
    bool (*submit_stream)(struct vl_transport *t, const void *data, size_t size, bool at_submit,
                          uint32_t *token);
    void (*wait)(struct vl_transport *t, uint32_t token);
+   /* Optional: the application submitted work to a queue or waits for some:
+    * what comes next is not a burst of one-way work to run in parallel. */
+   void (*sync_point)(struct vl_transport *t);
    /* Host-visible memory (whole allocation); *size is the allocation size
     * on entry. */
    VkResult (*map_memory)(struct vl_transport *t, uint64_t memory_id, void **ptr,
@@ -107,6 +110,13 @@ vl_reply_stream_size(size_t current, size_t need)
    while (want < need && want <= VL_STREAM_MAX)
       want *= 2;
    return want < need ? 0 : want;
+}
+
+static inline void
+vl_transport_sync_point(struct vl_transport *t)
+{
+   if (t->ops->sync_point)
+      t->ops->sync_point(t);
 }
 
 /* Whether the connection or the renderer context is gone for good. */

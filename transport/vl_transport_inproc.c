@@ -15,6 +15,11 @@
  *    same way, on the calling thread; the ring and its thread take over
  *    whenever work is queued, and always for big streams (command buffers),
  *    which the renderer thread then records while the application goes on.
+ *  - A burst of one-way commands (more than BURST_MIN in a row, with no call,
+ *    wait or queue submission between them: an engine creating a level's
+ *    objects) goes through the ring even when it is drained, so that the
+ *    renderer thread executes it on another core while the application
+ *    encodes what follows.  The next call, wait or submission ends the burst.
  *  - VL_DEBUG=ring turns both shortcuts off: every command goes through the
  *    ring and every reply through the Venus reply stream.
  */
@@ -41,6 +46,18 @@
  * Bigger ones go to the ring thread, so that one huge recording does not
  * hold up other threads' submissions. */
 #define SUBMIT_INLINE_MAX (256u * 1024u)
+/* One-way commands in a row after which the application counts as streaming
+ * work it does not wait for.  Small enough that a level load goes parallel
+ * at once, large enough that the few one-way commands between two calls
+ * (set an event, then ask for its status) stay on the calling thread, where
+ * they cost no thread hop. */
+#define BURST_MIN 8u
+/* How far a burst may run ahead of the renderer thread: past it, the
+ * application waits (spinning, as the renderer is busy) until half of it is
+ * done.  A short lead keeps both threads working; a full ring would make
+ * the application sleep until the renderer drained it, then the renderer
+ * idle while the application refills it. */
+#define BURST_LEAD (32u * 1024u)
 /* The reply stream of VL_DEBUG=ring mode. */
 #define REPLY_BUFFER_SIZE (1u << 20)
 
@@ -62,6 +79,9 @@ struct inproc {
    pthread_mutex_t lock; /* producers */
    uint32_t cur;         /* next tail */
    bool ring_only;
+   /* one-way submissions since the last call, wait or queue submission;
+    * written under lock, reset from anywhere */
+   _Atomic uint32_t oneway_run;
    /* VL_DEBUG=ring: calls one at a time through the reply stream */
    pthread_mutex_t call_lock;
    uint8_t *reply_mem;
@@ -180,10 +200,15 @@ inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
    pthread_mutex_lock(&t->lock);
    if (t->retire_count)
       retire_locked(t);
-   if (size <= INLINE_MAX && !t->ring_only && drained_locked(t)) {
+   const uint32_t run = atomic_load_explicit(&t->oneway_run, memory_order_relaxed) + 1;
+   atomic_store_explicit(&t->oneway_run, run, memory_order_relaxed);
+   if (size <= INLINE_MAX && !t->ring_only && run <= BURST_MIN && drained_locked(t)) {
       /* Nothing queued: no thread hop needed to keep the order. */
       vlr_context_execute(t->ctx, cmds, size);
    } else if (size <= DIRECT_MAX) {
+      if (run > BURST_MIN &&
+          t->cur - atomic_load_explicit(t->head, memory_order_acquire) > BURST_LEAD)
+         wait_head(t, t->cur - BURST_LEAD / 2);
       push_locked(t, cmds, size);
    } else {
       void *copy = malloc(size);
@@ -205,6 +230,8 @@ inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, b
    struct inproc *t = (struct inproc *)base;
    if (vlr_context_lost(t->ctx))
       return false;
+   if (at_submit)
+      atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
    pthread_mutex_lock(&t->lock);
    if (t->retire_count)
       retire_locked(t);
@@ -222,7 +249,16 @@ inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, b
 static void
 inproc_wait(struct vl_transport *base, uint32_t token)
 {
-   wait_head((struct inproc *)base, token);
+   struct inproc *t = (struct inproc *)base;
+   atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
+   wait_head(t, token);
+}
+
+static void
+inproc_sync_point(struct vl_transport *base)
+{
+   struct inproc *t = (struct inproc *)base;
+   atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
 }
 
 /* VL_DEBUG=ring: the call travels through the ring after a seek of the reply
@@ -270,6 +306,7 @@ inproc_call(struct vl_transport *base, const void *cmds, size_t size, void *repl
    struct inproc *t = (struct inproc *)base;
    if (t->ring_only)
       return ring_call(t, cmds, size, reply, reply_size);
+   atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
    pthread_mutex_lock(&t->lock);
    const uint32_t before = t->cur;
    pthread_mutex_unlock(&t->lock);
@@ -373,6 +410,7 @@ static const struct vl_transport_ops inproc_ops = {
    .call = inproc_call,
    .submit_stream = inproc_submit_stream,
    .wait = inproc_wait,
+   .sync_point = inproc_sync_point,
    .map_memory = inproc_map_memory,
    .flush_ranges = inproc_flush_ranges,
    .print_stats = inproc_print_stats,

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vlr_check.h"
 
@@ -23,12 +24,16 @@ vlr_state(struct vlr_exec *x, VkObjectType type, uint64_t handle)
 void *
 vlr_state_attach(struct vlr_exec *x, uint64_t id, VkObjectType type, size_t size)
 {
-   struct vl_object *obj = vl_object_table_lookup(&x->ctx->objects, id);
+   struct vl_object *obj = x->created && x->created->id == id
+                              ? x->created
+                              : vl_object_table_lookup(&x->ctx->objects, id);
    if (!obj || obj->type != (int32_t)type)
       return NULL;
    assert(!obj->data);
-   void *data = calloc(1, size);
-   if (!data) {
+   void *data = obj->inline_data;
+   if (size <= sizeof(obj->inline_data)) {
+      memset(data, 0, size);
+   } else if (!(data = calloc(1, size))) {
       vlr_exec_failf(x, "out of memory for the renderer's state of object 0x%" PRIx64, id);
       return NULL;
    }
@@ -39,10 +44,8 @@ vlr_state_attach(struct vlr_exec *x, uint64_t id, VkObjectType type, size_t size
 void
 vlr_state_forget(struct vlr_exec *x)
 {
-   if (x->destroyed) {
-      free(x->destroyed->data);
-      x->destroyed->data = NULL;
-   }
+   if (x->destroyed)
+      vl_object_free_data(x->destroyed);
 }
 
 /* Whether this command has reported this kind already (under the lock);

@@ -46,17 +46,17 @@ vlr_forget_vkDestroyDescriptorSetLayout(struct vlr_exec *x,
    vlr_state_forget(x);
 }
 
-void *
-vlr_set_layout_copy(struct vlr_exec *x, VkDescriptorSetLayout layout)
+void
+vlr_set_layout_copy(struct vlr_exec *x, struct vl_object *set, VkDescriptorSetLayout layout)
 {
    const struct vlr_set_layout *l = VLR_STATE(x, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, layout);
    if (!l)
-      return NULL;
+      return;
    const size_t size = sizeof(*l) + l->count * sizeof(l->b[0]);
-   void *copy = malloc(size);
+   void *copy = size <= sizeof(set->inline_data) ? set->inline_data : malloc(size);
    if (copy)
       memcpy(copy, l, size);
-   return copy;
+   set->data = copy;
 }
 
 /* The array elements [element, element + count) of binding and the

@@ -192,8 +192,8 @@ bool vlr_check_image_region(struct vlr_exec *x, const char *role, VkImage image,
 const struct vlr_device *vlr_device_of(const struct vl_object *obj);
 const VkPhysicalDeviceLimits *vlr_limits_of(const struct vl_object *obj);
 
-/* A copy of a descriptor set layout's state for a set allocated with it
- * (vlr_pool.c keeps it as the set's state); NULL when there is none. */
-void *vlr_set_layout_copy(struct vlr_exec *x, VkDescriptorSetLayout layout);
+/* Gives a set allocated with this layout a copy of the layout's state as its
+ * own (none when the layout has none, or memory runs out). */
+void vlr_set_layout_copy(struct vlr_exec *x, struct vl_object *set, VkDescriptorSetLayout layout);
 
 #endif

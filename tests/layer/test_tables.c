@@ -5,7 +5,10 @@
  *    children, and refuses an id in use;
  *  - the guest's handle map (icd/vl_handles.c) finds what was registered,
  *    replaces a stale entry, forgets only what still maps to the object,
- *    and keeps its per-thread shortcut honest across removals.
+ *    and keeps its per-thread shortcut honest across removals;
+ *  - under churn (objects created and destroyed in a random order, as an
+ *    engine does), every live object is found by id and by host handle,
+ *    every removed one is gone, and reused entries come back clean.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -20,6 +23,83 @@
 
 #include "vl_icd.h"
 #include "vl_object_table.h"
+
+/* splitmix64: a fixed sequence, so a failure reproduces */
+static uint64_t
+next_random(uint64_t *x)
+{
+   uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+   return z ^ (z >> 31);
+}
+
+static void
+test_object_churn(void **state)
+{
+   (void)state;
+   enum { SLOTS = 300, STEPS = 200000 };
+   struct vl_object_table t;
+   vl_object_table_init(&t);
+   struct vl_object *dev = vl_object_table_add(&t, 1, VK_OBJECT_TYPE_DEVICE, 0xd0, NULL);
+   assert_non_null(dev);
+   /* slot i holds id (i + 2) + k * SLOTS for its k-th life, or nothing */
+   struct vl_object *live[SLOTS] = { 0 };
+   uint64_t ids[SLOTS] = { 0 };
+   uint64_t rng = 42;
+   size_t count = 0;
+   for (uint32_t step = 0; step < STEPS; step++) {
+      const uint32_t i = (uint32_t)(next_random(&rng) % SLOTS);
+      if (live[i]) {
+         vl_object_table_remove(&t, live[i]);
+         live[i] = NULL;
+         assert_null(vl_object_table_lookup(&t, ids[i]));
+         assert_null(vl_object_table_lookup_host(&t, VK_OBJECT_TYPE_BUFFER, ids[i] << 4));
+         count--;
+      } else {
+         ids[i] = ids[i] ? ids[i] + SLOTS : i + 2;
+         struct vl_object *o =
+            vl_object_table_add(&t, ids[i], VK_OBJECT_TYPE_BUFFER, ids[i] << 4, dev);
+         assert_non_null(o);
+         /* a reused entry carries nothing of its last life */
+         assert_null(o->data);
+         assert_int_equal(o->flags, 0);
+         assert_true(vl_list_empty(&o->children));
+         o->data = o->inline_data;
+         o->flags = 7;
+         live[i] = o;
+         count++;
+         /* an id in use is refused */
+         assert_null(vl_object_table_add(&t, ids[i], VK_OBJECT_TYPE_BUFFER, 0x1, dev));
+      }
+      if (step % 997 == 0 || step == STEPS - 1) {
+         for (uint32_t j = 0; j < SLOTS; j++) {
+            if (!live[j])
+               continue;
+            assert_ptr_equal(vl_object_table_lookup(&t, ids[j]), live[j]);
+            assert_ptr_equal(vl_object_table_lookup_host(&t, VK_OBJECT_TYPE_BUFFER, ids[j] << 4),
+                             live[j]);
+         }
+         assert_int_equal(t.by_id.count, count + 1);
+         assert_int_equal(t.by_host.count, count + 1);
+         /* removals at the end of a probe run leave no tombstones there:
+          * the table never fills with them */
+         assert_true(t.by_id.count + t.by_id.tombstones <= t.by_id.capacity / 2);
+      }
+   }
+   /* once everything is gone, so are the tombstones (a churning table
+    * does not degrade into long probe runs) */
+   for (uint32_t j = 0; j < SLOTS; j++) {
+      if (live[j])
+         vl_object_table_remove(&t, live[j]);
+   }
+   assert_ptr_equal(vl_object_table_lookup(&t, 1), dev);
+   vl_object_table_remove(&t, dev);
+   assert_int_equal(t.by_id.count, 0);
+   assert_int_equal(t.by_id.tombstones, 0);
+   assert_int_equal(t.by_host.tombstones, 0);
+   vl_object_table_finish(&t);
+}
 
 static void
 test_object_rename(void **state)
@@ -129,6 +209,7 @@ main(void)
 {
    const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_object_rename),
+      cmocka_unit_test(test_object_churn),
       cmocka_unit_test(test_handle_map),
       cmocka_unit_test(test_bad_handles_abort),
    };
