@@ -237,6 +237,25 @@ make_key(struct vl_object_key *key, size_t size, void (*encode)(struct vl_encode
    return true;
 }
 
+/* The key of the commonest buffer (no pNext, exclusive): its four fields
+ * behind a 0 where encoded keys have their sType, without encoding them. */
+static void
+plain_buffer_key(struct vl_object_key *key, const VkBufferCreateInfo *info)
+{
+   const uint32_t words[6] = {
+      0,
+      info->flags,
+      (uint32_t)info->size,
+      (uint32_t)(info->size >> 32),
+      info->usage,
+      (uint32_t)info->sharingMode,
+   };
+   memcpy(key->inline_bytes, words, sizeof(words));
+   key->bytes = key->inline_bytes;
+   key->size = sizeof(words);
+   key->hash = key_hash(key->bytes, key->size);
+}
+
 static void
 free_key(struct vl_object_key *key)
 {
@@ -322,7 +341,10 @@ vl_CreateBuffer(VkDevice device, const VkBufferCreateInfo *info, const VkAllocat
       clean.queueFamilyIndexCount = 0;
       clean.pQueueFamilyIndices = NULL;
    }
-   if (!make_key(&b->key, vl_sizeof_VkBufferCreateInfo(&clean), encode_buffer_info, &clean)) {
+   if (!clean.pNext && clean.sharingMode == VK_SHARING_MODE_EXCLUSIVE) {
+      plain_buffer_key(&b->key, &clean);
+   } else if (!make_key(&b->key, vl_sizeof_VkBufferCreateInfo(&clean), encode_buffer_info,
+                        &clean)) {
       free(b);
       return VK_ERROR_OUT_OF_HOST_MEMORY;
    }

@@ -24,6 +24,7 @@
  *    ring and every reply through the Venus reply stream.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,10 +54,11 @@
  * they cost no thread hop. */
 #define BURST_MIN 8u
 /* How far a burst may run ahead of the renderer thread: past it, the
- * application waits (spinning, as the renderer is busy) until half of it is
- * done.  A short lead keeps both threads working; a full ring would make
- * the application sleep until the renderer drained it, then the renderer
- * idle while the application refills it. */
+ * application waits until an eighth of it is done, which takes the renderer
+ * a few microseconds, well within the spin of wait_head.  Waiting for more
+ * (or for room in a full ring) made the application fall asleep, the
+ * renderer drain everything, then idle while the application refilled: the
+ * two threads took turns instead of working at once. */
 #define BURST_LEAD (32u * 1024u)
 /* The reply stream of VL_DEBUG=ring mode. */
 #define REPLY_BUFFER_SIZE (1u << 20)
@@ -78,6 +80,10 @@ struct inproc {
 
    pthread_mutex_t lock; /* producers */
    uint32_t cur;         /* next tail */
+   /* a head seen lately (under lock): the head only moves forward, so room
+    * and lead computed from it are on the safe side, and the head's cache
+    * line, which the renderer thread writes, is read only when they run out */
+   uint32_t head_seen;
    bool ring_only;
    /* one-way submissions since the last call, wait or queue submission;
     * written under lock, reset from anywhere */
@@ -107,6 +113,8 @@ wait_head(struct inproc *t, uint32_t seqno)
    while (vl_now_ns() - start < WAIT_SPIN_NS) {
       for (int i = 0; i < 32; i++)
          vl_cpu_relax();
+      /* the renderer thread may be waiting for this very CPU */
+      sched_yield();
       if (passed(atomic_load_explicit(t->head, memory_order_acquire), seqno))
          return;
       if (vlr_context_lost(t->ctx))
@@ -138,8 +146,10 @@ retire_locked(struct inproc *t)
 static uint32_t
 push_locked(struct inproc *t, const void *cmds, size_t size)
 {
-   while (t->cur + (uint32_t)size - atomic_load_explicit(t->head, memory_order_acquire) >
-          RING_BUFFER_SIZE) {
+   while (t->cur + (uint32_t)size - t->head_seen > RING_BUFFER_SIZE) {
+      t->head_seen = atomic_load_explicit(t->head, memory_order_acquire);
+      if (t->cur + (uint32_t)size - t->head_seen <= RING_BUFFER_SIZE)
+         break;
       if (vlr_context_lost(t->ctx))
          return t->cur;
       wait_head(t, t->cur + (uint32_t)size - RING_BUFFER_SIZE);
@@ -206,9 +216,12 @@ inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
       /* Nothing queued: no thread hop needed to keep the order. */
       vlr_context_execute(t->ctx, cmds, size);
    } else if (size <= DIRECT_MAX) {
-      if (run > BURST_MIN &&
-          t->cur - atomic_load_explicit(t->head, memory_order_acquire) > BURST_LEAD)
-         wait_head(t, t->cur - BURST_LEAD / 2);
+      if (run > BURST_MIN && t->cur - t->head_seen > BURST_LEAD &&
+          t->cur - (t->head_seen = atomic_load_explicit(t->head, memory_order_acquire)) >
+             BURST_LEAD) {
+         wait_head(t, t->cur - BURST_LEAD + BURST_LEAD / 8);
+         t->head_seen = atomic_load_explicit(t->head, memory_order_acquire);
+      }
       push_locked(t, cmds, size);
    } else {
       void *copy = malloc(size);
@@ -307,10 +320,9 @@ inproc_call(struct vl_transport *base, const void *cmds, size_t size, void *repl
    if (t->ring_only)
       return ring_call(t, cmds, size, reply, reply_size);
    atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
-   pthread_mutex_lock(&t->lock);
-   const uint32_t before = t->cur;
-   pthread_mutex_unlock(&t->lock);
-   wait_head(t, before);
+   /* The published tail is everything this thread pushed before (a push
+    * stores it before it returns): no need for the producers' lock. */
+   wait_head(t, atomic_load_explicit(t->tail, memory_order_acquire));
    return vlr_context_call(t->ctx, cmds, size, reply, reply_size);
 }
 
