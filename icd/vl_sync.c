@@ -360,6 +360,8 @@ wait_feedback(struct vl_device *dev, uint32_t count, const VkFence *fences, bool
       if (now - start < WAIT_SPIN_NS) {
          for (int i = 0; i < 64; i++)
             vl_cpu_relax();
+         /* a host driver that computes on the CPU may need this one */
+         sched_yield();
          continue;
       }
       const uint64_t left = deadline - now;
