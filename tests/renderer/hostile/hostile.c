@@ -290,6 +290,14 @@ color_pass_on(VkDevice dev, VkSampleCountFlagBits samples)
 VkPipeline
 graphics_pipeline_on(VkDevice dev, VkRenderPass pass, VkSampleCountFlagBits samples)
 {
+   return graphics_pipeline_with(dev, pass, samples, NULL, NULL, VK_FALSE);
+}
+
+VkPipeline
+graphics_pipeline_with(VkDevice dev, VkRenderPass pass, VkSampleCountFlagBits samples,
+                       const VkPipelineViewportStateCreateInfo *viewports,
+                       const VkPipelineDynamicStateCreateInfo *dynamic, VkBool32 discard)
+{
    const VkPipelineLayoutCreateInfo plci = { .sType =
                                                 VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO };
    VkPipelineLayout layout = (VkPipelineLayout)(uintptr_t)new_id();
@@ -324,6 +332,7 @@ graphics_pipeline_on(VkDevice dev, VkRenderPass pass, VkSampleCountFlagBits samp
    };
    const VkPipelineRasterizationStateCreateInfo rs = {
       .sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO,
+      .rasterizerDiscardEnable = discard,
       .polygonMode = VK_POLYGON_MODE_FILL,
       .cullMode = VK_CULL_MODE_NONE,
       .lineWidth = 1.0f
@@ -344,10 +353,11 @@ graphics_pipeline_on(VkDevice dev, VkRenderPass pass, VkSampleCountFlagBits samp
                                                .pStages = stages,
                                                .pVertexInputState = &vi,
                                                .pInputAssemblyState = &ia,
-                                               .pViewportState = &vp,
+                                               .pViewportState = viewports ? viewports : &vp,
                                                .pRasterizationState = &rs,
                                                .pMultisampleState = &ms,
                                                .pColorBlendState = &cb_state,
+                                               .pDynamicState = dynamic,
                                                .layout = layout,
                                                .renderPass = pass };
    VkPipeline pipeline = (VkPipeline)(uintptr_t)new_id();

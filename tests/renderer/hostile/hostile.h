@@ -148,14 +148,21 @@ void drawing_on(VkDevice dev, VkCommandBuffer cb);
  * trivial shaders below (static viewport and scissor, 32x32). */
 VkRenderPass color_pass_on(VkDevice dev, VkSampleCountFlagBits samples);
 VkPipeline graphics_pipeline_on(VkDevice dev, VkRenderPass pass, VkSampleCountFlagBits samples);
+/* The same with this viewport state (NULL: the static one above), this
+ * dynamic state (NULL: none) and rasterizerDiscardEnable = discard. */
+VkPipeline graphics_pipeline_with(VkDevice dev, VkRenderPass pass, VkSampleCountFlagBits samples,
+                                  const VkPipelineViewportStateCreateInfo *viewports,
+                                  const VkPipelineDynamicStateCreateInfo *dynamic,
+                                  VkBool32 discard);
 /* A shader module of `dev` of this code: its id. */
 uint64_t shader_module_on(VkDevice dev, const uint32_t *code, size_t size);
 
 /* hostile_spirv.c: valid SPIR-V of a trivial vertex, fragment and compute
- * shader. */
-extern const uint32_t hostile_vertex_spirv[], hostile_fragment_spirv[], hostile_compute_spirv[];
+ * shader, and of a compute shader that reads a push constant. */
+extern const uint32_t hostile_vertex_spirv[], hostile_fragment_spirv[], hostile_compute_spirv[],
+   hostile_push_constant_spirv[];
 extern const size_t hostile_vertex_spirv_size, hostile_fragment_spirv_size,
-   hostile_compute_spirv_size;
+   hostile_compute_spirv_size, hostile_push_constant_spirv_size;
 
 #define H(type, id) ((type)(uintptr_t)(id))
 

@@ -160,6 +160,72 @@ test_sample_mask_of_no_samples(void **state)
    expect_lost("a VkSampleCountFlagBits value that Vulkan does not define: 0x0");
 }
 
+static void
+test_push_constants_without_a_range_for_the_stage(void **state)
+{
+   (void)state;
+   /* the fuzzer's: lavapipe's compiled shader read the block through a
+    * pointer it sets only for the stages the layout's ranges name */
+   const uint64_t module =
+      shader_module_on(device(), hostile_push_constant_spirv, hostile_push_constant_spirv_size);
+   const VkPipelineShaderStageCreateInfo stage = {
+      .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+      .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+      .module = H(VkShaderModule, module),
+      .pName = "main",
+   };
+   VkPushConstantRange range = { VK_SHADER_STAGE_COMPUTE_BIT, 0, 4 };
+   const VkPipelineLayoutCreateInfo plci = { .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                             .pushConstantRangeCount = 1,
+                                             .pPushConstantRanges = &range };
+   VkComputePipelineCreateInfo ci = { .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+                                      .stage = stage };
+   /* valid: the layout's range names the compute stage */
+   VkPipelineLayout layout = H(VkPipelineLayout, new_id());
+   vl_encode_vkCreatePipelineLayout(&g.enc, 0, device(), &plci, NULL, &layout);
+   ci.layout = layout;
+   VkPipeline pipeline = H(VkPipeline, new_id());
+   vl_encode_vkCreateComputePipelines(&g.enc, 0, device(), VK_NULL_HANDLE, 1, &ci, NULL, &pipeline);
+   expect_accepted();
+   /* the same shader with a range for the vertex stage only */
+   range.stageFlags = VK_SHADER_STAGE_VERTEX_BIT;
+   layout = H(VkPipelineLayout, new_id());
+   vl_encode_vkCreatePipelineLayout(&g.enc, 0, device(), &plci, NULL, &layout);
+   ci.layout = layout;
+   pipeline = H(VkPipeline, new_id());
+   vl_encode_vkCreateComputePipelines(&g.enc, 0, device(), VK_NULL_HANDLE, 1, &ci, NULL, &pipeline);
+   expect_lost("declares push constants");
+}
+
+static void
+test_static_viewports_without_their_array(void **state)
+{
+   (void)state;
+   /* the fuzzer's: lavapipe copied static viewports from NULL */
+   const VkRenderPass pass = color_pass_on(device(), VK_SAMPLE_COUNT_1_BIT);
+   const VkRect2D scissor = { { 0, 0 }, { 32, 32 } };
+   VkPipelineViewportStateCreateInfo vp = {
+      .sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO,
+      .viewportCount = 1,
+      .scissorCount = 1,
+   };
+   /* valid: dynamic viewports and scissors need no arrays */
+   const VkDynamicState states[2] = { VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR };
+   const VkPipelineDynamicStateCreateInfo dynamic = {
+      .sType = VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO,
+      .dynamicStateCount = 2,
+      .pDynamicStates = states,
+   };
+   graphics_pipeline_with(device(), pass, VK_SAMPLE_COUNT_1_BIT, &vp, &dynamic, VK_FALSE);
+   /* valid: nothing is rasterized, so the viewport state is not read */
+   graphics_pipeline_with(device(), pass, VK_SAMPLE_COUNT_1_BIT, &vp, NULL, VK_TRUE);
+   expect_accepted();
+   /* static viewports without their array (the scissor has its own) */
+   vp.pScissors = &scissor;
+   graphics_pipeline_with(device(), pass, VK_SAMPLE_COUNT_1_BIT, &vp, NULL, VK_FALSE);
+   expect_lost("static viewports without pViewports");
+}
+
 const struct CMUnitTest hostile_pipelines_tests[] = {
    HOSTILE_TEST(test_push_constants_past_the_limit),
    HOSTILE_TEST(test_pipeline_with_a_sample_count_that_is_no_count),
@@ -167,6 +233,8 @@ const struct CMUnitTest hostile_pipelines_tests[] = {
    HOSTILE_TEST(test_viewports_past_the_limit),
    HOSTILE_TEST(test_blend_state_of_attachments_past_the_limit),
    HOSTILE_TEST(test_sample_mask_of_no_samples),
+   HOSTILE_TEST(test_push_constants_without_a_range_for_the_stage),
+   HOSTILE_TEST(test_static_viewports_without_their_array),
 };
 const size_t hostile_pipelines_count =
    sizeof(hostile_pipelines_tests) / sizeof(hostile_pipelines_tests[0]);

@@ -1,10 +1,14 @@
 /*
- * Three trivial shaders, compiled with glslangValidator -V and spirv-opt --strip-debug
+ * Four trivial shaders, compiled with glslangValidator -V and spirv-opt --strip-debug
  * (valid SPIR-V for the tests that need a module, a pipeline or both):
  *
  *   vertex:    void main() { gl_Position = vec4(0.0, 0.0, 0.0, 1.0); }
  *   fragment:  layout(location = 0) out vec4 color; void main() { color = vec4(1.0); }
  *   compute:   layout(local_size_x = 1) in; void main() { }
+ *   compute with push constants:
+ *              layout(local_size_x = 1) in;
+ *              layout(push_constant) uniform P { uint n; };
+ *              shared uint s; void main() { s = n; }
  *
  * (each #version 450)
  */
@@ -54,3 +58,22 @@ const uint32_t hostile_compute_spirv[] = {
    0x00000004, 0x00000000, 0x00000003, 0x000200f8, 0x00000005, 0x000100fd, 0x00010038,
 };
 const size_t hostile_compute_spirv_size = sizeof(hostile_compute_spirv);
+
+const uint32_t hostile_push_constant_spirv[] = {
+   0x07230203, 0x00010000, 0x0008000b, 0x00000014, 0x00000000, 0x00020011, 0x00000001, 0x0006000b,
+   0x00000001, 0x4c534c47, 0x6474732e, 0x3035342e, 0x00000000, 0x0003000e, 0x00000000, 0x00000001,
+   0x0005000f, 0x00000005, 0x00000004, 0x6e69616d, 0x00000000, 0x00060010, 0x00000004, 0x00000011,
+   0x00000001, 0x00000001, 0x00000001, 0x00050048, 0x00000009, 0x00000000, 0x00000023, 0x00000000,
+   0x00030047, 0x00000009, 0x00000002, 0x00040047, 0x00000013, 0x0000000b, 0x00000019, 0x00020013,
+   0x00000002, 0x00030021, 0x00000003, 0x00000002, 0x00040015, 0x00000006, 0x00000020, 0x00000000,
+   0x00040020, 0x00000007, 0x00000004, 0x00000006, 0x0004003b, 0x00000007, 0x00000008, 0x00000004,
+   0x0003001e, 0x00000009, 0x00000006, 0x00040020, 0x0000000a, 0x00000009, 0x00000009, 0x0004003b,
+   0x0000000a, 0x0000000b, 0x00000009, 0x00040015, 0x0000000c, 0x00000020, 0x00000001, 0x0004002b,
+   0x0000000c, 0x0000000d, 0x00000000, 0x00040020, 0x0000000e, 0x00000009, 0x00000006, 0x00040017,
+   0x00000011, 0x00000006, 0x00000003, 0x0004002b, 0x00000006, 0x00000012, 0x00000001, 0x0006002c,
+   0x00000011, 0x00000013, 0x00000012, 0x00000012, 0x00000012, 0x00050036, 0x00000002, 0x00000004,
+   0x00000000, 0x00000003, 0x000200f8, 0x00000005, 0x00050041, 0x0000000e, 0x0000000f, 0x0000000b,
+   0x0000000d, 0x0004003d, 0x00000006, 0x00000010, 0x0000000f, 0x0003003e, 0x00000008, 0x00000010,
+   0x000100fd, 0x00010038,
+};
+const size_t hostile_push_constant_spirv_size = sizeof(hostile_push_constant_spirv);
