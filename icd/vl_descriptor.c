@@ -18,14 +18,22 @@
 #include "vl_icd.h"
 #include "vl_icd_calls.h"
 
-/* A pool without VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT cannot
- * fragment, so an allocation within its declared counts cannot fail for
- * lack of room (as Mesa's venus guest reasons): such allocations are sent
- * one-way.  Anything else, and any allocation the counts do not cover, asks
- * the host and returns its answer, as natively. */
+/* When an allocation cannot fail, it is sent one-way; anything else, and any
+ * allocation the pool's declared counts do not cover, asks the host and
+ * returns its answer, as natively.  The spec says when fragmentation cannot
+ * make an allocation fail (vkAllocateDescriptorSets): in a pool without
+ * VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT (as Mesa's venus guest
+ * reasons), and in one with it as long as every set allocated since the pool
+ * was created or reset, and the new ones, take the same number of
+ * descriptors of each type (an engine's pool of like sets).  The guest
+ * counts what the pool's sets take, and gives it back when they are freed. */
 struct vl_descriptor_pool {
    struct vl_pool_set *sets;
    bool counted;
+   bool frees;   /* FREE_DESCRIPTOR_SET */
+   bool uniform; /* frees: every set so far had `shape` */
+   bool shaped;  /* frees: shape is set */
+   uint32_t shape[VL_POOL_TYPES];
    uint32_t max_sets, used_sets;
    uint32_t capacity[VL_POOL_TYPES], used[VL_POOL_TYPES];
 };
@@ -35,9 +43,12 @@ struct vl_pool_set {
    struct vl_descriptor_set base;
    struct vl_pool_set *next, *prev;
    struct vl_descriptor_pool *pool;
+   uint32_t counts[VL_POOL_TYPES]; /* what it takes from a counted pool */
 };
 
 /* ---- layouts ------------------------------------------------------------------ */
+
+static void unref_layout(struct vl_descriptor_set_layout *layout);
 
 VKAPI_ATTR VkResult VKAPI_CALL
 vl_CreateDescriptorSetLayout(VkDevice device, const VkDescriptorSetLayoutCreateInfo *info,
@@ -47,6 +58,7 @@ vl_CreateDescriptorSetLayout(VkDevice device, const VkDescriptorSetLayoutCreateI
    struct vl_descriptor_set_layout *layout = calloc(1, sizeof(*layout));
    if (!layout)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
+   atomic_init(&layout->refs, 1);
    layout->countable = !info->pNext && !info->flags;
    for (uint32_t i = 0; i < info->bindingCount; i++) {
       const VkDescriptorSetLayoutBinding *b = &info->pBindings[i];
@@ -108,11 +120,8 @@ vl_DestroyDescriptorSetLayout(VkDevice device, VkDescriptorSetLayout setLayout,
    if (!setLayout)
       return;
    vl_send_vkDestroyDescriptorSetLayout(vl_device(device)->transport, device, setLayout, NULL);
-   struct vl_descriptor_set_layout *layout =
-      VL_FROM_HANDLE(struct vl_descriptor_set_layout, setLayout);
-   /* Sets allocated from the layout keep their own copy of what they need. */
-   free(layout->bindings);
-   free(layout);
+   /* Sets and pipeline layouts made with it keep it alive. */
+   unref_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, setLayout));
 }
 
 static bool
@@ -127,27 +136,31 @@ binding_has_immutable_samplers(const struct vl_descriptor_set_layout *layout, ui
 
 /* ---- pipeline layouts: the set layouts, for push-descriptor templates ------------ */
 
+/* A reference to a layout for a set or a pipeline layout (an empty layout
+ * for none); NULL when memory runs out. */
 static struct vl_descriptor_set_layout *
-copy_layout(const struct vl_descriptor_set_layout *src)
+ref_layout(struct vl_descriptor_set_layout *layout)
 {
-   struct vl_descriptor_set_layout *dst = calloc(1, sizeof(*dst));
-   if (!dst)
+   if (layout) {
+      atomic_fetch_add_explicit(&layout->refs, 1, memory_order_relaxed);
+      return layout;
+   }
+   struct vl_descriptor_set_layout *empty = calloc(1, sizeof(*empty));
+   if (!empty)
       return NULL;
-   dst->binding_count = src ? src->binding_count : 0;
-   dst->bindings = calloc(dst->binding_count ? dst->binding_count : 1, sizeof(*dst->bindings));
-   if (!dst->bindings) {
-      free(dst);
+   empty->bindings = calloc(1, sizeof(*empty->bindings));
+   if (!empty->bindings) {
+      free(empty);
       return NULL;
    }
-   if (src)
-      memcpy(dst->bindings, src->bindings, dst->binding_count * sizeof(*dst->bindings));
-   return dst;
+   atomic_init(&empty->refs, 1);
+   return empty;
 }
 
 static void
-free_layout(struct vl_descriptor_set_layout *layout)
+unref_layout(struct vl_descriptor_set_layout *layout)
 {
-   if (layout) {
+   if (layout && atomic_fetch_sub_explicit(&layout->refs, 1, memory_order_acq_rel) == 1) {
       free(layout->bindings);
       free(layout);
    }
@@ -169,13 +182,13 @@ vl_CreatePipelineLayout(VkDevice device, const VkPipelineLayoutCreateInfo *info,
    }
    for (uint32_t i = 0; i < pl->set_count; i++)
       pl->sets[i] =
-         copy_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
+         ref_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
    VkPipelineLayout handle = VL_TO_HANDLE(VkPipelineLayout, pl);
    VkResult r =
       vl_send_vkCreatePipelineLayout(vl_device(device)->transport, device, info, NULL, &handle);
    if (r != VK_SUCCESS) {
       for (uint32_t i = 0; i < pl->set_count; i++)
-         free_layout(pl->sets[i]);
+         unref_layout(pl->sets[i]);
       free(pl->sets);
       free(pl);
       return r;
@@ -194,7 +207,7 @@ vl_DestroyPipelineLayout(VkDevice device, VkPipelineLayout pipelineLayout,
    struct vl_device *dev = vl_device(device);
    struct vl_pipeline_layout *pl = VL_FROM_HANDLE(struct vl_pipeline_layout, pipelineLayout);
    for (uint32_t i = 0; i < pl->set_count; i++)
-      free_layout(pl->sets[i]);
+      unref_layout(pl->sets[i]);
    free(pl->sets);
    pl->sets = NULL;
    pl->set_count = 0;
@@ -241,7 +254,7 @@ free_set(struct vl_pool_set *set)
       pool->sets = set->next;
    if (set->next)
       set->next->prev = set->prev;
-   free_layout(set->base.layout);
+   unref_layout(set->base.layout);
    free(set);
 }
 
@@ -253,7 +266,10 @@ vl_CreateDescriptorPool(VkDevice device, const VkDescriptorPoolCreateInfo *info,
    struct vl_descriptor_pool *pool = calloc(1, sizeof(*pool));
    if (!pool)
       return VK_ERROR_OUT_OF_HOST_MEMORY;
-   pool->counted = !info->pNext && !info->flags;
+   pool->frees = info->flags & VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
+   pool->counted =
+      !info->pNext && !(info->flags & ~VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT);
+   pool->uniform = true;
    pool->max_sets = info->maxSets;
    for (uint32_t i = 0; i < info->poolSizeCount; i++) {
       const VkDescriptorPoolSize *size = &info->pPoolSizes[i];
@@ -296,14 +312,28 @@ vl_ResetDescriptorPool(VkDevice device, VkDescriptorPool descriptorPool,
       free_set(pool->sets);
    pool->used_sets = 0;
    memset(pool->used, 0, sizeof(pool->used));
+   pool->uniform = true;
+   pool->shaped = false;
    return vl_send_vkResetDescriptorPool(vl_device(device)->transport, device, descriptorPool,
                                         flags);
 }
 
-/* Adds the sets' descriptors to the pool's use (a pool that was not counted,
- * or a layout that cannot be, makes the pool uncounted from now on). */
+/* Whether a set of this layout keeps a freeing pool's sets all alike. */
+static bool
+same_shape(const struct vl_descriptor_pool *pool, const struct vl_descriptor_set_layout *layout)
+{
+   return !pool->frees || !pool->shaped ||
+          !memcmp(pool->shape, layout->counts, sizeof(pool->shape));
+}
+
+/* Adds the sets (allocated: out) to the pool's use (a pool that was not
+ * counted, or a layout that cannot be, makes the pool uncounted from now
+ * on).  variable: the allocation gave some sets fewer descriptors than
+ * their layouts (counted as the layouts say, which is never too few; but the
+ * sets are then not alike). */
 static void
-count_sets(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *info)
+count_sets(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *info,
+           const VkDescriptorSet *out, bool variable)
 {
    for (uint32_t i = 0; pool->counted && i < info->descriptorSetCount; i++) {
       const struct vl_descriptor_set_layout *layout =
@@ -312,26 +342,39 @@ count_sets(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *i
          pool->counted = false;
          return;
       }
+      if (!same_shape(pool, layout) || variable)
+         pool->uniform = false;
+      if (!pool->shaped) {
+         memcpy(pool->shape, layout->counts, sizeof(pool->shape));
+         pool->shaped = true;
+      }
+      struct vl_pool_set *set = VL_FROM_HANDLE(struct vl_pool_set, out[i]);
+      memcpy(set->counts, layout->counts, sizeof(set->counts));
       pool->used_sets++;
       for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
          pool->used[t] += layout->counts[t];
    }
 }
 
-/* Whether the allocation fits what the pool has left by its declared counts;
+/* Whether the allocation cannot fail: it fits what the pool has left by its
+ * declared counts, and the pool cannot fragment or its sets are all alike;
  * if so, it is counted. */
 static bool
-fits_counted_pool(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *info)
+fits_counted_pool(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *info,
+                  const VkDescriptorSet *out)
 {
-   if (!pool->counted || info->pNext ||
+   if (!pool->counted || info->pNext || (pool->frees && !pool->uniform) ||
        (uint64_t)pool->used_sets + info->descriptorSetCount > pool->max_sets)
       return false;
    uint64_t need[VL_POOL_TYPES] = { 0 };
+   const struct vl_descriptor_set_layout *first = NULL;
    for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
       const struct vl_descriptor_set_layout *layout =
          VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]);
-      if (!layout->countable)
+      if (!layout->countable || !same_shape(pool, layout) ||
+          (pool->frees && first && memcmp(first->counts, layout->counts, sizeof(first->counts))))
          return false;
+      first = first ? first : layout;
       for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
          need[t] += layout->counts[t];
    }
@@ -339,8 +382,20 @@ fits_counted_pool(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocate
       if (pool->used[t] + need[t] > pool->capacity[t])
          return false;
    }
-   count_sets(pool, info);
+   count_sets(pool, info, out, false);
    return true;
+}
+
+/* A counted pool gets a freed set's descriptors back. */
+static void
+uncount_set(struct vl_pool_set *set)
+{
+   struct vl_descriptor_pool *pool = set->pool;
+   if (!pool->counted)
+      return;
+   pool->used_sets -= pool->used_sets ? 1 : 0;
+   for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
+      pool->used[t] -= set->counts[t] < pool->used[t] ? set->counts[t] : pool->used[t];
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
@@ -353,7 +408,7 @@ vl_AllocateDescriptorSets(VkDevice device, const VkDescriptorSetAllocateInfo *in
       struct vl_pool_set *set = calloc(1, sizeof(*set));
       if (set)
          set->base.layout =
-            copy_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
+            ref_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
       if (!set || !set->base.layout) {
          free(set);
          for (uint32_t j = 0; j < i; j++)
@@ -370,13 +425,13 @@ vl_AllocateDescriptorSets(VkDevice device, const VkDescriptorSetAllocateInfo *in
       out[i] = VL_TO_HANDLE(VkDescriptorSet, set);
    }
    VkResult r;
-   if (fits_counted_pool(pool, info)) {
+   if (fits_counted_pool(pool, info, out)) {
       /* cannot fail for lack of room: one-way, no round trip */
       r = vl_send_vkAllocateDescriptorSets(vl_device(device)->transport, device, info, out);
    } else {
       r = vl_call_vkAllocateDescriptorSets(vl_device(device)->transport, device, info, out);
       if (r == VK_SUCCESS)
-         count_sets(pool, info);
+         count_sets(pool, info, out, info->pNext != NULL);
    }
    if (r != VK_SUCCESS) {
       for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
@@ -394,8 +449,10 @@ vl_FreeDescriptorSets(VkDevice device, VkDescriptorPool descriptorPool, uint32_t
    VkResult r = vl_send_vkFreeDescriptorSets(vl_device(device)->transport, device, descriptorPool,
                                              count, sets);
    for (uint32_t i = 0; i < count; i++) {
-      if (sets[i])
+      if (sets[i]) {
+         uncount_set(VL_FROM_HANDLE(struct vl_pool_set, sets[i]));
          free_set(VL_FROM_HANDLE(struct vl_pool_set, sets[i]));
+      }
    }
    return r;
 }
@@ -459,7 +516,19 @@ struct clean_writes {
    VkWriteDescriptorSet *writes;
    VkDescriptorImageInfo *images;
    size_t image_count;
+   /* most updates are a few writes: no allocation for them */
+   VkWriteDescriptorSet local_writes[8];
+   VkDescriptorImageInfo local_images[16];
 };
+
+static void
+clean_writes_finish(struct clean_writes *c)
+{
+   if (c->writes != c->local_writes)
+      free(c->writes);
+   if (c->images != c->local_images)
+      free(c->images);
+}
 
 static bool
 clean_writes(uint32_t count, const VkWriteDescriptorSet *in,
@@ -472,12 +541,11 @@ clean_writes(uint32_t count, const VkWriteDescriptorSet *in,
       if (info_kind(in[i].descriptorType) == INFO_IMAGE && in[i].pImageInfo)
          images += in[i].descriptorCount;
    }
-   out->writes = malloc((count ? count : 1) * sizeof(*out->writes));
-   out->images = malloc((images ? images : 1) * sizeof(*out->images));
+   out->writes = count <= 8 ? out->local_writes : malloc(count * sizeof(*out->writes));
+   out->images = images <= 16 ? out->local_images : malloc(images * sizeof(*out->images));
    out->image_count = 0;
    if (!out->writes || !out->images) {
-      free(out->writes);
-      free(out->images);
+      clean_writes_finish(out);
       return false;
    }
    for (uint32_t i = 0; i < count; i++) {
@@ -523,8 +591,7 @@ vl_UpdateDescriptorSets(VkDevice device, uint32_t writeCount, const VkWriteDescr
       return;
    vl_send_vkUpdateDescriptorSets(vl_device(device)->transport, device, writeCount,
                                   writeCount ? c.writes : NULL, copyCount, copies);
-   free(c.writes);
-   free(c.images);
+   clean_writes_finish(&c);
 }
 
 struct push_layout {
@@ -558,8 +625,7 @@ vl_CmdPushDescriptorSetKHR(VkCommandBuffer commandBuffer, VkPipelineBindPoint bi
    if (enc)
       vl_encode_vkCmdPushDescriptorSetKHR(enc, 0, commandBuffer, bindPoint, layout, set, writeCount,
                                           c.writes);
-   free(c.writes);
-   free(c.images);
+   clean_writes_finish(&c);
 }
 
 /* ---- update templates --------------------------------------------------------------- */

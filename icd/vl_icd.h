@@ -202,6 +202,10 @@ struct vl_command_pool {
 #define VL_POOL_TYPES (VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT + 1)
 
 struct vl_descriptor_set_layout {
+   /* the application's handle and every set or pipeline layout made with it
+    * (which outlive vkDestroyDescriptorSetLayout) hold a reference; the
+    * object does not change once created */
+   _Atomic uint32_t refs;
    /* descriptors per type a set of this layout takes from its pool; valid
     * when countable (no other types, no flags, no pNext) */
    bool countable;

@@ -1,15 +1,19 @@
 /*
  * Descriptor set allocation answers as natively.  The ICD sends an
- * allocation one-way when the pool cannot fragment (no FREE_DESCRIPTOR_SET)
- * and its declared counts have room, and asks the host otherwise; both kinds
- * run here, and then what the application sees is compared with a run of
- * the same scenario on the native driver:
+ * allocation one-way when fragmentation cannot make it fail (no
+ * FREE_DESCRIPTOR_SET, or all the pool's sets alike) and its declared counts
+ * have room, and asks the host otherwise; both kinds run here, and then what
+ * the application sees is compared with a run of the same scenario on the
+ * native driver:
  *
  *  - allocations within the counts, one set at a time and several at once;
  *  - allocations past maxSets and past a type's count (whatever the host
  *    driver answers, the loopback must answer the same);
  *  - the counts start again after vkResetDescriptorPool;
- *  - a pool with FREE_DESCRIPTOR_SET, and a layout with binding flags.
+ *  - a pool with FREE_DESCRIPTOR_SET: sets all alike, allocated, written and
+ *    freed again and again (their descriptors come back to the count), past
+ *    maxSets; then sets of two sizes (asked of the host from then on);
+ *  - a layout with binding flags.
  *
  * That the sets allocated one-way exist on the host and hold their writes is
  * what test_compute and test_graphics show: their pools are of this kind.
@@ -103,15 +107,43 @@ scenario(const char *out_path)
    }
    vkDestroyDescriptorPool(t.device, pool, NULL);
 
-   /* FREE_DESCRIPTOR_SET: asked of the host every time */
+   /* FREE_DESCRIPTOR_SET, all sets alike: they cannot fragment it */
    const VkDescriptorPool freeing =
       ubo_pool(&t, 2, 2, VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT);
    for (int i = 0; i < 3; i++) {
       fprintf(out, "free pool %d: %d", i, alloc(&t, freeing, 2, l3, sets));
       VKT_VK(vkFreeDescriptorSets(t.device, freeing, 2, sets));
+      fprintf(out, ", one by one %d", alloc(&t, freeing, 1, &one, &sets[0]));
+      fprintf(out, " %d", alloc(&t, freeing, 1, &one, &sets[1]));
+      for (int j = 0; j < 2; j++) {
+         const VkDescriptorBufferInfo bi = { ubo.buffer, 256u * (uint32_t)j, 256 };
+         const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                          .dstSet = sets[j],
+                                          .descriptorCount = 1,
+                                          .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+                                          .pBufferInfo = &bi };
+         vkUpdateDescriptorSets(t.device, 1, &w, 0, NULL);
+      }
+      VkDescriptorSet extra = VK_NULL_HANDLE;
+      fprintf(out, ", past maxSets %d", alloc(&t, freeing, 1, &one, &extra));
+      if (extra)
+         VKT_VK(vkFreeDescriptorSets(t.device, freeing, 1, &extra));
+      VKT_VK(vkFreeDescriptorSets(t.device, freeing, 1, &sets[1]));
+      VKT_VK(vkFreeDescriptorSets(t.device, freeing, 1, &sets[0]));
       fprintf(out, "\n");
    }
    vkDestroyDescriptorPool(t.device, freeing, NULL);
+
+   /* FREE_DESCRIPTOR_SET with sets of two sizes: asked of the host */
+   const VkDescriptorPool mixed =
+      ubo_pool(&t, 3, 4, VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT);
+   fprintf(out, "mixed pool: one %d", alloc(&t, mixed, 1, &one, &sets[0]));
+   fprintf(out, ", two %d", alloc(&t, mixed, 1, &two, &sets[1]));
+   VKT_VK(vkFreeDescriptorSets(t.device, mixed, 1, &sets[0]));
+   fprintf(out, ", one again %d", alloc(&t, mixed, 1, &one, &sets[0]));
+   fprintf(out, ", two again %d", alloc(&t, mixed, 1, &two, &sets[2]));
+   fprintf(out, "\n");
+   vkDestroyDescriptorPool(t.device, mixed, NULL);
 
    /* a layout with binding flags is not counted guest-side */
    const VkDescriptorBindingFlags flags = 0;
