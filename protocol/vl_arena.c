@@ -5,26 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE ((size_t)64 * 1024)
+#include "vl_asan.h"
 
 /* Under AddressSanitizer the free part of every block is poisoned, so that a
  * decoder or handler writing past what it allocated is caught even inside a
  * block (the fuzzers rely on it). */
-#if defined(__SANITIZE_ADDRESS__)
-#define VL_ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VL_ARENA_ASAN 1
-#endif
-#endif
-#ifdef VL_ARENA_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#define BLOCK_SIZE ((size_t)64 * 1024)
 
 struct vl_arena_block {
    struct vl_arena_block *next;
@@ -42,14 +28,14 @@ block_new(size_t size)
    b->next = NULL;
    b->size = size;
    b->used = 0;
-   POISON(b->data, size);
+   VL_POISON(b->data, size);
    return b;
 }
 
 static void
 block_free(struct vl_arena_block *b)
 {
-   UNPOISON(b->data, b->size);
+   VL_UNPOISON(b->data, b->size);
    free(b);
 }
 
@@ -96,7 +82,7 @@ vl_arena_alloc(struct vl_arena *arena, size_t size)
    void *p = b->data + b->used;
    b->used += aligned;
    arena->used_total += aligned;
-   UNPOISON(p, size);
+   VL_UNPOISON(p, size);
    memset(p, 0, size);
    return p;
 }
@@ -116,7 +102,7 @@ vl_arena_reset(struct vl_arena *arena)
    }
    first->next = NULL;
    first->used = 0;
-   POISON(first->data, first->size);
+   VL_POISON(first->data, first->size);
    arena->head = first;
    arena->used_total = 0;
 }

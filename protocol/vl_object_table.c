@@ -4,25 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Spare entries are poisoned under AddressSanitizer, so that a stale pointer
- * to a removed entry is still caught until the entry is reused. */
-#if defined(__SANITIZE_ADDRESS__)
-#define VL_TABLE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VL_TABLE_ASAN 1
-#endif
-#endif
-#ifdef VL_TABLE_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "vl_asan.h"
 
-/* How many removed entries are kept for reuse. */
+/* How many removed entries are kept for reuse.  They are poisoned under
+ * AddressSanitizer, so that a stale pointer to one is still caught until the
+ * entry is reused. */
 #define SPARE_MAX 1024u
 
 struct host_key {
@@ -75,7 +61,7 @@ vl_object_table_finish(struct vl_object_table *t)
 {
    while (t->spare) {
       struct vl_object *o = t->spare;
-      UNPOISON(o, sizeof(*o));
+      VL_UNPOISON(o, sizeof(*o));
       t->spare = o->parent;
       free(o);
    }
@@ -103,7 +89,7 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
       return NULL;
    struct vl_object *o = t->spare;
    if (o) {
-      UNPOISON(o, sizeof(*o));
+      VL_UNPOISON(o, sizeof(*o));
       t->spare = o->parent;
       t->spare_count--;
       memset(o, 0, sizeof(*o));
@@ -162,7 +148,7 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
       obj->parent = t->spare; /* the spare list's link */
       t->spare = obj;
       t->spare_count++;
-      POISON(obj, sizeof(*obj));
+      VL_POISON(obj, sizeof(*obj));
    } else {
       free(obj);
    }

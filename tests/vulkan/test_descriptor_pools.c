@@ -68,6 +68,19 @@ alloc(struct vkt *t, VkDescriptorPool pool, uint32_t n, const VkDescriptorSetLay
    return vkAllocateDescriptorSets(t->device, &ai, sets);
 }
 
+/* Writes 256 bytes of buffer at offset into the set's binding 0 (a UBO). */
+static void
+write_ubo(struct vkt *t, VkDescriptorSet set, VkBuffer buffer, VkDeviceSize offset)
+{
+   const VkDescriptorBufferInfo bi = { buffer, offset, 256 };
+   const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                    .dstSet = set,
+                                    .descriptorCount = 1,
+                                    .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+                                    .pBufferInfo = &bi };
+   vkUpdateDescriptorSets(t->device, 1, &w, 0, NULL);
+}
+
 /* Writes one line per allocation: what the application saw. */
 static int
 scenario(const char *out_path)
@@ -87,15 +100,8 @@ scenario(const char *out_path)
       fprintf(out, "round %d: one %d", round, alloc(&t, pool, 1, &one, &sets[0]));
       fprintf(out, ", two at once %d", alloc(&t, pool, 2, l3, &sets[1]));
       /* every write must reach a set the host has */
-      for (int i = 0; i < 3; i++) {
-         const VkDescriptorBufferInfo bi = { ubo.buffer, 256u * (uint32_t)i, 256 };
-         const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-                                          .dstSet = sets[i],
-                                          .descriptorCount = 1,
-                                          .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
-                                          .pBufferInfo = &bi };
-         vkUpdateDescriptorSets(t.device, 1, &w, 0, NULL);
-      }
+      for (int i = 0; i < 3; i++)
+         write_ubo(&t, sets[i], ubo.buffer, 256u * (uint32_t)i);
       /* past maxSets (3 taken), then past the count (4 UBOs, 3 taken) */
       VkDescriptorSet extra = VK_NULL_HANDLE;
       fprintf(out, ", past maxSets %d", alloc(&t, pool, 1, &one, &extra));
@@ -115,15 +121,8 @@ scenario(const char *out_path)
       VKT_VK(vkFreeDescriptorSets(t.device, freeing, 2, sets));
       fprintf(out, ", one by one %d", alloc(&t, freeing, 1, &one, &sets[0]));
       fprintf(out, " %d", alloc(&t, freeing, 1, &one, &sets[1]));
-      for (int j = 0; j < 2; j++) {
-         const VkDescriptorBufferInfo bi = { ubo.buffer, 256u * (uint32_t)j, 256 };
-         const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-                                          .dstSet = sets[j],
-                                          .descriptorCount = 1,
-                                          .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
-                                          .pBufferInfo = &bi };
-         vkUpdateDescriptorSets(t.device, 1, &w, 0, NULL);
-      }
+      for (int j = 0; j < 2; j++)
+         write_ubo(&t, sets[j], ubo.buffer, 256u * (uint32_t)j);
       VkDescriptorSet extra = VK_NULL_HANDLE;
       fprintf(out, ", past maxSets %d", alloc(&t, freeing, 1, &one, &extra));
       if (extra)
