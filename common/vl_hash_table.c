@@ -2,16 +2,16 @@
 
 #include <stdlib.h>
 
+#include "vl_cacheline.h"
+
 bool
-vl_hash_table_reserve(struct vl_hash_table *t, size_t (*hash_of)(const void *entry))
+vl_hash_table_grow(struct vl_hash_table *t, size_t (*hash_of)(const void *entry))
 {
-   if ((t->count + t->tombstones + 1) * 2 <= t->capacity)
-      return true;
    size_t cap = t->capacity ? t->capacity : 64;
    /* live entries at most a quarter after growing; tombstones go */
    while ((t->count + 1) * 4 > cap)
       cap *= 2;
-   void **slots = calloc(cap, sizeof(*slots));
+   void **slots = vl_calloc_lines(cap * sizeof(*slots));
    if (!slots)
       return false;
    for (size_t i = 0; i < t->capacity; i++) {
@@ -28,19 +28,6 @@ vl_hash_table_reserve(struct vl_hash_table *t, size_t (*hash_of)(const void *ent
    t->capacity = cap;
    t->tombstones = 0;
    return true;
-}
-
-void
-vl_hash_table_insert(struct vl_hash_table *t, size_t hash, void *entry)
-{
-   const size_t mask = t->capacity - 1;
-   size_t i = hash & mask;
-   while (t->slots[i] && t->slots[i] != VL_HASH_TOMBSTONE)
-      i = (i + 1) & mask;
-   if (t->slots[i] == VL_HASH_TOMBSTONE)
-      t->tombstones--;
-   t->slots[i] = entry;
-   t->count++;
 }
 
 bool

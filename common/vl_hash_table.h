@@ -51,11 +51,57 @@ vl_hash_table_find(const struct vl_hash_table *t, size_t hash,
    }
 }
 
+/* The slow half of vl_hash_table_reserve: a new, larger slot array. */
+bool vl_hash_table_grow(struct vl_hash_table *t, size_t (*hash_of)(const void *entry));
+
 /* Room for one more entry (grows when live and dead entries would pass half
  * the capacity; hash_of rehashes the live ones); false when memory runs out. */
-bool vl_hash_table_reserve(struct vl_hash_table *t, size_t (*hash_of)(const void *entry));
+static inline bool
+vl_hash_table_reserve(struct vl_hash_table *t, size_t (*hash_of)(const void *entry))
+{
+   if ((t->count + t->tombstones + 1) * 2 <= t->capacity)
+      return true;
+   return vl_hash_table_grow(t, hash_of);
+}
+
+/* Inserts entry under hash, after vl_hash_table_reserve, unless an entry eq
+ * accepts is there already (then false): a lookup and an insert in one probe.
+ * eq NULL: no such check. */
+static inline bool
+vl_hash_table_insert_unique(struct vl_hash_table *t, size_t hash, void *entry,
+                            bool (*eq)(const void *entry, const void *key), const void *key)
+{
+   const size_t mask = t->capacity - 1;
+   size_t free_slot = SIZE_MAX;
+   for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      void *e = t->slots[i];
+      if (!e) {
+         if (free_slot == SIZE_MAX)
+            free_slot = i;
+         break;
+      }
+      if (e == VL_HASH_TOMBSTONE) {
+         if (free_slot == SIZE_MAX)
+            free_slot = i;
+         if (!eq)
+            break;
+      } else if (eq && eq(e, key)) {
+         return false;
+      }
+   }
+   if (t->slots[free_slot] == VL_HASH_TOMBSTONE)
+      t->tombstones--;
+   t->slots[free_slot] = entry;
+   t->count++;
+   return true;
+}
+
 /* Inserts entry under hash, after vl_hash_table_reserve. */
-void vl_hash_table_insert(struct vl_hash_table *t, size_t hash, void *entry);
+static inline void
+vl_hash_table_insert(struct vl_hash_table *t, size_t hash, void *entry)
+{
+   vl_hash_table_insert_unique(t, hash, entry, NULL, NULL);
+}
 /* Removes entry (this very pointer), inserted under hash; false if absent. */
 bool vl_hash_table_remove(struct vl_hash_table *t, size_t hash, const void *entry);
 /* Calls fn on every entry (the order is the table's). */

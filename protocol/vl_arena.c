@@ -15,7 +15,6 @@
 struct vl_arena_block {
    struct vl_arena_block *next;
    size_t size;
-   size_t used;
    _Alignas(16) unsigned char data[];
 };
 
@@ -27,7 +26,6 @@ block_new(size_t size)
       return NULL;
    b->next = NULL;
    b->size = size;
-   b->used = 0;
    VL_POISON(b->data, size);
    return b;
 }
@@ -42,8 +40,8 @@ block_free(struct vl_arena_block *b)
 void
 vl_arena_init(struct vl_arena *arena, size_t limit)
 {
+   arena->cur = arena->end = NULL;
    arena->first = NULL;
-   arena->head = NULL;
    arena->used_total = 0;
    arena->limit = limit ? limit : VL_ARENA_DEFAULT_LIMIT;
 }
@@ -54,33 +52,41 @@ vl_arena_finish(struct vl_arena *arena)
    vl_arena_reset(arena);
    if (arena->first)
       block_free(arena->first);
-   arena->first = arena->head = NULL;
+   arena->first = NULL;
+   arena->cur = arena->end = NULL;
+}
+
+static void
+use_block(struct vl_arena *arena, struct vl_arena_block *b)
+{
+   arena->cur = b->data;
+   arena->end = b->data + b->size;
 }
 
 void *
-vl_arena_alloc(struct vl_arena *arena, size_t size)
+vl_arena_alloc_slow(struct vl_arena *arena, size_t size)
 {
    const size_t aligned = (size + 7) & ~(size_t)7;
    if (aligned < size || aligned > arena->limit - arena->used_total)
       return NULL;
 
    if (!arena->first) {
-      arena->first = arena->head = block_new(BLOCK_SIZE);
+      arena->first = block_new(BLOCK_SIZE);
       if (!arena->first)
          return NULL;
+      use_block(arena, arena->first);
    }
-   struct vl_arena_block *b = arena->head;
-   if (b->size - b->used < aligned) {
+   if ((size_t)(arena->end - arena->cur) < aligned) {
       /* Blocks after the first form a list behind it, freed at reset. */
-      b = block_new(aligned > BLOCK_SIZE ? aligned : BLOCK_SIZE);
+      struct vl_arena_block *b = block_new(aligned > BLOCK_SIZE ? aligned : BLOCK_SIZE);
       if (!b)
          return NULL;
-      b->next = arena->head->next;
-      arena->head->next = b;
-      arena->head = b;
+      b->next = arena->first->next;
+      arena->first->next = b;
+      use_block(arena, b);
    }
-   void *p = b->data + b->used;
-   b->used += aligned;
+   void *p = arena->cur;
+   arena->cur += aligned;
    arena->used_total += aligned;
    VL_UNPOISON(p, size);
    memset(p, 0, size);
@@ -101,8 +107,7 @@ vl_arena_reset(struct vl_arena *arena)
       b = next;
    }
    first->next = NULL;
-   first->used = 0;
    VL_POISON(first->data, first->size);
-   arena->head = first;
+   use_block(arena, first);
    arena->used_total = 0;
 }

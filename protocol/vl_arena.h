@@ -11,11 +11,14 @@
 #define VL_ARENA_H
 
 #include <stddef.h>
+#include <string.h>
+
+#include "vl_asan.h"
 
 struct vl_arena_block;
 
 struct vl_arena {
-   struct vl_arena_block *head;  /* current block */
+   unsigned char *cur, *end;     /* the free part of the current block */
    struct vl_arena_block *first; /* kept across resets */
    size_t used_total;            /* bytes handed out since the last reset */
    size_t limit;                 /* cap per command */
@@ -25,9 +28,30 @@ struct vl_arena {
 
 void vl_arena_init(struct vl_arena *arena, size_t limit);
 void vl_arena_finish(struct vl_arena *arena);
+/* The rest of vl_arena_alloc: a new block, the cap, overflow. */
+void *vl_arena_alloc_slow(struct vl_arena *arena, size_t size);
+
 /* Zeroed, 8-byte aligned; NULL when the cap is reached or memory runs out.
- * A zero-size request returns a valid non-NULL pointer. */
-void *vl_arena_alloc(struct vl_arena *arena, size_t size);
+ * A zero-size request returns a valid non-NULL pointer.  Inline: the decoder
+ * calls it for every struct and array of a command. */
+static inline void *
+vl_arena_alloc(struct vl_arena *arena, size_t size)
+{
+   const size_t aligned = (size + 7) & ~(size_t)7;
+   /* strictly less: an arena without a block (cur == end == NULL) and
+    * sizes that overflow take the slow path */
+   if (__builtin_expect(aligned >= size && aligned < (size_t)(arena->end - arena->cur) &&
+                           aligned <= arena->limit - arena->used_total,
+                        1)) {
+      void *p = arena->cur;
+      arena->cur += aligned;
+      arena->used_total += aligned;
+      VL_UNPOISON(p, size);
+      memset(p, 0, size);
+      return p;
+   }
+   return vl_arena_alloc_slow(arena, size);
+}
 void vl_arena_reset(struct vl_arena *arena);
 
 #endif

@@ -3,8 +3,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <vulkan/vulkan_core.h>
 
 #include "vl_asan.h"
+#include "vl_cacheline.h"
 
 /* How many removed entries are kept for reuse.  They are poisoned under
  * AddressSanitizer, so that a stale pointer to one is still caught until the
@@ -41,6 +43,22 @@ has_host(const void *entry, const void *key)
    const struct vl_object *o = entry;
    const struct host_key *k = key;
    return o->host == k->host && o->type == k->type;
+}
+
+/* The types whose entries a decoder caches (vl_dec_dispatch_handle) */
+static bool
+dispatchable(int32_t type)
+{
+   switch (type) {
+   case VK_OBJECT_TYPE_INSTANCE:
+   case VK_OBJECT_TYPE_PHYSICAL_DEVICE:
+   case VK_OBJECT_TYPE_DEVICE:
+   case VK_OBJECT_TYPE_QUEUE:
+   case VK_OBJECT_TYPE_COMMAND_BUFFER:
+      return true;
+   default:
+      return false;
+   }
 }
 
 void
@@ -82,7 +100,7 @@ struct vl_object *
 vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64_t host,
                     struct vl_object *parent)
 {
-   if (!id || vl_object_table_lookup(t, id))
+   if (!id)
       return NULL;
    if (!vl_hash_table_reserve(&t->by_id, id_hash_of) ||
        !vl_hash_table_reserve(&t->by_host, host_hash_of))
@@ -94,11 +112,20 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
       t->spare_count--;
       memset(o, 0, sizeof(*o));
    } else {
-      o = calloc(1, sizeof(*o));
+      /* made by either thread, looked up by both (vl_cacheline.h) */
+      o = vl_calloc_lines(sizeof(*o));
       if (!o)
          return NULL;
    }
    o->id = id;
+   /* the id's lookup and insertion in one probe */
+   if (!vl_hash_table_insert_unique(&t->by_id, vl_hash_u64(id), o, vl_object_has_id, &id)) {
+      o->parent = t->spare;
+      t->spare = o;
+      t->spare_count++;
+      VL_POISON(o, sizeof(*o));
+      return NULL;
+   }
    o->type = type;
    o->host = host;
    o->parent = parent;
@@ -110,7 +137,6 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
       parent->children.prev->next = &o->link;
       parent->children.prev = &o->link;
    }
-   vl_hash_table_insert(&t->by_id, vl_hash_u64(id), o);
    vl_hash_table_insert(&t->by_host, hash_host(type, host), o);
    return o;
 }
@@ -132,7 +158,8 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
 {
    vl_hash_table_remove(&t->by_id, vl_hash_u64(obj->id), obj);
    vl_hash_table_remove(&t->by_host, hash_host(obj->type, obj->host), obj);
-   t->generation++;
+   if (dispatchable(obj->type))
+      t->generation++;
 
    obj->link.prev->next = obj->link.next;
    obj->link.next->prev = obj->link.prev;

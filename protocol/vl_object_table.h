@@ -40,8 +40,10 @@ struct vl_object {
 struct vl_object_table {
    struct vl_hash_table by_id;
    struct vl_hash_table by_host; /* the same entries keyed by (type, host handle) */
-   /* Bumped whenever an entry goes away or changes id: a lookup cached
-    * under an older generation may name freed memory. */
+   /* Bumped whenever a dispatchable object's entry goes away, or any entry
+    * changes id: a dispatchable object cached under an older generation may
+    * be freed memory.  (Only dispatchable objects are cached: buffers and
+    * descriptor sets come and go all the time and would defeat the cache.) */
    uint64_t generation;
    /* Removed entries kept for the next add (an engine creating and
     * destroying objects all the time pays no malloc for them). */

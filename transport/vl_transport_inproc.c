@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vl_cacheline.h"
 #include "vl_futex.h"
 #include "vl_protocol_guest.h"
 #include "vl_ring_layout.h"
@@ -78,7 +79,8 @@ struct inproc {
    _Atomic uint32_t *head, *tail, *status, *extra;
    uint8_t *buffer;
 
-   pthread_mutex_t lock; /* producers */
+   /* The producers' state on cache lines of their own (vl_cacheline.h) */
+   _Alignas(VL_CACHE_LINE) pthread_mutex_t lock; /* producers */
    uint32_t cur;         /* next tail */
    /* a head seen lately (under lock): the head only moves forward, so room
     * and lead computed from it are on the safe side, and the head's cache
@@ -89,7 +91,7 @@ struct inproc {
     * written under lock, reset from anywhere */
    _Atomic uint32_t oneway_run;
    /* VL_DEBUG=ring: calls one at a time through the reply stream */
-   pthread_mutex_t call_lock;
+   _Alignas(VL_CACHE_LINE) pthread_mutex_t call_lock;
    uint8_t *reply_mem;
    uint32_t reply_resource;
    struct retired *retire;
@@ -436,7 +438,7 @@ static const struct vl_transport_ops inproc_ops = {
 struct vl_transport *
 vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size_t err_size)
 {
-   struct inproc *t = calloc(1, sizeof(*t));
+   struct inproc *t = vl_calloc_lines(sizeof(*t));
    if (!t) {
       snprintf(err, err_size, "out of memory");
       return NULL;
