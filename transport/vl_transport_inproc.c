@@ -81,7 +81,7 @@ struct inproc {
 
    /* The producers' state on cache lines of their own (vl_cacheline.h) */
    _Alignas(VL_CACHE_LINE) pthread_mutex_t lock; /* producers */
-   uint32_t cur;         /* next tail */
+   uint32_t cur;                                 /* next tail */
    /* a head seen lately (under lock): the head only moves forward, so room
     * and lead computed from it are on the safe side, and the head's cache
     * line, which the renderer thread writes, is read only when they run out */
