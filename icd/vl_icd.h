@@ -124,6 +124,7 @@ struct vl_fence {
    _Atomic uint64_t pending; /* serial of the last submission to signal it; 0: none */
    atomic_bool signaled;     /* created signaled and not reset since */
    atomic_bool untracked;    /* changed by something the guest does not follow */
+   bool exportable;          /* VkExportFenceCreateInfo: the host's fence may be asked */
 };
 
 struct vl_device {
@@ -449,6 +450,11 @@ void vl_device_send_doomed(struct vl_device *dev);
 /* Fences (vl_sync.c). */
 VkResult vl_fence_create(struct vl_device *dev, bool signaled, VkFence *out);
 void vl_fence_destroy(struct vl_device *dev, VkFence fence);
+/* Just before a vkQueueSubmit or vkQueueSubmit2 that signals fence: true if
+ * the renderer will put a fence of its own in its place and report
+ * completion (vkQueueFenceFeedbackNextVL); false: call vl_fence_submitted
+ * after the submission. */
+bool vl_fence_submitting(struct vl_device *dev, VkQueue queue, VkFence fence);
 /* After a submission that signals fence: the renderer reports completion. */
 void vl_fence_submitted(struct vl_device *dev, VkQueue queue, VkFence fence);
 /* Something the guest does not follow (WSI, an fd) changed the fence. */

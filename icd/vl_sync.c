@@ -4,12 +4,15 @@
  * Fence feedback: a frame loop waits for a fence every frame, and a round
  * trip per wait would put the renderer on the application's critical path.
  * Where the transport can share memory (in-process), each device has a
- * region the renderer writes: after a fenced submission the ICD sends
- * vkQueueFenceFeedbackVL (loopback.xml) and the renderer, once the queue has
- * drained that far, stores the submission's serial in the fence's slot and
- * wakes a futex.  Status and waits are answered from that memory.  Fences
- * that something else signals (WSI acquire, fd import/export) go back to
- * asking the host until they are reset.
+ * region the renderer writes: just before a fenced submission the ICD sends
+ * vkQueueFenceFeedbackNextVL (loopback.xml), the renderer submits with a
+ * fence of its own in the application's place, and once that one signals
+ * it stores the submission's serial in the fence's slot and wakes a futex.
+ * Status and waits are answered from that memory.  Fences that something
+ * else signals (WSI acquire, fd import/export) go back to asking the host
+ * until they are reset; an exportable fence (and vkQueueBindSparse's) keeps
+ * its host payload: after the submission the ICD sends vkQueueFenceFeedbackVL,
+ * and the renderer reports through an empty batch of its own.
  *
  * Host waits: in-process, a wait runs on the calling thread without the
  * renderer's context lock, so it simply blocks in the host driver.  A
@@ -176,6 +179,22 @@ vl_fence_submitted(struct vl_device *dev, VkQueue queue, VkFence fence)
                                   FEEDBACK_SLOT_BASE + 8 * (uint32_t)f->slot, serial);
 }
 
+bool
+vl_fence_submitting(struct vl_device *dev, VkQueue queue, VkFence fence)
+{
+   struct vl_fence *f = fence_of(fence);
+   /* An exportable fence's host payload may be asked for (vkGetFenceFdKHR
+    * on a pending fence): the host must signal that fence itself. */
+   if (f->slot < 0 || f->exportable || atomic_load(&f->untracked))
+      return false;
+   atomic_store(&f->signaled, false);
+   const uint64_t serial = atomic_fetch_add(&dev->feedback.serial, 1) + 1;
+   atomic_store(&f->pending, serial);
+   vl_send_vkQueueFenceFeedbackNextVL(dev->transport, queue, fence, dev->feedback.resource,
+                                      FEEDBACK_SLOT_BASE + 8 * (uint32_t)f->slot, serial);
+   return true;
+}
+
 void
 vl_fence_untrack(VkFence fence)
 {
@@ -209,6 +228,10 @@ vl_CreateFence(VkDevice device, const VkFenceCreateInfo *info, const VkAllocatio
    VkResult r = vl_fence_create(dev, info->flags & VK_FENCE_CREATE_SIGNALED_BIT, &fence);
    if (r != VK_SUCCESS)
       return r;
+   for (const VkBaseInStructure *e = info->pNext; e; e = e->pNext) {
+      if (e->sType == VK_STRUCTURE_TYPE_EXPORT_FENCE_CREATE_INFO)
+         fence_of(fence)->exportable = true;
+   }
    r = vl_send_vkCreateFence(dev->transport, device, info, NULL, &fence);
    /* a lost connection surfaces at the next command that may report it */
    if (r != VK_SUCCESS && r != VK_ERROR_DEVICE_LOST) {
@@ -280,8 +303,9 @@ vl_QueueSubmit(VkQueue queue, uint32_t count, const VkSubmitInfo *submits, VkFen
       for (uint32_t j = 0; j < submits[i].commandBufferCount; j++)
          vl_command_buffer_flush(vl_command_buffer(submits[i].pCommandBuffers[j]));
    }
+   const bool fed = fence && vl_fence_submitting(dev, queue, fence);
    VkResult r = vl_send_vkQueueSubmit(dev->transport, queue, count, submits, fence);
-   if (r == VK_SUCCESS && fence)
+   if (r == VK_SUCCESS && fence && !fed)
       vl_fence_submitted(dev, queue, fence);
    vl_device_send_doomed(dev);
    vl_transport_sync_point(dev->transport);
@@ -297,8 +321,9 @@ vl_QueueSubmit2(VkQueue queue, uint32_t count, const VkSubmitInfo2 *submits, VkF
          vl_command_buffer_flush(
             vl_command_buffer(submits[i].pCommandBufferInfos[j].commandBuffer));
    }
+   const bool fed = fence && vl_fence_submitting(dev, queue, fence);
    VkResult r = vl_send_vkQueueSubmit2(dev->transport, queue, count, submits, fence);
-   if (r == VK_SUCCESS && fence)
+   if (r == VK_SUCCESS && fence && !fed)
       vl_fence_submitted(dev, queue, fence);
    vl_device_send_doomed(dev);
    vl_transport_sync_point(dev->transport);

@@ -9,6 +9,12 @@
  * futex.  Using our own fences keeps the application's fence free for it
  * to reset or destroy whenever it likes.  The waiter sleeps in the host
  * driver's wait; it never spins.
+ *
+ * vkQueueFenceFeedbackNextVL saves the empty batch: it comes just before a
+ * submission whose fence the guest answers for alone (tracked, not
+ * exportable), and that submission goes to the host with a fence of ours in
+ * the application's place.  The host never signals the application's fence;
+ * nothing asks the host about it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +22,10 @@
 
 #include "vl_futex.h"
 #include "vlr_context.h"
+#include "vlr_inflight.h"
+
+/* More queues than this with a request each is not a guest we know. */
+#define MAX_ARMED 64
 
 struct pending {
    VkFence fence;
@@ -42,6 +52,19 @@ struct vlr_feedback {
    size_t head, count, cap;
    VkFence *pool; /* signaled-and-reset fences ready for reuse */
    size_t pool_count, pool_cap;
+   /* Under the context lock: vkQueueFenceFeedbackNextVL requests waiting for
+    * their queue's next submission (one per queue at most), and the one
+    * that submission took, between the in-flight hooks around the host
+    * call. */
+   struct armed {
+      const struct vl_object *queue;
+      uint64_t fence; /* the application's, host handle */
+      struct pending p;
+   } armed[MAX_ARMED];
+   unsigned armed_count;
+   struct armed taken;
+   bool taking, swapped;
+   VkFence ours;
 };
 
 static void *
@@ -144,29 +167,127 @@ reserve_locked(struct vlr_feedback *fb, VkFence *fence)
 static const char *enqueue(struct vlr_context *ctx, struct vl_object *queue,
                            const struct pending *p);
 
-void
-vlr_handle_vkQueueFenceFeedbackVL(struct vlr_exec *x, struct vl_args_vkQueueFenceFeedbackVL *args)
+/* The guest's slot at offset of resource (its futex word at offset 0) into
+ * p; false, the context failed, if there is no such slot. */
+static bool
+slot_of(struct vlr_exec *x, uint32_t resource, uint32_t offset, struct pending *p)
 {
    struct vlr_resource res;
-   if (!vlr_context_resource(x->ctx, args->resourceId, &res)) {
-      vlr_exec_failf(x, "fence feedback: unknown resource %u", args->resourceId);
-      return;
+   if (!vlr_context_resource(x->ctx, resource, &res)) {
+      vlr_exec_failf(x, "fence feedback: unknown resource %u", resource);
+      return false;
    }
-   if (res.size < 8 || args->offset < 8 || args->offset % 8 || args->offset > res.size - 8) {
+   if (res.size < 8 || offset < 8 || offset % 8 || offset > res.size - 8) {
       vlr_exec_failf(x, "fence feedback: slot offset %u outside the %zu bytes of resource %u",
-                     args->offset, res.size, args->resourceId);
-      return;
+                     offset, res.size, resource);
+      return false;
    }
    if (((uintptr_t)res.data) % 8) {
       vlr_exec_fail(x, "fence feedback: the resource is not 8-byte aligned");
+      return false;
+   }
+   *p = (struct pending){
+      .slot = (_Atomic uint64_t *)((uint8_t *)res.data + offset),
+      .epoch = (_Atomic uint32_t *)res.data,
+   };
+   return true;
+}
+
+void
+vlr_handle_vkQueueFenceFeedbackVL(struct vlr_exec *x, struct vl_args_vkQueueFenceFeedbackVL *args)
+{
+   struct pending p;
+   if (!slot_of(x, args->resourceId, args->offset, &p))
+      return;
+   p.serial = args->serial;
+   const char *why = enqueue(x->ctx, args->owner, &p);
+   if (why)
+      vlr_exec_failf(x, "fence feedback: %s", why);
+}
+
+void
+vlr_handle_vkQueueFenceFeedbackNextVL(struct vlr_exec *x,
+                                      struct vl_args_vkQueueFenceFeedbackNextVL *args)
+{
+   struct pending p;
+   if (!slot_of(x, args->resourceId, args->offset, &p))
+      return;
+   p.serial = args->serial;
+   struct vl_object *device = args->owner->parent;
+   struct vlr_device *dev = device->data;
+   const char *why = NULL;
+   struct vlr_feedback *fb = feedback_get(x->ctx, dev, (VkDevice)(uintptr_t)device->host, &why);
+   if (!fb) {
+      vlr_exec_failf(x, "fence feedback: %s", why);
       return;
    }
-   const char *why = enqueue(x->ctx, args->owner,
-                             &(struct pending){
-                                .slot = (_Atomic uint64_t *)((uint8_t *)res.data + args->offset),
-                                .epoch = (_Atomic uint32_t *)res.data,
-                                .serial = args->serial,
-                             });
+   for (unsigned i = 0; i < fb->armed_count; i++) {
+      if (fb->armed[i].queue == args->owner) {
+         vlr_exec_fail(x, "fence feedback: a second request before the queue's next submission");
+         return;
+      }
+   }
+   if (fb->armed_count == MAX_ARMED) {
+      vlr_exec_failf(x, "fence feedback: requests waiting on more than %u queues", MAX_ARMED);
+      return;
+   }
+   fb->armed[fb->armed_count++] =
+      (struct armed){ .queue = args->owner, .fence = (uint64_t)(uintptr_t)args->fence, .p = p };
+}
+
+bool
+vlr_feedback_before_submit(struct vlr_exec *x, struct vl_object *queue, VkFence *fence)
+{
+   struct vlr_device *dev = queue->parent->data;
+   struct vlr_feedback *fb = dev->feedback;
+   if (!fb || !fb->armed_count)
+      return true;
+   unsigned i = 0;
+   while (i < fb->armed_count && fb->armed[i].queue != queue)
+      i++;
+   if (i == fb->armed_count)
+      return true;
+   fb->taken = fb->armed[i];
+   fb->armed[i] = fb->armed[--fb->armed_count];
+   fb->taking = true;
+   fb->swapped = false;
+   /* Another fence than the request named (not what the ICD sends): the
+    * application's fence stays, and an empty batch after it reports. */
+   if ((uint64_t)(uintptr_t)*fence != fb->taken.fence)
+      return true;
+   pthread_mutex_lock(&fb->lock);
+   const bool ok = reserve_locked(fb, &fb->ours);
+   pthread_mutex_unlock(&fb->lock);
+   if (!ok) {
+      vlr_exec_fail(x, "fence feedback: out of host memory");
+      return false;
+   }
+   *fence = fb->ours;
+   fb->swapped = true;
+   return true;
+}
+
+void
+vlr_feedback_after_submit(struct vlr_exec *x, struct vl_object *queue, VkResult result)
+{
+   struct vlr_device *dev = queue->parent->data;
+   struct vlr_feedback *fb = dev->feedback;
+   if (!fb || !fb->taking)
+      return;
+   fb->taking = false;
+   struct pending p = fb->taken.p;
+   if (fb->swapped && result == VK_SUCCESS) {
+      pthread_mutex_lock(&fb->lock);
+      p.fence = fb->ours;
+      p.submission = dev->submitted;
+      fb->queue[(fb->head + fb->count++) % fb->cap] = p; /* room: reserve_locked */
+      pthread_cond_signal(&fb->cond);
+      pthread_mutex_unlock(&fb->lock);
+      return;
+   }
+   if (fb->swapped) /* a failed submission: the fence's state is unknown */
+      dev->table.DestroyFence(fb->device, fb->ours, NULL);
+   const char *why = enqueue(x->ctx, queue, &p);
    if (why)
       vlr_exec_failf(x, "fence feedback: %s", why);
 }
@@ -244,6 +365,8 @@ vlr_feedback_destroy(struct vlr_device *dev)
    pthread_cond_signal(&fb->cond);
    pthread_mutex_unlock(&fb->lock);
    pthread_join(fb->thread, NULL);
+   if (fb->taking && fb->swapped) /* the context failed between the hooks */
+      fb->vk->DestroyFence(fb->device, fb->ours, NULL);
    for (size_t i = 0; i < fb->pool_count; i++)
       fb->vk->DestroyFence(fb->device, fb->pool[i], NULL);
    pthread_cond_destroy(&fb->cond);

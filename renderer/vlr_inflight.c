@@ -756,6 +756,12 @@ queue_before(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void
    if (!semaphores(x, id, owner, args, false))
       return false;
    guard(x, owner);
+   /* The arguments are the executor's own (non-const) storage: the fence
+    * is the one thing a hook changes before the host call. */
+   if (id == VL_CMD_vkQueueSubmit)
+      return vlr_feedback_before_submit(x, owner, &((struct vl_args_vkQueueSubmit *)args)->fence);
+   if (id == VL_CMD_vkQueueSubmit2)
+      return vlr_feedback_before_submit(x, owner, &((struct vl_args_vkQueueSubmit2 *)args)->fence);
    return true;
 }
 
@@ -906,8 +912,10 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
    }
    case VL_CMD_vkQueueSubmit: {
       const struct vl_args_vkQueueSubmit *a = args;
-      if (a->ret != VK_SUCCESS)
+      if (a->ret != VK_SUCCESS) {
+         vlr_feedback_after_submit(x, owner, a->ret);
          return;
+      }
       semaphores(x, id, owner, args, true);
       const uint32_t seq = next_submission(x, dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
@@ -916,12 +924,15 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
             stamp_cb(x, s->pCommandBuffers[j], seq);
       }
       stamp_fence(x, dev, a->fence, seq);
+      vlr_feedback_after_submit(x, owner, VK_SUCCESS);
       return;
    }
    case VL_CMD_vkQueueSubmit2: {
       const struct vl_args_vkQueueSubmit2 *a = args;
-      if (a->ret != VK_SUCCESS)
+      if (a->ret != VK_SUCCESS) {
+         vlr_feedback_after_submit(x, owner, a->ret);
          return;
+      }
       semaphores(x, id, owner, args, true);
       const uint32_t seq = next_submission(x, dev, owner);
       for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++) {
@@ -930,6 +941,7 @@ vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, cons
             stamp_cb(x, s->pCommandBufferInfos[j].commandBuffer, seq);
       }
       stamp_fence(x, dev, a->fence, seq);
+      vlr_feedback_after_submit(x, owner, VK_SUCCESS);
       return;
    }
    case VL_CMD_vkQueueBindSparse: {

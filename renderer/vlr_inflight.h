@@ -38,4 +38,13 @@ void vlr_inflight_finish(struct vlr_device *dev);
  * complete. */
 void vlr_inflight_after(struct vlr_exec *x, int32_t id, struct vl_object *owner, const void *args);
 
+/* Fence feedback's part in a vkQueueSubmit or vkQueueSubmit2 (vlr_feedback.c),
+ * called by the hooks above: before the host call, the fence of a
+ * submission that vkQueueFenceFeedbackNextVL announced becomes one of the
+ * renderer's (false: the context failed); after it, that fence goes to the
+ * waiter, or, if the submission failed or named another fence, an empty
+ * batch reports instead. */
+bool vlr_feedback_before_submit(struct vlr_exec *x, struct vl_object *queue, VkFence *fence);
+void vlr_feedback_after_submit(struct vlr_exec *x, struct vl_object *queue, VkResult result);
+
 #endif

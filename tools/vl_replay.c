@@ -262,6 +262,7 @@ replay_stream(struct replay *rp, struct ctx_state *s, struct vl_record *r)
       case VL_CMD_vkSetReplyCommandStreamMESA:
       case VL_CMD_vkSeekReplyCommandStreamMESA:
       case VL_CMD_vkQueueFenceFeedbackVL: /* writes the captured process's memory */
+      case VL_CMD_vkQueueFenceFeedbackNextVL:
          /* the transport of the captured process */
          s->skipped++;
          break;

@@ -1,6 +1,7 @@
 /*
  * Work in flight, semaphores and waits (vlr_inflight.c, renderer/check/check_sync.c).
  */
+#include <stdatomic.h>
 #include <time.h>
 
 #include "hostile.h"
@@ -476,6 +477,108 @@ test_blocking_wait_on_transport_stream(void **state)
    expect_lost("a wait that may block, in a direct stream");
 }
 
+/* ---- fence feedback (renderer/vlr_feedback.c) ------------------------------------------ */
+
+#define FEEDBACK_SLOT 64
+
+/* A page shared with the context for fence feedback: its resource id; the
+ * page is freed at exit (the context may still name it until teardown). */
+static uint32_t
+feedback_page(_Atomic uint64_t **slot)
+{
+   static _Alignas(64) uint8_t page[4096];
+   memset(page, 0, sizeof(page));
+   const uint32_t res = vlr_context_resource_create(g.ctx, page, sizeof(page));
+   assert_int_not_equal(res, 0);
+   *slot = (_Atomic uint64_t *)(page + FEEDBACK_SLOT);
+   return res;
+}
+
+/* Whether the renderer stores serial into the slot within 5 s. */
+static bool
+slot_reaches(_Atomic uint64_t *slot, uint64_t serial)
+{
+   const double start = seconds();
+   while (atomic_load(slot) < serial) {
+      if (seconds() - start > 5.0)
+         return false;
+      struct timespec ts = { 0, 100000 };
+      nanosleep(&ts, NULL);
+   }
+   return atomic_load(slot) == serial;
+}
+
+static void
+test_fence_feedback_for_the_next_submission(void **state)
+{
+   (void)state;
+   _Atomic uint64_t *slot;
+   const uint32_t res = feedback_page(&slot);
+   const uint64_t id = new_id();
+   create_fence(id);
+   const VkFence fence = (VkFence)(uintptr_t)id;
+   /* valid: announced just before the submission that names the fence, a
+    * request per submission, the fence reset in between */
+   for (uint64_t serial = 1; serial <= 3; serial++) {
+      vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), fence, res, FEEDBACK_SLOT, serial);
+      vl_encode_vkQueueSubmit(&g.enc, 0, queue(), 0, NULL, fence);
+      expect_accepted();
+      assert_true(slot_reaches(slot, serial));
+      vl_encode_vkResetFences(&g.enc, 0, device(), 1, &fence);
+   }
+   /* two requests for one submission */
+   vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), fence, res, FEEDBACK_SLOT, 4);
+   vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), fence, res, FEEDBACK_SLOT, 5);
+   expect_lost("a second request before the queue's next submission");
+}
+
+static void
+test_fence_feedback_announced_for_another_fence(void **state)
+{
+   (void)state;
+   /* Not what the ICD sends, and not refused: the submission keeps its own
+    * fence, and an empty batch after it reports (as for
+    * vkQueueFenceFeedbackVL). */
+   _Atomic uint64_t *slot;
+   const uint32_t res = feedback_page(&slot);
+   const uint64_t a = new_id(), b = new_id();
+   create_fence(a);
+   create_fence(b);
+   vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), (VkFence)(uintptr_t)a, res,
+                                        FEEDBACK_SLOT, 9);
+   vl_encode_vkQueueSubmit(&g.enc, 0, queue(), 0, NULL, (VkFence)(uintptr_t)b);
+   expect_accepted();
+   assert_true(slot_reaches(slot, 9));
+   /* and the request after it is served by its own submission */
+   vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), (VkFence)(uintptr_t)a, res,
+                                        FEEDBACK_SLOT, 10);
+   vl_encode_vkQueueSubmit(&g.enc, 0, queue(), 0, NULL, (VkFence)(uintptr_t)a);
+   expect_accepted();
+   assert_true(slot_reaches(slot, 10));
+}
+
+static void
+test_fence_feedback_without_a_fence(void **state)
+{
+   (void)state;
+   _Atomic uint64_t *slot;
+   const uint32_t res = feedback_page(&slot);
+   vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), VK_NULL_HANDLE, res, FEEDBACK_SLOT, 1);
+   expect_lost("VK_NULL_HANDLE where a handle is required");
+}
+
+static void
+test_fence_feedback_outside_its_resource(void **state)
+{
+   (void)state;
+   _Atomic uint64_t *slot;
+   const uint32_t res = feedback_page(&slot);
+   const uint64_t id = new_id();
+   create_fence(id);
+   vl_encode_vkQueueFenceFeedbackNextVL(&g.enc, 0, queue(), (VkFence)(uintptr_t)id, res, 4096, 1);
+   expect_lost("slot offset 4096 outside the 4096 bytes of resource");
+}
+
 const struct CMUnitTest hostile_sync_tests[] = {
    HOSTILE_TEST(test_destroy_what_pending_work_uses),
    HOSTILE_TEST(test_rerecord_in_flight_in_the_stream_that_submitted_it),
@@ -490,5 +593,9 @@ const struct CMUnitTest hostile_sync_tests[] = {
    HOSTILE_TEST(test_counter_value_of_a_binary_semaphore),
    HOSTILE_TEST(test_signal_a_binary_semaphore_from_the_host),
    HOSTILE_TEST(test_blocking_wait_on_transport_stream),
+   HOSTILE_TEST(test_fence_feedback_for_the_next_submission),
+   HOSTILE_TEST(test_fence_feedback_announced_for_another_fence),
+   HOSTILE_TEST(test_fence_feedback_without_a_fence),
+   HOSTILE_TEST(test_fence_feedback_outside_its_resource),
 };
 const size_t hostile_sync_count = sizeof(hostile_sync_tests) / sizeof(hostile_sync_tests[0]);
