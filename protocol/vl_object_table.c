@@ -6,7 +6,6 @@
 #include <vulkan/vulkan_core.h>
 
 #include "vl_asan.h"
-#include "vl_cacheline.h"
 
 /* How many removed entries are kept for reuse.  They are poisoned under
  * AddressSanitizer, so that a stale pointer to one is still caught until the
@@ -112,8 +111,7 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
       t->spare_count--;
       memset(o, 0, sizeof(*o));
    } else {
-      /* made by either thread, looked up by both (vl_cacheline.h) */
-      o = vl_calloc_lines(sizeof(*o));
+      o = calloc(1, sizeof(*o));
       if (!o)
          return NULL;
    }
