@@ -394,18 +394,14 @@ wait_feedback(struct vl_device *dev, uint32_t count, const VkFence *fences, bool
    }
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL
-vl_WaitForFences(VkDevice device, uint32_t count, const VkFence *fences, VkBool32 all,
-                 uint64_t timeout)
+/* A wait the host answers: blocking in-process, polled where waits must not
+ * block the renderer's one thread. */
+static VkResult
+wait_host(VkDevice device, uint32_t count, const VkFence *fences, bool all, uint64_t timeout)
 {
    struct vl_device *dev = vl_device(device);
    struct vl_transport *t = dev->transport;
-   bool tracked = count > 0;
-   for (uint32_t i = 0; i < count && tracked; i++)
-      tracked = fence_tracked(fence_of(fences[i]));
-   if (tracked)
-      return wait_feedback(dev, count, fences, all, timeout);
-   if (!must_poll(vl_device(device)) || timeout == 0)
+   if (!must_poll(dev) || timeout == 0)
       return vl_call_vkWaitForFences(t, device, count, fences, all, timeout);
    const uint64_t deadline = deadline_after(timeout);
    for (uint32_t i = 0;;) {
@@ -414,6 +410,69 @@ vl_WaitForFences(VkDevice device, uint32_t count, const VkFence *fences, VkBool3
          return r;
       relax(&i);
    }
+}
+
+/* Fences only the host can answer (untracked: WSI, an fd) with fences only
+ * the feedback can: a tracked fence's host twin is never signaled when the
+ * renderer put a fence of its own in the submission (vl_fence_submitting). */
+static VkResult
+wait_mixed(VkDevice device, uint32_t count, const VkFence *fences, bool all, uint64_t timeout)
+{
+   struct vl_device *dev = vl_device(device);
+   VkFence stack[32];
+   VkFence *fed = count <= 16 ? stack : malloc(2 * sizeof(VkFence) * count);
+   if (!fed)
+      return VK_ERROR_OUT_OF_HOST_MEMORY;
+   VkFence *host = fed + count;
+   uint32_t nfed = 0, nhost = 0;
+   for (uint32_t i = 0; i < count; i++) {
+      if (fence_tracked(fence_of(fences[i])))
+         fed[nfed++] = fences[i];
+      else
+         host[nhost++] = fences[i];
+   }
+   const uint64_t deadline = deadline_after(timeout);
+   VkResult r;
+   if (all) {
+      /* every one: the feedback's first, then the host's in the time left */
+      r = wait_feedback(dev, nfed, fed, true, timeout);
+      if (r == VK_SUCCESS) {
+         const uint64_t now = now_ns();
+         r = wait_host(device, nhost, host, true,
+                       deadline == UINT64_MAX ? UINT64_MAX
+                       : deadline > now       ? deadline - now
+                                              : 0);
+      }
+   } else {
+      /* any one: both sides polled, backing off as a polled wait does */
+      for (uint32_t i = 0;;) {
+         r = wait_feedback(dev, nfed, fed, false, 0);
+         if (r != VK_TIMEOUT)
+            break;
+         r = vl_call_vkWaitForFences(dev->transport, device, nhost, host, VK_FALSE, 0);
+         if (r != VK_TIMEOUT || now_ns() >= deadline)
+            break;
+         relax(&i);
+      }
+   }
+   if (fed != stack)
+      free(fed);
+   return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL
+vl_WaitForFences(VkDevice device, uint32_t count, const VkFence *fences, VkBool32 all,
+                 uint64_t timeout)
+{
+   struct vl_device *dev = vl_device(device);
+   uint32_t tracked = 0;
+   for (uint32_t i = 0; i < count; i++)
+      tracked += fence_tracked(fence_of(fences[i]));
+   if (count && tracked == count)
+      return wait_feedback(dev, count, fences, all, timeout);
+   if (tracked)
+      return wait_mixed(device, count, fences, all, timeout);
+   return wait_host(device, count, fences, all, timeout);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
