@@ -3,10 +3,10 @@
  *
  * The guest chooses every id; the table is the only way a stream can name a
  * host object, so every handle the decoder reads goes through a lookup that
- * checks existence and type.  Entries are individually allocated (their
- * addresses are stable) and linked to their parent, so that destroying a
- * device or a pool can release everything under it.  Not thread-safe: the
- * renderer context serializes access.
+ * checks existence and type.  Entries have stable addresses (they live in
+ * slabs, vl_object_table.c) and are linked to their parent, so that
+ * destroying a device or a pool can release everything under it.  Not
+ * thread-safe: the renderer context serializes access.
  */
 #ifndef VL_OBJECT_TABLE_H
 #define VL_OBJECT_TABLE_H
@@ -45,10 +45,12 @@ struct vl_object_table {
     * be freed memory.  (Only dispatchable objects are cached: buffers and
     * descriptor sets come and go all the time and would defeat the cache.) */
    uint64_t generation;
-   /* Removed entries kept for the next add (an engine creating and
-    * destroying objects all the time pays no malloc for them). */
-   struct vl_object *spare;
-   size_t spare_count;
+   /* Free entries (linked through their `link`), and the slabs they live
+    * in: an engine creating and destroying objects all the time pays no
+    * malloc for them.  Zeroed lists are empty ones. */
+   struct vl_list free_entries;
+   struct vl_list slabs;
+   size_t spare_count; /* entries on free_entries */
 };
 
 /* Frees an object's per-type state, wherever it lives. */
