@@ -85,12 +85,7 @@ vl_arena_alloc_slow(struct vl_arena *arena, size_t size)
       arena->first->next = b;
       use_block(arena, b);
    }
-   void *p = arena->cur;
-   arena->cur += aligned;
-   arena->used_total += aligned;
-   VL_UNPOISON(p, size);
-   memset(p, 0, size);
-   return p;
+   return vl_arena_take(arena, size, aligned);
 }
 
 void

@@ -28,6 +28,18 @@ struct vl_arena {
 
 void vl_arena_init(struct vl_arena *arena, size_t limit);
 void vl_arena_finish(struct vl_arena *arena);
+/* size bytes (aligned, rounded up) from the current block, which has room. */
+static inline void *
+vl_arena_take(struct vl_arena *arena, size_t size, size_t aligned)
+{
+   void *p = arena->cur;
+   arena->cur += aligned;
+   arena->used_total += aligned;
+   VL_UNPOISON(p, size);
+   memset(p, 0, size);
+   return p;
+}
+
 /* The rest of vl_arena_alloc: a new block, the cap, overflow. */
 void *vl_arena_alloc_slow(struct vl_arena *arena, size_t size);
 
@@ -42,14 +54,8 @@ vl_arena_alloc(struct vl_arena *arena, size_t size)
     * sizes that overflow take the slow path */
    if (__builtin_expect(aligned >= size && aligned < (size_t)(arena->end - arena->cur) &&
                            aligned <= arena->limit - arena->used_total,
-                        1)) {
-      void *p = arena->cur;
-      arena->cur += aligned;
-      arena->used_total += aligned;
-      VL_UNPOISON(p, size);
-      memset(p, 0, size);
-      return p;
-   }
+                        1))
+      return vl_arena_take(arena, size, aligned);
    return vl_arena_alloc_slow(arena, size);
 }
 void vl_arena_reset(struct vl_arena *arena);

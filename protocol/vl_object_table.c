@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <vulkan/vulkan_core.h>
 
 #include "vl_asan.h"
 
@@ -65,14 +64,22 @@ list_unlink(struct vl_list *l)
    l->next->prev = l->prev;
 }
 
+/* A free entry: only its free-list link may be touched. */
+static void
+poison_but_link(struct vl_object *o)
+{
+   const size_t at = offsetof(struct vl_object, link), end = at + sizeof(o->link);
+   VL_POISON(o, at);
+   VL_POISON((unsigned char *)o + end, ENTRY_STRIDE - end);
+   (void)end;
+}
+
 /* Onto the free list, poisoned but for the link. */
 static void
 entry_free(struct vl_object_table *t, struct vl_object *o)
 {
    list_push(&t->free_entries, &o->link);
-   VL_POISON(o, offsetof(struct vl_object, link));
-   VL_POISON((unsigned char *)o + offsetof(struct vl_object, link) + sizeof(o->link),
-             ENTRY_STRIDE - offsetof(struct vl_object, link) - sizeof(o->link));
+   poison_but_link(o);
    t->spare_count++;
    struct slab *s = slab_of(o);
    if (++s->free < SLAB_ENTRIES || t->spare_count <= SPARE_MAX)
@@ -100,9 +107,7 @@ entry_new(struct vl_object_table *t)
       for (uint32_t i = SLAB_ENTRIES; i-- > 0;) {
          struct vl_object *o = slab_entry(s, i);
          list_push(&t->free_entries, &o->link);
-         VL_POISON(o, offsetof(struct vl_object, link));
-         VL_POISON((unsigned char *)o + offsetof(struct vl_object, link) + sizeof(o->link),
-                   ENTRY_STRIDE - offsetof(struct vl_object, link) - sizeof(o->link));
+         poison_but_link(o);
       }
       s->free = SLAB_ENTRIES;
       t->spare_count += SLAB_ENTRIES;
@@ -147,22 +152,6 @@ has_host(const void *entry, const void *key)
    const struct vl_object *o = entry;
    const struct host_key *k = key;
    return o->host == k->host && o->type == k->type;
-}
-
-/* The types whose entries a decoder caches (vl_dec_dispatch_handle) */
-static bool
-dispatchable(int32_t type)
-{
-   switch (type) {
-   case VK_OBJECT_TYPE_INSTANCE:
-   case VK_OBJECT_TYPE_PHYSICAL_DEVICE:
-   case VK_OBJECT_TYPE_DEVICE:
-   case VK_OBJECT_TYPE_QUEUE:
-   case VK_OBJECT_TYPE_COMMAND_BUFFER:
-      return true;
-   default:
-      return false;
-   }
 }
 
 void
@@ -243,7 +232,7 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
 {
    vl_hash_table_remove(&t->by_id, vl_hash_u64(obj->id), obj);
    vl_hash_table_remove(&t->by_host, hash_host(obj->type, obj->host), obj);
-   if (dispatchable(obj->type))
+   if (vl_object_type_dispatchable(obj->type))
       t->generation++;
 
    obj->link.prev->next = obj->link.next;

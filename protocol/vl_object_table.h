@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <vulkan/vulkan_core.h>
 
 #include "vl_hash_table.h"
 
@@ -52,6 +53,22 @@ struct vl_object_table {
    struct vl_list slabs;
    size_t spare_count; /* entries on free_entries */
 };
+
+/* Dispatchable object types (a decoder caches their entries, vl_dec_dispatch_handle). */
+static inline bool
+vl_object_type_dispatchable(int32_t type)
+{
+   switch (type) {
+   case VK_OBJECT_TYPE_INSTANCE:
+   case VK_OBJECT_TYPE_PHYSICAL_DEVICE:
+   case VK_OBJECT_TYPE_DEVICE:
+   case VK_OBJECT_TYPE_QUEUE:
+   case VK_OBJECT_TYPE_COMMAND_BUFFER:
+      return true;
+   default:
+      return false;
+   }
+}
 
 /* Frees an object's per-type state, wherever it lives. */
 static inline void

@@ -15,21 +15,6 @@
 #include "vlr_context.h"
 #include "vlr_host.h"
 
-static bool
-is_dispatchable(int32_t type)
-{
-   switch (type) {
-   case VK_OBJECT_TYPE_INSTANCE:
-   case VK_OBJECT_TYPE_PHYSICAL_DEVICE:
-   case VK_OBJECT_TYPE_DEVICE:
-   case VK_OBJECT_TYPE_QUEUE:
-   case VK_OBJECT_TYPE_COMMAND_BUFFER:
-      return true;
-   default:
-      return false;
-   }
-}
-
 bool
 vlr_layer_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host)
 {
@@ -42,7 +27,7 @@ vlr_layer_adopt(struct vlr_context *ctx, uint64_t id, uint64_t *host)
    if (!obj) {
       /* the create failed on the host (and said so) */
       snprintf(why, sizeof(why), "no object has id 0x%" PRIx64, id);
-   } else if (!is_dispatchable(obj->type)) {
+   } else if (!vl_object_type_dispatchable(obj->type)) {
       snprintf(why, sizeof(why), "object 0x%" PRIx64 " is not dispatchable", id);
    } else if (obj->host == id) {
       ok = true;
