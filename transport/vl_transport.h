@@ -31,6 +31,10 @@ struct vl_transport_ops {
    void (*destroy)(struct vl_transport *t);
    /* One-way stream; false once the connection is lost. */
    bool (*submit)(struct vl_transport *t, const void *cmds, size_t size);
+   /* Optional: one stream-local command (it only makes, destroys, binds or
+    * fills objects; protocol/gen/protocol.py): the transport may hold it back
+    * until the next command that is not, or a call or wait. */
+   bool (*submit_local)(struct vl_transport *t, const void *cmds, size_t size);
    /* Stream whose last command asks for a reply; the reply lands in reply. */
    bool (*call)(struct vl_transport *t, const void *cmds, size_t size, void *reply,
                 size_t reply_size);
@@ -176,6 +180,18 @@ vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)
       atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
    }
    return t->ops->submit(t, cmds, size);
+}
+
+static inline bool
+vl_transport_submit_local(struct vl_transport *t, const void *cmds, size_t size)
+{
+   if (!t->ops->submit_local)
+      return vl_transport_submit(t, cmds, size);
+   if (t->stats) {
+      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
+      atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
+   }
+   return t->ops->submit_local(t, cmds, size);
 }
 
 static inline bool

@@ -20,6 +20,12 @@
  *    objects) goes through the ring even when it is drained, so that the
  *    renderer thread executes it on another core while the application
  *    encodes what follows.  The next call, wait or submission ends the burst.
+ *  - Within a burst, stream-local commands (creates, destroys, binds,
+ *    descriptor updates: what nothing outside the stream sees before a later
+ *    command uses it) are published in batches of PUBLISH_BATCH bytes: the
+ *    tail's cache line, which the renderer thread polls, changes hands once
+ *    a batch instead of once a command.  Any other command, call, wait or
+ *    queue submission publishes everything before it.
  *  - VL_DEBUG=ring turns both shortcuts off: every command goes through the
  *    ring and every reply through the Venus reply stream.
  */
@@ -61,6 +67,10 @@
  * renderer drain everything, then idle while the application refilled: the
  * two threads took turns instead of working at once. */
 #define BURST_LEAD (32u * 1024u)
+/* How much of a burst of stream-local commands may wait unpublished: a few
+ * microseconds of the application's encoding, well within the renderer
+ * thread's spin before it naps. */
+#define PUBLISH_BATCH 1024u
 /* The reply stream of VL_DEBUG=ring mode. */
 #define REPLY_BUFFER_SIZE (1u << 20)
 
@@ -87,6 +97,10 @@ struct inproc {
     * line, which the renderer thread writes, is read only when they run out */
    uint32_t head_seen;
    bool ring_only;
+   uint32_t published; /* the tail last stored */
+   /* commands in the ring past the published tail; set under lock, read
+    * from anywhere */
+   _Atomic bool unpublished;
    /* one-way submissions since the last call, wait or queue submission;
     * written under lock, reset from anywhere */
    _Atomic uint32_t oneway_run;
@@ -144,9 +158,34 @@ retire_locked(struct inproc *t)
    t->retire_count = keep;
 }
 
-/* Copies whole commands into the ring; returns their seqno. */
+/* Stores the tail: the renderer thread sees everything pushed so far. */
+static void
+publish_locked(struct inproc *t)
+{
+   if (t->published == t->cur)
+      return;
+   t->published = t->cur;
+   atomic_store_explicit(&t->unpublished, false, memory_order_relaxed);
+   atomic_store_explicit(t->tail, t->cur, memory_order_seq_cst);
+   if (atomic_load_explicit(t->status, memory_order_seq_cst) & VL_RING_STATUS_IDLE)
+      vlr_ring_notify(t->ctx, t->ring_id);
+}
+
+/* Publishes what other pushes held back, before a call or wait. */
+static void
+publish(struct inproc *t)
+{
+   if (!atomic_load_explicit(&t->unpublished, memory_order_relaxed))
+      return;
+   pthread_mutex_lock(&t->lock);
+   publish_locked(t);
+   pthread_mutex_unlock(&t->lock);
+}
+
+/* Copies whole commands into the ring; returns their seqno.  hold: the
+ * tail may stay unpublished until PUBLISH_BATCH bytes have gathered. */
 static uint32_t
-push_locked(struct inproc *t, const void *cmds, size_t size)
+push_locked(struct inproc *t, const void *cmds, size_t size, bool hold)
 {
    while (t->cur + (uint32_t)size - t->head_seen > RING_BUFFER_SIZE) {
       t->head_seen = atomic_load_explicit(t->head, memory_order_acquire);
@@ -154,6 +193,7 @@ push_locked(struct inproc *t, const void *cmds, size_t size)
          break;
       if (vlr_context_lost(t->ctx))
          return t->cur;
+      publish_locked(t);
       wait_head(t, t->cur + (uint32_t)size - RING_BUFFER_SIZE);
    }
    const uint32_t off = t->cur & (RING_BUFFER_SIZE - 1);
@@ -162,9 +202,10 @@ push_locked(struct inproc *t, const void *cmds, size_t size)
    if (first < size)
       memcpy(t->buffer, (const uint8_t *)cmds + first, size - first);
    t->cur += (uint32_t)size;
-   atomic_store_explicit(t->tail, t->cur, memory_order_seq_cst);
-   if (atomic_load_explicit(t->status, memory_order_seq_cst) & VL_RING_STATUS_IDLE)
-      vlr_ring_notify(t->ctx, t->ring_id);
+   if (hold && t->cur - t->published < PUBLISH_BATCH)
+      atomic_store_explicit(&t->unpublished, true, memory_order_relaxed);
+   else
+      publish_locked(t);
    return t->cur;
 }
 
@@ -183,7 +224,7 @@ push_indirect_locked(struct inproc *t, const void *data, size_t size, void *free
    struct vl_encoder enc;
    vl_enc_init(&enc, cmd, sizeof(cmd));
    vl_encode_vkExecuteCommandStreamsMESA(&enc, 0, 1, &stream, NULL, 0, NULL, 0);
-   const uint32_t seqno = push_locked(t, cmd, (size_t)(enc.cur - cmd));
+   const uint32_t seqno = push_locked(t, cmd, (size_t)(enc.cur - cmd), false);
    if (t->retire_count == t->retire_cap) {
       const size_t cap = t->retire_cap ? t->retire_cap * 2 : 32;
       struct retired *r = realloc(t->retire, cap * sizeof(*r));
@@ -204,9 +245,8 @@ drained_locked(struct inproc *t)
 }
 
 static bool
-inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
+submit(struct inproc *t, const void *cmds, size_t size, bool local)
 {
-   struct inproc *t = (struct inproc *)base;
    if (vlr_context_lost(t->ctx))
       return false;
    pthread_mutex_lock(&t->lock);
@@ -221,10 +261,11 @@ inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
       if (run > BURST_MIN && t->cur - t->head_seen > BURST_LEAD &&
           t->cur - (t->head_seen = atomic_load_explicit(t->head, memory_order_acquire)) >
              BURST_LEAD) {
+         publish_locked(t);
          wait_head(t, t->cur - BURST_LEAD + BURST_LEAD / 8);
          t->head_seen = atomic_load_explicit(t->head, memory_order_acquire);
       }
-      push_locked(t, cmds, size);
+      push_locked(t, cmds, size, local && run > BURST_MIN);
    } else {
       void *copy = malloc(size);
       if (copy) {
@@ -236,6 +277,18 @@ inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
    }
    pthread_mutex_unlock(&t->lock);
    return !vlr_context_lost(t->ctx);
+}
+
+static bool
+inproc_submit(struct vl_transport *base, const void *cmds, size_t size)
+{
+   return submit((struct inproc *)base, cmds, size, false);
+}
+
+static bool
+inproc_submit_local(struct vl_transport *base, const void *cmds, size_t size)
+{
+   return submit((struct inproc *)base, cmds, size, true);
 }
 
 static bool
@@ -254,7 +307,7 @@ inproc_submit_stream(struct vl_transport *base, const void *data, size_t size, b
       vlr_context_execute(t->ctx, data, size);
       *token = t->cur;
    } else {
-      *token = size <= DIRECT_MAX ? push_locked(t, data, size)
+      *token = size <= DIRECT_MAX ? push_locked(t, data, size, false)
                                   : push_indirect_locked(t, data, size, NULL);
    }
    pthread_mutex_unlock(&t->lock);
@@ -266,6 +319,7 @@ inproc_wait(struct vl_transport *base, uint32_t token)
 {
    struct inproc *t = (struct inproc *)base;
    atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
+   publish(t);
    wait_head(t, token);
 }
 
@@ -274,6 +328,7 @@ inproc_sync_point(struct vl_transport *base)
 {
    struct inproc *t = (struct inproc *)base;
    atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
+   publish(t);
 }
 
 /* VL_DEBUG=ring: the call travels through the ring after a seek of the reply
@@ -292,10 +347,10 @@ ring_call(struct inproc *t, const void *cmds, size_t size, void *reply, size_t r
    vl_encode_vkSeekReplyCommandStreamMESA(&enc, 0, 0);
    pthread_mutex_lock(&t->call_lock);
    pthread_mutex_lock(&t->lock);
-   push_locked(t, seek, (size_t)(enc.cur - seek));
+   push_locked(t, seek, (size_t)(enc.cur - seek), false);
    uint32_t seqno = t->cur;
    if (size <= DIRECT_MAX) {
-      seqno = push_locked(t, cmds, size);
+      seqno = push_locked(t, cmds, size, false);
    } else {
       void *copy = malloc(size);
       if (copy) {
@@ -322,8 +377,10 @@ inproc_call(struct vl_transport *base, const void *cmds, size_t size, void *repl
    if (t->ring_only)
       return ring_call(t, cmds, size, reply, reply_size);
    atomic_store_explicit(&t->oneway_run, 0, memory_order_relaxed);
-   /* The published tail is everything this thread pushed before (a push
-    * stores it before it returns): no need for the producers' lock. */
+   publish(t);
+   /* The published tail is everything pushed before (a push stores it before
+    * it returns, or leaves the flag publish reads): no need for the
+    * producers' lock. */
    wait_head(t, atomic_load_explicit(t->tail, memory_order_acquire));
    return vlr_context_call(t->ctx, cmds, size, reply, reply_size);
 }
@@ -376,6 +433,7 @@ inproc_adopt_host_handle(struct vl_transport *base, uint64_t id, uint64_t *host)
 {
    struct inproc *t = (struct inproc *)base;
    pthread_mutex_lock(&t->lock);
+   publish_locked(t);
    const uint32_t before = t->cur;
    pthread_mutex_unlock(&t->lock);
    wait_head(t, before);
@@ -396,6 +454,7 @@ inproc_destroy(struct vl_transport *base)
    struct inproc *t = (struct inproc *)base;
    if (t->ring_id) {
       pthread_mutex_lock(&t->lock);
+      publish_locked(t);
       const uint32_t last = t->cur;
       pthread_mutex_unlock(&t->lock);
       wait_head(t, last);
@@ -421,6 +480,7 @@ inproc_destroy(struct vl_transport *base)
 static const struct vl_transport_ops inproc_ops = {
    .destroy = inproc_destroy,
    .submit = inproc_submit,
+   .submit_local = inproc_submit_local,
    .call = inproc_call,
    .submit_stream = inproc_submit_stream,
    .wait = inproc_wait,
@@ -525,7 +585,7 @@ vl_transport_inproc_create(const struct vl_transport_options *o, char *err, size
       vl_enc_init(&enc, cmd, sizeof(cmd));
       vl_encode_vkSetReplyCommandStreamMESA(&enc, 0, &stream);
       pthread_mutex_lock(&t->lock);
-      push_locked(t, cmd, (size_t)(enc.cur - cmd));
+      push_locked(t, cmd, (size_t)(enc.cur - cmd), false);
       pthread_mutex_unlock(&t->lock);
    }
    return &t->base;

@@ -73,10 +73,13 @@ class IcdEmitter:
     @staticmethod
     def submit_expr(c):
         """One-way submission: a command of a queue travels on the queue's
-        transport timeline (its ring index), everything else on the CPU's."""
+        transport timeline (its ring index), everything else on the CPU's;
+        a stream-local command (ProtoCommand.stream_local) says so."""
         if c.params and c.params[0].type == "VkQueue":
             return "vl_transport_submit_on(vl_t, vl_queue_timeline(%s), vl_buf, vl_size)" % \
                 c.params[0].name
+        if c.stream_local:
+            return "vl_transport_submit_local(vl_t, vl_buf, vl_size)"
         return "vl_transport_submit(vl_t, vl_buf, vl_size)"
 
     def helpers(self, c):

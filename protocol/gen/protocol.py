@@ -51,6 +51,14 @@ class GenError(Exception):
     pass
 
 
+# ProtoCommand.stream_local: the object-lifetime commands, less those whose
+# objects the world outside the stream sees (windows, devices, instances,
+# debug callbacks).
+STREAM_LOCAL = re.compile(r"^vk(Create|Destroy|Allocate|Free)[A-Z]|"
+                          r"^vkUpdateDescriptorSet(s|WithTemplate)|^vkBind(Buffer|Image)Memory")
+STREAM_GLOBAL = re.compile(r"Swapchain|Surface|Display|Debug(Utils|Report)|(Device|Instance)$")
+
+
 def read_tsv(path):
     rows = []
     with open(path) as f:
@@ -86,6 +94,20 @@ class ProtoCommand:
         # Venus's MESA commands and the loopback's own: no host driver has them
         self.own = cmd.own
         self.errorcodes = cmd.errorcodes
+
+    @property
+    def stream_local(self):
+        """Whether the command only makes, destroys, binds or fills objects
+        of the stream: nothing outside the stream (the device, the window
+        system, another process) sees its effect before a later command uses
+        those objects, so a transport may hold it back until a command that
+        is not, a call or a wait (the in-process ring publishes bursts of
+        these in batches).  Everything else (host event and semaphore
+        signals, WSI objects, devices and instances) goes out at once."""
+        n = self.name
+        if not STREAM_LOCAL.match(n) or STREAM_GLOBAL.search(n):
+            return False
+        return self.origin == "venus"
 
 
 class ProtoStruct:

@@ -745,6 +745,77 @@ test_events(struct vkt *t)
    vkDestroyEvent(t->device, e, NULL);
 }
 
+/* ---- one-way work the ring may hold back --------------------------------------------- */
+
+/* The in-process ring publishes a burst's creates, destroys and updates in
+ * batches (transport/vl_transport_inproc.c).  What the world outside the
+ * stream sees must not wait for the batch: a vkSetEvent after such a burst
+ * releases a device wait with no further Vulkan call, and a call, from this
+ * thread or another, finds the objects the held commands made. */
+
+#define HELD 12 /* more one-way commands in a row than a burst needs */
+
+struct status_arg {
+   struct vkt *t;
+   VkEvent event;
+   VkResult status;
+};
+
+static void *
+status_thread(void *p)
+{
+   struct status_arg *a = p;
+   a->status = vkGetEventStatus(a->t->device, a->event);
+   return NULL;
+}
+
+static void
+create_events(struct vkt *t, uint32_t n, VkEvent *out)
+{
+   const VkEventCreateInfo ci = { .sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO };
+   for (uint32_t i = 0; i < n; i++)
+      VKT_VK(vkCreateEvent(t->device, &ci, NULL, &out[i]));
+}
+
+static void
+test_held_back_work(struct vkt *t)
+{
+   VkEvent e, made[3 * HELD];
+   create_events(t, 1, &e);
+   VkFence f = make_fence(t, false);
+
+   /* A device wait for an event the host sets after a burst of creates. */
+   set_region(14, 0xe0000006u);
+   set_region(15, 0);
+   VkCommandBuffer cmd = wait_host_event_cmd(t, e, 14, 15);
+   submit_fence(t, cmd, f);
+   create_events(t, HELD, made);
+   VKT_VK(vkSetEvent(t->device, e));
+   const uint32_t *copied = region(15);
+   const double start = now_ms();
+   while (*(volatile const uint32_t *)copied != 0xe0000006u && now_ms() - start < 5000)
+      sleep_ms(1);
+   check_region("a device wait for vkSetEvent sent after a burst of creates", 15, 0xe0000006u);
+   VKT_VK(vkWaitForFences(t->device, 1, &f, VK_TRUE, UINT64_MAX));
+   free_cmds(t, 1, &cmd);
+
+   /* A call on the newest of a burst's objects, from this thread ... */
+   create_events(t, HELD, made + HELD);
+   VKT_CHECK(vkGetEventStatus(t->device, made[2 * HELD - 1]) == VK_EVENT_RESET);
+   /* ... and from another, handed the handle as an application would. */
+   create_events(t, HELD, made + 2 * HELD);
+   struct status_arg a = { t, made[3 * HELD - 1], VK_ERROR_UNKNOWN };
+   pthread_t thread;
+   VKT_CHECK(pthread_create(&thread, NULL, status_thread, &a) == 0);
+   VKT_CHECK(pthread_join(thread, NULL) == 0);
+   VKT_CHECK(a.status == VK_EVENT_RESET);
+
+   for (uint32_t i = 0; i < 3 * HELD; i++)
+      vkDestroyEvent(t->device, made[i], NULL);
+   vkDestroyFence(t->device, f, NULL);
+   vkDestroyEvent(t->device, e, NULL);
+}
+
 /* ---- queries ----------------------------------------------------------------------- */
 
 static VkQueryPool
@@ -1196,6 +1267,7 @@ main(void)
    test_timeline_queue(&t);
    test_wait_before_signal(&t);
    test_events(&t);
+   test_held_back_work(&t);
    test_timestamps(&t);
    test_occlusion(&t);
    vkt_buffer_destroy(&t, &buf);
