@@ -43,7 +43,7 @@ struct vl_pool_set {
    struct vl_descriptor_set base;
    struct vl_pool_set *next, *prev;
    struct vl_descriptor_pool *pool;
-   uint32_t counts[VL_POOL_TYPES]; /* what it takes from a counted pool */
+   bool counted; /* it takes its layout's counts from a counted pool */
 };
 
 /* ---- layouts ------------------------------------------------------------------ */
@@ -66,6 +66,10 @@ vl_CreateDescriptorSetLayout(VkDevice device, const VkDescriptorSetLayoutCreateI
          layout->counts[b->descriptorType] += b->descriptorCount;
       else
          layout->countable = false;
+   }
+   for (uint32_t t = 0; t < VL_POOL_TYPES; t++) {
+      if (layout->counts[t])
+         layout->types[layout->type_count++] = (uint8_t)t;
    }
    layout->binding_count = info->bindingCount;
    layout->bindings =
@@ -348,11 +352,10 @@ count_sets(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocateInfo *i
          memcpy(pool->shape, layout->counts, sizeof(pool->shape));
          pool->shaped = true;
       }
-      struct vl_pool_set *set = VL_FROM_HANDLE(struct vl_pool_set, out[i]);
-      memcpy(set->counts, layout->counts, sizeof(set->counts));
+      VL_FROM_HANDLE(struct vl_pool_set, out[i])->counted = true;
       pool->used_sets++;
-      for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
-         pool->used[t] += layout->counts[t];
+      for (uint32_t k = 0; k < layout->type_count; k++)
+         pool->used[layout->types[k]] += layout->counts[layout->types[k]];
    }
 }
 
@@ -366,7 +369,9 @@ fits_counted_pool(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocate
    if (!pool->counted || info->pNext || (pool->frees && !pool->uniform) ||
        (uint64_t)pool->used_sets + info->descriptorSetCount > pool->max_sets)
       return false;
+   _Static_assert(VL_POOL_TYPES <= 32, "a type's bit in a uint32_t");
    uint64_t need[VL_POOL_TYPES] = { 0 };
+   uint32_t needed = 0; /* bit t: need[t] is not 0 */
    const struct vl_descriptor_set_layout *first = NULL;
    for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
       const struct vl_descriptor_set_layout *layout =
@@ -375,10 +380,14 @@ fits_counted_pool(struct vl_descriptor_pool *pool, const VkDescriptorSetAllocate
           (pool->frees && first && memcmp(first->counts, layout->counts, sizeof(first->counts))))
          return false;
       first = first ? first : layout;
-      for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
+      for (uint32_t k = 0; k < layout->type_count; k++) {
+         const uint32_t t = layout->types[k];
          need[t] += layout->counts[t];
+         needed |= 1u << t;
+      }
    }
-   for (uint32_t t = 0; t < VL_POOL_TYPES; t++) {
+   for (; needed; needed &= needed - 1) {
+      const uint32_t t = (uint32_t)__builtin_ctz(needed);
       if (pool->used[t] + need[t] > pool->capacity[t])
          return false;
    }
@@ -391,11 +400,14 @@ static void
 uncount_set(struct vl_pool_set *set)
 {
    struct vl_descriptor_pool *pool = set->pool;
-   if (!pool->counted)
+   if (!pool->counted || !set->counted)
       return;
    pool->used_sets -= pool->used_sets ? 1 : 0;
-   for (uint32_t t = 0; t < VL_POOL_TYPES; t++)
-      pool->used[t] -= set->counts[t] < pool->used[t] ? set->counts[t] : pool->used[t];
+   const struct vl_descriptor_set_layout *layout = set->base.layout;
+   for (uint32_t k = 0; k < layout->type_count; k++) {
+      const uint32_t t = layout->types[k], n = layout->counts[t];
+      pool->used[t] -= n < pool->used[t] ? n : pool->used[t];
+   }
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
@@ -405,10 +417,14 @@ vl_AllocateDescriptorSets(VkDevice device, const VkDescriptorSetAllocateInfo *in
    struct vl_descriptor_pool *pool =
       VL_FROM_HANDLE(struct vl_descriptor_pool, info->descriptorPool);
    for (uint32_t i = 0; i < info->descriptorSetCount; i++) {
-      struct vl_pool_set *set = calloc(1, sizeof(*set));
+      /* malloc, not calloc: glibc's calloc skips the per-thread cache that
+       * makes a set freed and allocated again cost next to nothing */
+      struct vl_pool_set *set = malloc(sizeof(*set));
       if (set)
-         set->base.layout =
-            ref_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i]));
+         *set = (struct vl_pool_set){
+            .base.layout =
+               ref_layout(VL_FROM_HANDLE(struct vl_descriptor_set_layout, info->pSetLayouts[i])),
+         };
       if (!set || !set->base.layout) {
          free(set);
          for (uint32_t j = 0; j < i; j++)

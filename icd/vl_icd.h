@@ -211,6 +211,9 @@ struct vl_descriptor_set_layout {
     * when countable (no other types, no flags, no pNext) */
    bool countable;
    uint32_t counts[VL_POOL_TYPES];
+   /* the types whose count is not 0, for the pools' per-set arithmetic */
+   uint8_t type_count;
+   uint8_t types[VL_POOL_TYPES];
    uint32_t binding_count;
    /* per binding number (sparse): its type and whether it has immutable samplers */
    struct {
