@@ -70,6 +70,32 @@ vl_pad4(size_t n)
 /* Out of line: the cold path of every write. */
 void vl_enc_overflow(struct vl_encoder *enc);
 
+/* A run of fixed-size fields the generator writes with one bounds check:
+ * where they go (then stored with vl_put_*), or NULL on overflow. */
+VL_INLINE uint8_t *
+vl_enc_run(struct vl_encoder *enc, size_t size)
+{
+   if (__builtin_expect((size_t)(enc->end - enc->cur) < size, 0)) {
+      vl_enc_overflow(enc);
+      return NULL;
+   }
+   uint8_t *p = enc->cur;
+   enc->cur += size;
+   return p;
+}
+
+VL_INLINE void
+vl_put_u32(uint8_t *p, uint32_t v)
+{
+   memcpy(p, &v, 4);
+}
+
+VL_INLINE void
+vl_put_u64(uint8_t *p, uint64_t v)
+{
+   memcpy(p, &v, 8);
+}
+
 VL_INLINE void
 vl_enc_bytes(struct vl_encoder *enc, const void *data, size_t size, size_t padded)
 {
@@ -254,6 +280,37 @@ vl_dec_bytes(struct vl_decoder *dec, void *dst, size_t size, size_t padded)
       memcpy(dst, dec->cur, size);
    dec->cur += padded;
    return true;
+}
+
+/* A run of fixed-size fields the generator reads with one bounds check:
+ * where they are (then read with vl_get_*), or NULL when the stream ends
+ * first (the decoder has failed, as a read of the first field would). */
+VL_INLINE const uint8_t *
+vl_dec_run(struct vl_decoder *dec, size_t size)
+{
+   if (__builtin_expect((size_t)(dec->end - dec->cur) < size, 0)) {
+      vl_dec_fail(dec, "stream ends inside a command");
+      return NULL;
+   }
+   const uint8_t *p = dec->cur;
+   dec->cur += size;
+   return p;
+}
+
+VL_INLINE uint32_t
+vl_get_u32(const uint8_t *p)
+{
+   uint32_t v;
+   memcpy(&v, p, 4);
+   return v;
+}
+
+VL_INLINE uint64_t
+vl_get_u64(const uint8_t *p)
+{
+   uint64_t v;
+   memcpy(&v, p, 8);
+   return v;
 }
 
 VL_INLINE uint32_t

@@ -220,6 +220,108 @@ class CodecEmitter:
             return ["vl_enc_u64(enc, 0); /* allocation callbacks never travel */"]
         raise ValueError(k)
 
+    # ------------------------------------------------------------------
+    # runs: consecutive fixed-size fields (32- and 64-bit scalars, raw
+    # handles) are written and read with one bounds check for the run
+    # instead of one per field (vl_enc_run, vl_dec_run)
+
+    @staticmethod
+    def enc_piece(sh, v):
+        """(bits, value expression) when v is written as one fixed-size word."""
+        if sh.kind == "scalar" and not getattr(sh, "stride_of", None) and sh.prim in ("u32", "u64"):
+            bits = 32 if sh.prim == "u32" else 64
+            return bits, "(uint%d_t)%s" % (bits, v)
+        if sh.kind in ("handle", "rawptr"):
+            return 64, "(uint64_t)(uintptr_t)%s" % v
+        return None
+
+    @staticmethod
+    def enc_run(pieces):
+        size = sum(bits // 8 for bits, _ in pieces)
+        lines = ["{", "    uint8_t *vl_p = vl_enc_run(enc, %d);" % size, "    if (vl_p) {"]
+        off = 0
+        for bits, expr in pieces:
+            lines.append("        vl_put_u%d(vl_p + %d, %s);" % (bits, off, expr))
+            off += bits // 8
+        return lines + ["    }", "}"]
+
+    def encode_members(self, items, ctx, head=()):
+        """Lines encoding items, a list of (shape, value), after head, a list
+        of (bits, expression) words; runs of two or more words fused."""
+        out, run = [], list(head)
+
+        def flush():
+            if len(run) >= 2:
+                out.extend(self.enc_run(run))
+            else:
+                out.extend("vl_enc_u%d(enc, %s);" % piece for piece in run)
+            run.clear()
+
+        for sh, v in items:
+            piece = self.enc_piece(sh, v)
+            if piece:
+                run.append(piece)
+            else:
+                flush()
+                out.extend(self.encode_value(sh, v, ctx))
+        flush()
+        return out
+
+    def dec_piece(self, sh, lv, lookup):
+        """(bits, assignment format with {p} for the word's address, lines
+        to run after the run) when lv is read as one fixed-size word."""
+        if sh.kind == "scalar" and not getattr(sh, "stride_of", None) and sh.prim in ("u32", "u64"):
+            bits = 32 if sh.prim == "u32" else 64
+            lines = self.decode_value(sh, lv, None, lookup)
+            if lines[0] == "%s = vl_dec_u32(dec) != 0;" % lv:
+                return bits, "%s = vl_get_u32({p}) != 0;" % lv, lines[1:]
+            if lines[0] != self.dec_scalar(sh, lv):
+                return None
+            return bits, "%s = (%s)vl_get_u%d({p});" % (lv, sh.ctype, bits), lines[1:]
+        if sh.kind == "rawptr" or (sh.kind == "handle" and not lookup):
+            return 64, "%s = (%s)(uintptr_t)vl_get_u64({p});" % (lv, sh.ctype), []
+        return None
+
+    @staticmethod
+    def dec_run(pieces):
+        """pieces: (bits, assignment format, after, lvalue, ctype, ...); on
+        a short stream every field is 0, as its own read would have made it."""
+        size = sum(p[0] // 8 for p in pieces)
+        lines = ["{", "    const uint8_t *vl_p = vl_dec_run(dec, %d);" % size, "    if (vl_p) {"]
+        off = 0
+        for p in pieces:
+            lines.append("        " + p[1].format(p="vl_p + %d" % off))
+            off += p[0] // 8
+        lines.append("    } else {")
+        lines += ["        %s = (%s)0;" % (p[3], p[4]) for p in pieces]
+        lines += ["    }"]
+        for p in pieces:
+            lines += ["    " + l for l in p[2]]
+        return lines + ["}"]
+
+    def decode_members(self, items, ctx, lookup=True):
+        """Lines decoding items, a list of (shape, lvalue); runs of two or
+        more fixed-size fields fused."""
+        out, run = [], []
+
+        def flush():
+            if len(run) >= 2:
+                out.extend(self.dec_run(run))
+            else:
+                for sh, lv in (r[5] for r in run):
+                    out.extend(self.decode_value(sh, lv, ctx, lookup))
+            run.clear()
+
+        for sh, lv in items:
+            piece = self.dec_piece(sh, lv, lookup)
+            if piece:
+                run.append(piece + (lv, sh.ctype, (sh, lv)))
+            else:
+                flush()
+                out.extend(self.decode_value(sh, lv, ctx, lookup))
+        flush()
+        return out
+
     def _encode_elems(self, elem, v, n, stride=None):
         if elem.kind == "scalar":
             if elem.prim == "u8":

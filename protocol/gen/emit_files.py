@@ -118,9 +118,7 @@ class Files:
             body += e.sizeof_value(sh, "val->" + m.name, ctx)
         body += ["(void)val;", "return size;"]
         out += self.func("size_t vl_sizeof_%s%s(const %s *val)" % (n, selfsfx, n), body)
-        body = []
-        for m, sh in own:
-            body += e.encode_value(sh, "val->" + m.name, ctx)
+        body = e.encode_members([(sh, "val->" + m.name) for m, sh in own], ctx)
         body += ["(void)enc;", "(void)val;"]
         out += self.func("void vl_encode_%s%s(struct vl_encoder *enc, const %s *val)" % (n, selfsfx, n), body)
         if chained:
@@ -138,9 +136,7 @@ class Files:
 
         # host decode (input)
         if "in" in ps.modes:
-            body = []
-            for m, sh in own:
-                body += e.decode_value(sh, "val->" + m.name, ctx)
+            body = e.decode_members([(sh, "val->" + m.name) for m, sh in own], ctx)
             body += ["(void)dec;", "(void)val;"]
             out += self.func("void vl_decode_%s%s_temp(struct vl_decoder *dec, %s *val)" % (n, selfsfx, n), body)
             if chained:
@@ -482,12 +478,18 @@ class Files:
         out += ["static inline size_t", "vl_sizeof_%s(%s)" % (c.name, decl), "{"] + \
             indent(rename_size(body)) + ["}", ""]
         # encode
-        body = ["vl_enc_u32(enc, (uint32_t)VL_CMD_%s);" % c.name, "vl_enc_u32(enc, vl_cmd_flags);"]
+        # the header and the inputs up to the first output, then each
+        # output and the inputs after it: runs of words fused
+        body, items = [], []
+        head = [(32, "(uint32_t)VL_CMD_%s" % c.name), (32, "(uint32_t)vl_cmd_flags")]
         for p, sh, role in params:
             if role in ("in", "dispatch", "out_count"):
-                body += e.encode_value(sh, p.name, ctx)
+                items.append((sh, p.name))
             else:
+                body += e.encode_members(items, ctx, head)
+                items, head = [], ()
                 body += self.encode_out_param(sh, p.name, ctx)
+        body += e.encode_members(items, ctx, head)
         body += ["(void)%s;" % p.name for p, _, _ in params]
         out += ["static inline void",
                 "vl_encode_%s(struct vl_encoder *enc, VkCommandFlagsEXT vl_cmd_flags%s)" %
@@ -584,14 +586,17 @@ class Files:
         params = self.classify_params(c)
         ctx = Ctx("args->")
         out = []
-        body = []
+        body, items = [], []
         for p, sh, role in params:
             lv = "args->" + p.name
+            if role == "in":
+                items.append((sh, lv))
+                continue
+            body += e.decode_members(items, ctx)
+            items = []
             if role == "dispatch":
                 body += ["%s = (%s)(uintptr_t)vl_dec_dispatch_handle(dec, %s, &args->owner);" %
                          (lv, sh.ctype, sh.objtype)]
-            elif role == "in":
-                body += e.decode_value(sh, lv, ctx)
             elif role == "out_count":
                 et = sh.elem.ctype
                 t = e.var("p")
@@ -606,6 +611,7 @@ class Files:
                          "}"]
             else:
                 body += self.decode_out_param(sh, lv, ctx)
+        body += e.decode_members(items, ctx)
         body += ["(void)dec;", "(void)args;"]
         out += self.func("void vl_decode_%s_args(struct vl_decoder *dec, struct vl_args_%s *args)" % (c.name, c.name),
                          body)
