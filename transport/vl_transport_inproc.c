@@ -71,6 +71,9 @@
  * microseconds of the application's encoding, well within the renderer
  * thread's spin before it naps. */
 #define PUBLISH_BATCH 1024u
+/* How far past the tail a push asks for ring lines to write (about two
+ * descriptor-set cycles of commands). */
+#define PREFETCH_AHEAD 512u
 /* The reply stream of VL_DEBUG=ring mode. */
 #define REPLY_BUFFER_SIZE (1u << 20)
 
@@ -158,6 +161,21 @@ retire_locked(struct inproc *t)
    t->retire_count = keep;
 }
 
+/* Asks for a ring line in the state a store needs: the renderer core read it
+ * a lap ago, and taking it back while the next commands are encoded keeps
+ * the producers' lock from waiting for that transfer. */
+static inline void
+prefetch_for_write(const uint8_t *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+   /* gcc emits PREFETCHW for __builtin_prefetch only with -mprfchw; x86-64
+    * CPUs without it (Intel's before Broadwell) execute it as a no-op */
+   __asm__ volatile("prefetchw %0" ::"m"(*p));
+#else
+   __builtin_prefetch(p, 1);
+#endif
+}
+
 /* Stores the tail: the renderer thread sees everything pushed so far. */
 static void
 publish_locked(struct inproc *t)
@@ -202,6 +220,8 @@ push_locked(struct inproc *t, const void *cmds, size_t size, bool hold)
    if (first < size)
       memcpy(t->buffer, (const uint8_t *)cmds + first, size - first);
    t->cur += (uint32_t)size;
+   for (uint32_t ahead = 0; ahead < PREFETCH_AHEAD; ahead += 64)
+      prefetch_for_write(t->buffer + ((t->cur + ahead) & (RING_BUFFER_SIZE - 1)));
    if (hold && t->cur - t->published < PUBLISH_BATCH)
       atomic_store_explicit(&t->unpublished, true, memory_order_relaxed);
    else
