@@ -220,8 +220,12 @@ push_locked(struct inproc *t, const void *cmds, size_t size, bool hold)
    if (first < size)
       memcpy(t->buffer, (const uint8_t *)cmds + first, size - first);
    t->cur += (uint32_t)size;
-   for (uint32_t ahead = 0; ahead < PREFETCH_AHEAD; ahead += 64)
-      prefetch_for_write(t->buffer + ((t->cur + ahead) & (RING_BUFFER_SIZE - 1)));
+   if (hold) {
+      /* a burst: this thread is the one writing the next lines too (with
+       * several producers, lines asked for by one would move to the next) */
+      for (uint32_t ahead = 0; ahead < PREFETCH_AHEAD; ahead += 64)
+         prefetch_for_write(t->buffer + ((t->cur + ahead) & (RING_BUFFER_SIZE - 1)));
+   }
    if (hold && t->cur - t->published < PUBLISH_BATCH)
       atomic_store_explicit(&t->unpublished, true, memory_order_relaxed);
    else
