@@ -268,7 +268,9 @@ drained_locked(struct inproc *t)
    return atomic_load_explicit(t->head, memory_order_acquire) == t->cur;
 }
 
-static bool
+/* Inlined into its two entry points: the event cycle's one-way commands
+ * run through here, and a call between them cost it 18 instructions. */
+static inline __attribute__((always_inline)) bool
 submit(struct inproc *t, const void *cmds, size_t size, bool local)
 {
    if (vlr_context_lost(t->ctx))
