@@ -242,10 +242,7 @@ vl_EndCommandBuffer(VkCommandBuffer commandBuffer)
    }
    struct vl_transport *t = cmd->device->transport;
    const size_t size = (size_t)(cmd->enc.cur - cmd->data);
-   if (t->stats) {
-      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
-      atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
-   }
+   vl_transport_count(t, size);
    cmd->state = VL_CMD_EXECUTABLE;
    if (cmd->level == VK_COMMAND_BUFFER_LEVEL_PRIMARY) {
       cmd->unsent = true;

@@ -172,13 +172,20 @@ struct vl_transport *vl_transport_vtest_create(const struct vl_transport_options
 struct vl_transport *vl_transport_virtgpu_create(const struct vl_transport_options *o, char *err,
                                                  size_t err_size);
 
-static inline bool
-vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)
+/* VL_DEBUG=stats: a one-way submission of size bytes. */
+static inline void
+vl_transport_count(struct vl_transport *t, size_t size)
 {
    if (t->stats) {
       atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
       atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
    }
+}
+
+static inline bool
+vl_transport_submit(struct vl_transport *t, const void *cmds, size_t size)
+{
+   vl_transport_count(t, size);
    return t->ops->submit(t, cmds, size);
 }
 
@@ -187,10 +194,7 @@ vl_transport_submit_local(struct vl_transport *t, const void *cmds, size_t size)
 {
    if (!t->ops->submit_local)
       return vl_transport_submit(t, cmds, size);
-   if (t->stats) {
-      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
-      atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
-   }
+   vl_transport_count(t, size);
    return t->ops->submit_local(t, cmds, size);
 }
 
@@ -199,10 +203,7 @@ vl_transport_submit_on(struct vl_transport *t, uint32_t timeline, const void *cm
 {
    if (!timeline || !t->ops->submit_on)
       return vl_transport_submit(t, cmds, size);
-   if (t->stats) {
-      atomic_fetch_add_explicit(&t->bytes, size, memory_order_relaxed);
-      atomic_fetch_add_explicit(&t->submissions, 1, memory_order_relaxed);
-   }
+   vl_transport_count(t, size);
    return t->ops->submit_on(t, timeline, cmds, size);
 }
 
