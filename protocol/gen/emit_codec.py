@@ -268,35 +268,32 @@ class CodecEmitter:
         return out
 
     def dec_piece(self, sh, lv, lookup):
-        """(bits, assignment format with {p} for the word's address, lines
-        to run after the run) when lv is read as one fixed-size word."""
+        """(bits, assignment with {p} for the word's address, lines to run
+        after the run) when lv is read as one fixed-size word."""
         if sh.kind == "scalar" and not getattr(sh, "stride_of", None) and sh.prim in ("u32", "u64"):
             bits = 32 if sh.prim == "u32" else 64
-            lines = self.decode_value(sh, lv, None, lookup)
-            if lines[0] == "%s = vl_dec_u32(dec) != 0;" % lv:
-                return bits, "%s = vl_get_u32({p}) != 0;" % lv, lines[1:]
-            if lines[0] != self.dec_scalar(sh, lv):
-                return None
-            return bits, "%s = (%s)vl_get_u%d({p});" % (lv, sh.ctype, bits), lines[1:]
+            if sh.ctype == "VkBool32":  # normalized, as decode_value does
+                return bits, "%s = vl_get_u32({p}) != 0;" % lv, []
+            return bits, "%s = (%s)vl_get_u%d({p});" % (lv, sh.ctype, bits), self.enum_checks(sh, lv)
         if sh.kind == "rawptr" or (sh.kind == "handle" and not lookup):
             return 64, "%s = (%s)(uintptr_t)vl_get_u64({p});" % (lv, sh.ctype), []
         return None
 
     @staticmethod
-    def dec_run(pieces):
-        """pieces: (bits, assignment format, after, lvalue, ctype, ...); on
-        a short stream every field is 0, as its own read would have made it."""
-        size = sum(p[0] // 8 for p in pieces)
+    def dec_run(run):
+        """run: (shape, lvalue, piece) entries; on a short stream every field
+        is 0, as its own read would have made it."""
+        size = sum(piece[0] // 8 for _, _, piece in run)
         lines = ["{", "    const uint8_t *vl_p = vl_dec_run(dec, %d);" % size, "    if (vl_p) {"]
         off = 0
-        for p in pieces:
-            lines.append("        " + p[1].format(p="vl_p + %d" % off))
-            off += p[0] // 8
+        for _, _, (bits, assign, _) in run:
+            lines.append("        " + assign.format(p="vl_p + %d" % off))
+            off += bits // 8
         lines.append("    } else {")
-        lines += ["        %s = (%s)0;" % (p[3], p[4]) for p in pieces]
+        lines += ["        %s = (%s)0;" % (lv, sh.ctype) for sh, lv, _ in run]
         lines += ["    }"]
-        for p in pieces:
-            lines += ["    " + l for l in p[2]]
+        for _, _, (_, _, after) in run:
+            lines += ["    " + l for l in after]
         return lines + ["}"]
 
     def decode_members(self, items, ctx, lookup=True):
@@ -308,14 +305,14 @@ class CodecEmitter:
             if len(run) >= 2:
                 out.extend(self.dec_run(run))
             else:
-                for sh, lv in (r[5] for r in run):
+                for sh, lv, _ in run:
                     out.extend(self.decode_value(sh, lv, ctx, lookup))
             run.clear()
 
         for sh, lv in items:
             piece = self.dec_piece(sh, lv, lookup)
             if piece:
-                run.append(piece + (lv, sh.ctype, (sh, lv)))
+                run.append((sh, lv, piece))
             else:
                 flush()
                 out.extend(self.decode_value(sh, lv, ctx, lookup))
@@ -341,6 +338,26 @@ class CodecEmitter:
     # ------------------------------------------------------------------
     # family: host decode of the full form into temporary storage
 
+    def enum_checks(self, sh, lv):
+        """Lines checking a decoded enum value (none for other scalars)."""
+        members = self.reg.enum_members.get(sh.ctype) if getattr(sh, "enum", False) else None
+        if not members or sh.ctype == "VkStructureType":
+            return []
+        test = "if (__builtin_expect(dec->strict_enums, 0) && !vl_enum_valid_%s((int32_t)%s))" % \
+            (sh.ctype, lv)
+        if getattr(sh, "enum_ignorable", False):
+            # Valid Vulkan may leave garbage here (the field is ignored
+            # in that state) and a host driver may still index a table
+            # with it: under the refusing policy an undefined value
+            # becomes a defined one, which valid usage cannot tell.
+            first = min(v for v in members if v >= 0) if any(v >= 0 for v in members) else min(members)
+            return [test, "    %s = (%s)%d;" % (lv, sh.ctype, first)]
+        # A host driver may index a table with an enum value: under the
+        # refusing policy, values vk.xml does not define fail
+        # (vl_protocol_enums.c, generated from its <enums>).
+        return [test, "    vl_dec_fail_value(dec, \"a %s value that Vulkan does not define:\", (uint32_t)%s);" %
+                (sh.ctype, lv)]
+
     def decode_value(self, sh, lv, ctx, lookup=True, what="value"):
         """Lines decoding into lvalue lv.  lookup: handles are object ids to
         look up (input) rather than raw ids (created objects, outputs)."""
@@ -354,27 +371,7 @@ class CodecEmitter:
             if getattr(sh, "stride_of", None):
                 # the decoded array is packed, whatever stride the peer sent
                 return ["(void)vl_dec_%s(dec);" % sh.prim, "%s = sizeof(%s);" % (lv, sh.stride_of)]
-            members = self.reg.enum_members.get(sh.ctype) if getattr(sh, "enum", False) else None
-            if members and sh.ctype != "VkStructureType" and getattr(sh, "enum_ignorable", False):
-                # Valid Vulkan may leave garbage here (the field is ignored
-                # in that state) and a host driver may still index a table
-                # with it: under the refusing policy an undefined value
-                # becomes a defined one, which valid usage cannot tell.
-                first = min(v for v in members if v >= 0) if any(v >= 0 for v in members) else min(members)
-                return [self.dec_scalar(sh, lv),
-                        "if (__builtin_expect(dec->strict_enums, 0) && !vl_enum_valid_%s((int32_t)%s))" %
-                        (sh.ctype, lv),
-                        "    %s = (%s)%d;" % (lv, sh.ctype, first)]
-            if members and sh.ctype != "VkStructureType":
-                # A host driver may index a table with an enum value: under
-                # the refusing policy, values vk.xml does not define fail
-                # (vl_protocol_enums.c, generated from its <enums>).
-                return [self.dec_scalar(sh, lv),
-                        "if (__builtin_expect(dec->strict_enums, 0) && !vl_enum_valid_%s((int32_t)%s))" %
-                        (sh.ctype, lv),
-                        "    vl_dec_fail_value(dec, \"a %s value that Vulkan does not define:\", (uint32_t)%s);" %
-                        (sh.ctype, lv)]
-            return [self.dec_scalar(sh, lv)]
+            return [self.dec_scalar(sh, lv)] + self.enum_checks(sh, lv)
         if k == "handle":
             if lookup and not getattr(sh, "optional", True):
                 # vk.xml says it must be a valid handle: VK_NULL_HANDLE would
