@@ -80,7 +80,7 @@ lookup(struct vl_decoder *dec, uint64_t id, int32_t objtype)
 }
 
 uint64_t
-vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
+vl_dec_handle_lookup(struct vl_decoder *dec, int32_t objtype)
 {
    const uint64_t id = vl_dec_u64(dec);
    dec->last_object = NULL;
@@ -89,16 +89,6 @@ vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
    struct vl_object *obj = lookup(dec, id, objtype);
    dec->last_object = obj;
    return obj ? obj->host : 0;
-}
-
-uint64_t
-vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype)
-{
-   if (vl_dec_remaining(dec) >= 8 && !vl_dec_peek_u64(dec)) {
-      vl_dec_fail(dec, "VK_NULL_HANDLE where a handle is required");
-      return 0;
-   }
-   return vl_dec_handle(dec, objtype);
 }
 
 uint64_t
