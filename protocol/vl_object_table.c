@@ -215,6 +215,15 @@ vl_object_table_add(struct vl_object_table *t, uint64_t id, int32_t type, uint64
    return o;
 }
 
+void
+vl_object_table_remove_tree(struct vl_object_table *t, struct vl_object *obj)
+{
+   while (!vl_list_empty(&obj->children))
+      vl_object_table_remove_tree(t, vl_object_from_link(obj->children.next));
+   vl_object_free_data(obj);
+   vl_object_table_remove(t, obj);
+}
+
 bool
 vl_object_table_rename(struct vl_object_table *t, struct vl_object *obj, uint64_t id)
 {

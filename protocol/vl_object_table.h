@@ -115,6 +115,9 @@ bool vl_object_table_rename(struct vl_object_table *t, struct vl_object *obj, ui
 
 /* Removes and frees one entry; its children are re-parented to nothing. */
 void vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj);
+/* Removes an object with its children, theirs first, freeing their
+ * renderer state (the host objects are the caller's to destroy). */
+void vl_object_table_remove_tree(struct vl_object_table *t, struct vl_object *obj);
 
 static inline void
 vl_list_init(struct vl_list *l)

@@ -169,15 +169,6 @@ vlr_handle_vkCreateDevice(struct vlr_exec *x, struct vl_args_vkCreateDevice *arg
    obj->table = &dev->table;
 }
 
-static void
-remove_tree(struct vlr_context *ctx, struct vl_object *obj)
-{
-   while (!vl_list_empty(&obj->children))
-      remove_tree(ctx, vl_object_from_link(obj->children.next));
-   vl_object_free_data(obj);
-   vl_object_table_remove(&ctx->objects, obj);
-}
-
 void
 vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *device)
 {
@@ -197,7 +188,7 @@ vlr_device_destroy_children(struct vlr_context *ctx, struct vl_object *device)
       vlr_host_destroy_object(&dev->table, host, child);
       if (mem)
          vlr_memory_release_shm(mem);
-      remove_tree(ctx, child);
+      vl_object_table_remove_tree(&ctx->objects, child);
    }
 }
 
@@ -215,7 +206,7 @@ vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *a
    vlr_inflight_finish(dev);
    vlr_device_destroy_children(x->ctx, device);
    vlr_host_destroy_device(x->ctx->host, args->device, dev->table.DestroyDevice);
-   remove_tree(x->ctx, device);
+   vl_object_table_remove_tree(&x->ctx->objects, device);
 }
 
 /* Binds a guest queue id to a queue the device created. */

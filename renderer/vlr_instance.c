@@ -132,15 +132,6 @@ abandon(struct vlr_device *dev)
    pthread_mutex_unlock(&abandoned_lock);
 }
 
-static void
-remove_tree(struct vlr_context *ctx, struct vl_object *obj)
-{
-   while (!vl_list_empty(&obj->children))
-      remove_tree(ctx, vl_object_from_link(obj->children.next));
-   vl_object_free_data(obj);
-   vl_object_table_remove(&ctx->objects, obj);
-}
-
 void
 vlr_instance_destroy_all(struct vlr_context *ctx)
 {
@@ -164,7 +155,7 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
             child->data = NULL;
             if (dev)
                abandon(dev);
-            remove_tree(ctx, child);
+            vl_object_table_remove_tree(&ctx->objects, child);
             leaked = true;
             continue;
          }
@@ -172,7 +163,7 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
          vlr_inflight_finish(dev);
          vlr_device_destroy_children(ctx, child);
          vlr_host_destroy_device(ctx->host, device, dev->table.DestroyDevice);
-         remove_tree(ctx, child);
+         vl_object_table_remove_tree(&ctx->objects, child);
       }
    }
    for (struct vl_list *l = inst->children.prev; l != &inst->children;) {
@@ -181,14 +172,14 @@ vlr_instance_destroy_all(struct vlr_context *ctx)
       if (child->type == VK_OBJECT_TYPE_SURFACE_KHR && ctx->instance_table.DestroySurfaceKHR)
          ctx->instance_table.DestroySurfaceKHR(host, (VkSurfaceKHR)(uintptr_t)child->host, NULL);
       if (child->type != VK_OBJECT_TYPE_PHYSICAL_DEVICE)
-         remove_tree(ctx, child);
+         vl_object_table_remove_tree(&ctx->objects, child);
    }
    struct vlr_instance *data = inst->data;
    if (data) {
       free(data->physical);
       free(data->bound);
    }
-   remove_tree(ctx, inst);
+   vl_object_table_remove_tree(&ctx->objects, inst);
    ctx->instance = NULL;
    if (leaked) {
       ctx->messenger = VK_NULL_HANDLE;
