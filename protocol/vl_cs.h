@@ -210,8 +210,6 @@ vl_enc_string(struct vl_encoder *enc, const char *s)
 struct vl_object_table;
 struct vl_object;
 
-#define VL_DEC_RECENT 4
-
 struct vl_decoder {
    const uint8_t *cur;
    const uint8_t *end;
@@ -228,13 +226,6 @@ struct vl_decoder {
     * same command buffer in every command, and this saves the hash lookup. */
    struct vl_object *cached;
    uint64_t cached_generation;
-   /* The entries of the command's first handles (vl_dec_begin_command
-    * starts over), valid while the table's removal count is
-    * recent_removals: the renderer's checks look objects up by host handle
-    * right after the decoder resolved them by id (vl_dec_recent). */
-   struct vl_object *recent[VL_DEC_RECENT];
-   unsigned recent_count;
-   uint64_t recent_removals;
    /* First failure, a static string; NULL while decoding succeeds. */
    const char *error;
    /* Object id that caused the failure, if one did. */
@@ -257,8 +248,6 @@ vl_dec_init(struct vl_decoder *dec, const void *data, size_t size, struct vl_are
    dec->last_object = NULL;
    dec->cached = NULL;
    dec->cached_generation = 0;
-   dec->recent_count = 0;
-   dec->recent_removals = 0;
    dec->error = NULL;
    dec->error_id = 0;
    dec->error_at = NULL;
@@ -458,9 +447,9 @@ void vl_dec_char_array(struct vl_decoder *dec, char *dst, size_t n);
  * not be NULL; its table entry is returned through owner. */
 uint64_t vl_dec_handle_lookup(struct vl_decoder *dec, int32_t objtype);
 
-/* Inline for the common case, a known id of the right type: every command
- * names a few handles, and the call was a tenth of a descriptor update's
- * decoding. */
+/* Inline for the common case, a known id of the right type (every command
+ * names a few handles: the call was 7 % of the renderer's instructions in a
+ * descriptor-set cycle); vl_dec_handle_lookup does the rest and fails. */
 VL_INLINE uint64_t
 vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
 {
@@ -471,8 +460,6 @@ vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
       if (o && o->type == objtype) {
          dec->cur += 8;
          dec->last_object = o;
-         if (dec->recent_count < VL_DEC_RECENT)
-            dec->recent[dec->recent_count++] = o;
          return o->host;
       }
    }
@@ -490,30 +477,6 @@ vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype)
 }
 uint64_t vl_dec_dispatch_handle_lookup(struct vl_decoder *dec, int32_t objtype,
                                        struct vl_object **owner);
-
-/* A command starts: the handles it names are remembered from here on. */
-VL_INLINE void
-vl_dec_begin_command(struct vl_decoder *dec)
-{
-   dec->recent_count = 0;
-   dec->recent_removals = dec->objects ? dec->objects->removals : 0;
-}
-
-/* The entry of a (type, host handle) among the first handles the command
- * named, or NULL (then the table's lookup by host answers).  No entry has
- * gone away since, so none of them is freed memory. */
-VL_INLINE struct vl_object *
-vl_dec_recent(const struct vl_decoder *dec, int32_t type, uint64_t host)
-{
-   if (!dec->objects || dec->recent_removals != dec->objects->removals)
-      return NULL;
-   for (unsigned i = 0; i < dec->recent_count; i++) {
-      struct vl_object *o = dec->recent[i];
-      if (o->host == host && o->type == type)
-         return o;
-   }
-   return NULL;
-}
 
 /* Inline for the common case: the object the previous command named. */
 VL_INLINE uint64_t

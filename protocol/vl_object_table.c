@@ -241,7 +241,6 @@ vl_object_table_remove(struct vl_object_table *t, struct vl_object *obj)
 {
    vl_hash_table_remove(&t->by_id, vl_hash_u64(obj->id), obj);
    vl_hash_table_remove(&t->by_host, hash_host(obj->type, obj->host), obj);
-   t->removals++;
    if (vl_object_type_dispatchable(obj->type))
       t->generation++;
 

@@ -46,9 +46,6 @@ struct vl_object_table {
     * be freed memory.  (Only dispatchable objects are cached: buffers and
     * descriptor sets come and go all the time and would defeat the cache.) */
    uint64_t generation;
-   /* Bumped whenever any entry goes away: what a decoder remembers of the
-    * handles its command resolved holds while this stays (vl_dec_recent). */
-   uint64_t removals;
    /* Free entries (linked through their `link`), and the slabs they live
     * in: an engine creating and destroying objects all the time pays no
     * malloc for them.  Zeroed lists are empty ones. */

@@ -179,13 +179,4 @@ void vlr_instance_rename_physical_device(struct vl_object *instance, uint64_t ol
 const VkPhysicalDeviceMemoryProperties *
 vlr_physical_device_memory(const struct vl_object *physical_device);
 
-/* The entry of a host handle: one the command's decoding resolved, without
- * a hash lookup, or else the table's (NULL if none). */
-static inline struct vl_object *
-vlr_exec_by_host(struct vlr_exec *x, int32_t type, uint64_t host)
-{
-   struct vl_object *o = vl_dec_recent(&x->dec, type, host);
-   return o ? o : vl_object_table_lookup_host(&x->ctx->objects, type, host);
-}
-
 #endif

@@ -149,7 +149,6 @@ vlr_exec_stream(struct vlr_exec *x, const void *data, size_t size, const char *k
       x->cmd_seq = ++ctx->command_seq;
       x->destroyed = NULL;
       x->created = NULL;
-      vl_dec_begin_command(&x->dec);
       if (ctx->options.stats)
          vlr_context_count(ctx, id);
       vlr_dispatch_command(x, id, flags);

@@ -211,7 +211,7 @@ cb_in_flight(const struct vlr_device *dev, const struct vl_object *cb)
 static struct vl_object *
 lookup(struct vlr_exec *x, int32_t type, uint64_t host)
 {
-   return host ? vlr_exec_by_host(x, type, host) : NULL;
+   return host ? vl_object_table_lookup_host(&x->ctx->objects, type, host) : NULL;
 }
 
 /* Fence feedback (vlr_feedback.c) proves completion as a fence wait does. */

@@ -24,7 +24,7 @@ remove_children(struct vlr_exec *x, struct vl_object *parent)
 static struct vl_object *
 pool_object(struct vlr_exec *x, int32_t type, uint64_t host)
 {
-   struct vl_object *pool = vlr_exec_by_host(x, type, host);
+   struct vl_object *pool = vl_object_table_lookup_host(&x->ctx->objects, type, host);
    if (!pool)
       vlr_exec_fail(x, "unknown pool");
    return pool;
@@ -149,8 +149,9 @@ vlr_handle_vkFreeDescriptorSets(struct vlr_exec *x, struct vl_args_vkFreeDescrip
       return;
    }
    for (uint32_t i = 0; i < args->descriptorSetCount; i++) {
-      struct vl_object *obj = vlr_exec_by_host(x, VK_OBJECT_TYPE_DESCRIPTOR_SET,
-                                               (uint64_t)(uintptr_t)args->pDescriptorSets[i]);
+      struct vl_object *obj =
+         vl_object_table_lookup_host(&x->ctx->objects, VK_OBJECT_TYPE_DESCRIPTOR_SET,
+                                     (uint64_t)(uintptr_t)args->pDescriptorSets[i]);
       if (obj) {
          vl_object_free_data(obj);
          vlr_exec_remove_object(x, obj);

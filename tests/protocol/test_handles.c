@@ -1,14 +1,15 @@
 /*
- * Handle decoding against the renderer's object table: ids become host
- * handles, and the entries a command's first handles resolved are
- * remembered (vl_dec_recent) for the renderer's checks, which look the same
- * objects up by host handle.  What is remembered must never outlive an
- * entry: any removal from the table forgets it all.
+ * Handle decoding against the renderer's object table: a known id of the
+ * right type becomes its host handle (the inline path, vl_dec_handle), and
+ * everything else takes the out-of-line path with the same outcome as a
+ * read of its own: VK_NULL_HANDLE, unknown ids, wrong types, a stream cut
+ * short, a decoder that failed already, no table at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,39 +19,19 @@
 
 struct fixture {
    struct vl_object_table objects;
-   struct vl_arena arena;
-   uint64_t ids[8];
    struct vl_decoder dec;
+   uint8_t *stream; /* exactly its size, so that a read past it is caught */
 };
-
-/* Decodes the ids as one command's handles of the given types. */
-static void
-decode_handles(struct fixture *f, const uint64_t *ids, const int32_t *types, unsigned n,
-               uint64_t *hosts)
-{
-   memcpy(f->ids, ids, n * sizeof(ids[0]));
-   vl_dec_init(&f->dec, f->ids, n * sizeof(ids[0]), &f->arena, &f->objects);
-   vl_dec_begin_command(&f->dec);
-   for (unsigned i = 0; i < n; i++)
-      hosts[i] = vl_dec_handle(&f->dec, types[i]);
-}
 
 static int
 setup(void **state)
 {
-   static struct fixture f;
-   memset(&f, 0, sizeof(f));
-   vl_object_table_init(&f.objects);
-   vl_arena_init(&f.arena, 1u << 20);
-   /* ids 0x11.. for hosts 0x100, 0x200, ...; two buffers share host 0x900,
-    * as non-dispatchable handles may */
-   for (uint64_t i = 1; i <= 6; i++)
-      assert_non_null(vl_object_table_add(
-         &f.objects, 0x10 + i, i % 2 ? VK_OBJECT_TYPE_BUFFER : VK_OBJECT_TYPE_DESCRIPTOR_SET,
-         i << 8, NULL));
-   assert_non_null(vl_object_table_add(&f.objects, 0x21, VK_OBJECT_TYPE_BUFFER, 0x900, NULL));
-   assert_non_null(vl_object_table_add(&f.objects, 0x22, VK_OBJECT_TYPE_BUFFER, 0x900, NULL));
-   *state = &f;
+   struct fixture *f = calloc(1, sizeof(*f));
+   vl_object_table_init(&f->objects);
+   assert_non_null(vl_object_table_add(&f->objects, 0x11, VK_OBJECT_TYPE_BUFFER, 0x100, NULL));
+   assert_non_null(
+      vl_object_table_add(&f->objects, 0x12, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x200, NULL));
+   *state = f;
    return 0;
 }
 
@@ -58,121 +39,100 @@ static int
 teardown(void **state)
 {
    struct fixture *f = *state;
-   vl_arena_finish(&f->arena);
+   free(f->stream);
    vl_object_table_finish(&f->objects);
+   free(f);
    return 0;
 }
 
+/* A stream of the ids, less cut bytes at its end. */
 static void
-test_resolved_handles_are_remembered(void **state)
+start(struct fixture *f, const uint64_t *ids, size_t n, size_t cut, bool table)
+{
+   const size_t size = n * 8 - cut;
+   free(f->stream);
+   f->stream = malloc(size ? size : 1);
+   memcpy(f->stream, ids, size);
+   vl_dec_init(&f->dec, f->stream, size, NULL, table ? &f->objects : NULL);
+}
+
+static void
+test_known_ids(void **state)
 {
    struct fixture *f = *state;
-   const uint64_t ids[] = { 0x11, 0x12, 0, 0x13 };
-   const int32_t types[] = { VK_OBJECT_TYPE_BUFFER, VK_OBJECT_TYPE_DESCRIPTOR_SET,
-                             VK_OBJECT_TYPE_BUFFER, VK_OBJECT_TYPE_BUFFER };
-   uint64_t hosts[4];
-   decode_handles(f, ids, types, 4, hosts);
+   const uint64_t ids[] = { 0x11, 0x12, 0 };
+   start(f, ids, 3, 0, true);
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0x100);
+   assert_int_equal(f->dec.last_object->id, 0x11);
+   assert_ptr_equal(f->dec.cur, f->stream + 8);
+   assert_int_equal(vl_dec_handle_required(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET), 0x200);
+   assert_int_equal(f->dec.last_object->id, 0x12);
+   /* VK_NULL_HANDLE: nothing looked up, nothing remembered */
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
+   assert_null(f->dec.last_object);
    assert_null(f->dec.error);
-   assert_int_equal(hosts[0], 0x100);
-   assert_int_equal(hosts[1], 0x200);
-   assert_int_equal(hosts[2], 0); /* VK_NULL_HANDLE */
-   assert_int_equal(hosts[3], 0x300);
-   struct vl_object *o = vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x100);
-   assert_non_null(o);
-   assert_int_equal(o->id, 0x11);
-   o = vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x200);
-   assert_non_null(o);
-   assert_int_equal(o->id, 0x12);
-   assert_int_equal(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x300)->id, 0x13);
-   /* the right host handle under another type is another object */
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x200));
-   /* the null handle is nothing to remember */
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0));
-   /* a handle the command did not name is the table's to answer */
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x400));
-   assert_int_equal(
-      vl_object_table_lookup_host(&f->objects, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x400)->id, 0x14);
+   assert_int_equal(vl_dec_remaining(&f->dec), 0);
 }
 
 static void
-test_only_the_first_handles_are_remembered(void **state)
+test_bad_ids(void **state)
 {
    struct fixture *f = *state;
-   const uint64_t ids[] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16 };
-   const int32_t types[] = { VK_OBJECT_TYPE_BUFFER, VK_OBJECT_TYPE_DESCRIPTOR_SET,
-                             VK_OBJECT_TYPE_BUFFER, VK_OBJECT_TYPE_DESCRIPTOR_SET,
-                             VK_OBJECT_TYPE_BUFFER, VK_OBJECT_TYPE_DESCRIPTOR_SET };
-   uint64_t hosts[6];
-   decode_handles(f, ids, types, 6, hosts);
-   assert_int_equal(hosts[5], 0x600);
-   assert_int_equal(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x400)->id, 0x14);
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x500));
-   /* a new command starts over */
-   vl_dec_begin_command(&f->dec);
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x100));
-}
-
-static void
-test_shared_host_handle_is_the_named_object(void **state)
-{
-   struct fixture *f = *state;
-   const uint64_t ids[] = { 0x22 };
-   const int32_t types[] = { VK_OBJECT_TYPE_BUFFER };
-   uint64_t hosts[1];
-   decode_handles(f, ids, types, 1, hosts);
-   assert_int_equal(hosts[0], 0x900);
-   assert_int_equal(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x900)->id, 0x22);
-}
-
-static void
-test_a_removal_forgets_everything(void **state)
-{
-   struct fixture *f = *state;
-   const uint64_t ids[] = { 0x11, 0x12 };
-   const int32_t types[] = { VK_OBJECT_TYPE_BUFFER, VK_OBJECT_TYPE_DESCRIPTOR_SET };
-   uint64_t hosts[2];
-   decode_handles(f, ids, types, 2, hosts);
-   struct vl_object *set = vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x200);
-   assert_non_null(set);
-   /* the set goes away (vkFreeDescriptorSets): neither it, now free memory,
-    * nor the buffer may be answered from memory any more */
-   vl_object_table_remove(&f->objects, set);
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x200));
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x100));
-   /* a new entry may reuse the freed one at once */
-   assert_non_null(
-      vl_object_table_add(&f->objects, 0x31, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x700, NULL));
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x700));
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x200));
-}
-
-static void
-test_failed_handles_are_not_remembered(void **state)
-{
-   struct fixture *f = *state;
-   /* an unknown id, then one of the wrong type, each its own command */
-   const uint64_t unknown[] = { 0x99 };
-   const int32_t buffer[] = { VK_OBJECT_TYPE_BUFFER };
-   uint64_t hosts[1];
-   decode_handles(f, unknown, buffer, 1, hosts);
+   const uint64_t unknown[] = { 0x99, 0x11 };
+   start(f, unknown, 2, 0, true);
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
    assert_string_equal(f->dec.error, "unknown object id");
-   assert_int_equal(f->dec.recent_count, 0);
-   const uint64_t set[] = { 0x12 };
-   decode_handles(f, set, buffer, 1, hosts);
+   assert_int_equal(f->dec.error_id, 0x99);
+   /* a failed decoder resolves nothing more, known ids included */
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
+   assert_string_equal(f->dec.error, "unknown object id");
+
+   const uint64_t wrong[] = { 0x12 };
+   start(f, wrong, 1, 0, true);
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
    assert_string_equal(f->dec.error, "object id names an object of another type");
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET, 0x200));
-   assert_null(vl_dec_recent(&f->dec, VK_OBJECT_TYPE_BUFFER, 0x200));
+
+   const uint64_t null[] = { 0 };
+   start(f, null, 1, 0, true);
+   assert_int_equal(vl_dec_handle_required(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
+   assert_string_equal(f->dec.error, "VK_NULL_HANDLE where a handle is required");
+}
+
+static void
+test_stream_cut_short(void **state)
+{
+   struct fixture *f = *state;
+   const uint64_t ids[] = { 0x11 };
+   for (size_t cut = 1; cut <= 8; cut++) {
+      start(f, ids, 1, cut, true);
+      assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
+      assert_string_equal(f->dec.error, "stream ends inside a command");
+      start(f, ids, 1, cut, true);
+      assert_int_equal(vl_dec_handle_required(&f->dec, VK_OBJECT_TYPE_BUFFER), 0);
+      assert_string_equal(f->dec.error, "stream ends inside a command");
+   }
+}
+
+static void
+test_without_a_table(void **state)
+{
+   struct fixture *f = *state;
+   /* tools and guest-side replies: ids stay raw values */
+   const uint64_t ids[] = { 0x99, 0x11 };
+   start(f, ids, 2, 0, false);
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_BUFFER), 0x99);
+   assert_int_equal(vl_dec_handle(&f->dec, VK_OBJECT_TYPE_DESCRIPTOR_SET), 0x11);
+   assert_null(f->dec.error);
 }
 
 int
 main(void)
 {
    const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_resolved_handles_are_remembered, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_only_the_first_handles_are_remembered, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_shared_host_handle_is_the_named_object, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_a_removal_forgets_everything, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_failed_handles_are_not_remembered, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_known_ids, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stream_cut_short, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_without_a_table, setup, teardown),
    };
    return cmocka_run_group_tests(tests, NULL, NULL);
 }
