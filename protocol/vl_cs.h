@@ -449,7 +449,8 @@ uint64_t vl_dec_handle_lookup(struct vl_decoder *dec, int32_t objtype);
 
 /* Inline for the common case, a known id of the right type (every command
  * names a few handles: the call was 7 % of the renderer's instructions in a
- * descriptor-set cycle); vl_dec_handle_lookup does the rest and fails. */
+ * descriptor-set cycle); vl_dec_handle_lookup does the rest: VK_NULL_HANDLE,
+ * no table, and every failure. */
 VL_INLINE uint64_t
 vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
 {
