@@ -12,7 +12,15 @@ bool
 vlr_check_buffer_range(struct vlr_exec *x, const char *role, VkBuffer handle, VkDeviceSize offset,
                        uint64_t count, uint64_t stride, VkDeviceSize size)
 {
-   const struct vlr_buffer *b = vlr_buffer_state(x, handle);
+   return vlr_check_buffer_state_range(x, role, vlr_buffer_state(x, handle), offset, count, stride,
+                                       size);
+}
+
+bool
+vlr_check_buffer_state_range(struct vlr_exec *x, const char *role, const struct vlr_buffer *b,
+                             VkDeviceSize offset, uint64_t count, uint64_t stride,
+                             VkDeviceSize size)
+{
    if (!b)
       return vlr_guard(x, "buffer-unknown", "the %s buffer is VK_NULL_HANDLE or unknown", role);
    if (b->sparse)

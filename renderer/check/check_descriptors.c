@@ -60,13 +60,12 @@ vlr_set_layout_copy(struct vlr_exec *x, struct vl_object *set, VkDescriptorSetLa
 }
 
 /* The array elements [element, element + count) of binding and the
- * bindings after it exist in the set (a write may run on into the next
- * bindings). */
+ * bindings after it exist in the set whose layout copy is l (a write may
+ * run on into the next bindings). */
 static bool
-set_range_ok(struct vlr_exec *x, const char *role, VkDescriptorSet set, uint32_t binding,
-             uint32_t element, uint32_t count)
+layout_range_ok(struct vlr_exec *x, const char *role, const struct vlr_set_layout *l,
+                uint32_t binding, uint32_t element, uint32_t count)
 {
-   const struct vlr_set_layout *l = VLR_STATE(x, VK_OBJECT_TYPE_DESCRIPTOR_SET, set);
    if (!l)
       return true;
    uint32_t i = 0;
@@ -86,11 +85,23 @@ set_range_ok(struct vlr_exec *x, const char *role, VkDescriptorSet set, uint32_t
                     role, element, count, binding, room);
 }
 
+static bool
+set_range_ok(struct vlr_exec *x, const char *role, VkDescriptorSet set, uint32_t binding,
+             uint32_t element, uint32_t count)
+{
+   return layout_range_ok(x, role, VLR_STATE(x, VK_OBJECT_TYPE_DESCRIPTOR_SET, set), binding,
+                          element, count);
+}
+
 /* Descriptor writes: the arrays the type needs are there, and buffer
- * ranges lie inside their buffers (a shader reads and writes through them). */
+ * ranges lie inside their buffers (a shader reads and writes through them).
+ * Writes often name one buffer (at offsets into it): each distinct buffer
+ * is looked up once in a row. */
 static bool
 writes_ok(struct vlr_exec *x, uint32_t n, const VkWriteDescriptorSet *w)
 {
+   VkBuffer last = VK_NULL_HANDLE;
+   const struct vlr_buffer *state = NULL;
    for (uint32_t i = 0; w && i < n; i++) {
       const VkWriteDescriptorSet *d = &w[i];
       bool image = false, buffer = false, texel = false;
@@ -123,8 +134,14 @@ writes_ok(struct vlr_exec *x, uint32_t n, const VkWriteDescriptorSet *w)
          return false;
       for (uint32_t k = 0; buffer && d->pBufferInfo && k < d->descriptorCount; k++) {
          const VkDescriptorBufferInfo *b = &d->pBufferInfo[k];
-         if (b->buffer && !vlr_check_buffer_range(x, "descriptor", b->buffer, b->offset, 1, 0,
-                                                  b->range == VK_WHOLE_SIZE ? 0 : b->range))
+         if (!b->buffer)
+            continue;
+         if (b->buffer != last) {
+            last = b->buffer;
+            state = vlr_buffer_state(x, b->buffer);
+         }
+         if (!vlr_check_buffer_state_range(x, "descriptor", state, b->offset, 1, 0,
+                                           b->range == VK_WHOLE_SIZE ? 0 : b->range))
             return false;
       }
    }
@@ -134,10 +151,17 @@ writes_ok(struct vlr_exec *x, uint32_t n, const VkWriteDescriptorSet *w)
 bool
 vlr_check_vkUpdateDescriptorSets(struct vlr_exec *x, const struct vl_args_vkUpdateDescriptorSets *a)
 {
+   /* an update's writes mostly name one set: looked up once in a row */
+   VkDescriptorSet last = VK_NULL_HANDLE;
+   const struct vlr_set_layout *layout = NULL;
    for (uint32_t i = 0; a->pDescriptorWrites && i < a->descriptorWriteCount; i++) {
       const VkWriteDescriptorSet *w = &a->pDescriptorWrites[i];
-      if (!set_range_ok(x, "written", w->dstSet, w->dstBinding, w->dstArrayElement,
-                        w->descriptorCount))
+      if (i == 0 || w->dstSet != last) {
+         last = w->dstSet;
+         layout = VLR_STATE(x, VK_OBJECT_TYPE_DESCRIPTOR_SET, w->dstSet);
+      }
+      if (!layout_range_ok(x, "written", layout, w->dstBinding, w->dstArrayElement,
+                           w->descriptorCount))
          return false;
    }
    for (uint32_t i = 0; a->pDescriptorCopies && i < a->descriptorCopyCount; i++) {

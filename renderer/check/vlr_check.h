@@ -179,6 +179,10 @@ bool vlr_span_inside(VkDeviceSize total, VkDeviceSize offset, uint64_t count, ui
 bool vlr_check_buffer_range(struct vlr_exec *x, const char *role, VkBuffer buffer,
                             VkDeviceSize offset, uint64_t count, uint64_t stride,
                             VkDeviceSize size);
+/* The same for a buffer whose state (vlr_buffer_state) the caller has. */
+bool vlr_check_buffer_state_range(struct vlr_exec *x, const char *role, const struct vlr_buffer *b,
+                                  VkDeviceSize offset, uint64_t count, uint64_t stride,
+                                  VkDeviceSize size);
 /* first + count <= max, without overflow: indices into a host table. */
 bool vlr_check_index(struct vlr_exec *x, const char *what, uint64_t first, uint64_t count,
                      uint64_t max);

@@ -4,9 +4,9 @@
 #include "hostile.h"
 
 /* A set of storage buffer descriptors, binding 0 of one, binding 1 of
- * two: its id. */
+ * two (or binding 0 alone): its id. */
 static VkDescriptorSet
-storage_set(void)
+storage_set_of(uint32_t binding_count)
 {
    const VkDescriptorSetLayoutBinding bindings[2] = {
       { .binding = 0,
@@ -20,7 +20,7 @@ storage_set(void)
    };
    const VkDescriptorSetLayoutCreateInfo lci = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-      .bindingCount = 2,
+      .bindingCount = binding_count,
       .pBindings = bindings
    };
    VkDescriptorSetLayout layout = H(VkDescriptorSetLayout, new_id());
@@ -39,6 +39,12 @@ storage_set(void)
    VkDescriptorSet set = H(VkDescriptorSet, new_id());
    vl_encode_vkAllocateDescriptorSets(&g.enc, 0, device(), &ai, &set);
    return set;
+}
+
+static VkDescriptorSet
+storage_set(void)
+{
+   return storage_set_of(2);
 }
 
 /* A storage buffer descriptor set (binding 0) and a write of 4096 bytes at
@@ -138,7 +144,73 @@ test_descriptor_write_to_a_binding_not_in_the_layout(void **state)
    expect_lost("the written binding 65537 is not in the descriptor set's layout");
 }
 
+/* One update writing two sets through two buffers: each write is checked
+ * against its own set and buffer (the checks look each one up once in a
+ * row, not once per update). */
+static void
+test_descriptor_writes_to_two_sets(void **state)
+{
+   (void)state;
+   const VkDescriptorSet wide = storage_set(), narrow = storage_set_of(1);
+   const VkBuffer big = H(VkBuffer, bound_buffer(4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT));
+   const VkBuffer small = H(VkBuffer, bound_buffer(256, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT));
+   VkDescriptorBufferInfo infos[2] = { { big, 0, 4096 }, { small, 0, 256 } };
+   VkWriteDescriptorSet w[2] = {
+      { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = wide,
+        .dstBinding = 1,
+        .dstArrayElement = 1,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = &infos[0] },
+      { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+        .dstSet = narrow,
+        .dstBinding = 0,
+        .descriptorCount = 1,
+        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = &infos[1] },
+   };
+   /* valid: each write within its own set and buffer */
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 2, w, 0, NULL);
+   expect_accepted();
+   /* the second set has no binding 1, though the first has */
+   w[1].dstBinding = 1;
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 2, w, 0, NULL);
+   expect_lost("the written binding 1 is not in the descriptor set's layout");
+}
+
+static void
+test_descriptor_writes_through_two_buffers(void **state)
+{
+   (void)state;
+   const VkDescriptorSet set = storage_set();
+   const VkBuffer big = H(VkBuffer, bound_buffer(4096, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT));
+   const VkBuffer small = H(VkBuffer, bound_buffer(256, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT));
+   /* the second buffer is smaller than the range, which the first holds */
+   const VkDescriptorBufferInfo infos[3] = { { big, 0, 1024 },
+                                             { big, 1024, 1024 },
+                                             { small, 0, 1024 } };
+   const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                    .dstSet = set,
+                                    .dstBinding = 0,
+                                    .descriptorCount = 3,
+                                    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                    .pBufferInfo = infos };
+   /* valid first: the same three descriptors through the big buffer only */
+   const VkDescriptorBufferInfo fits[3] = { { big, 0, 1024 },
+                                            { big, 1024, 1024 },
+                                            { big, 2048, 1024 } };
+   VkWriteDescriptorSet ok = w;
+   ok.pBufferInfo = fits;
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &ok, 0, NULL);
+   expect_accepted();
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &w, 0, NULL);
+   expect_lost("the descriptor range (1024 bytes at offset 0) leaves the buffer's 256 bytes");
+}
+
 const struct CMUnitTest hostile_descriptors_tests[] = {
+   HOSTILE_TEST(test_descriptor_writes_to_two_sets),
+   HOSTILE_TEST(test_descriptor_writes_through_two_buffers),
    HOSTILE_TEST(test_descriptor_range_past_the_end),
    HOSTILE_TEST(test_descriptor_write_to_a_binding_not_in_the_layout),
 };
