@@ -466,6 +466,17 @@ vl_dec_handle(struct vl_decoder *dec, int32_t objtype)
    }
    return vl_dec_handle_lookup(dec, objtype);
 }
+/* A pNext chain's common case, none: its 0 marker read without a call.  Anything
+ * else (a chain, a short stream) is left to the chain's decoder. */
+VL_INLINE bool
+vl_dec_chain_empty(struct vl_decoder *dec)
+{
+   if (dec->end - dec->cur >= 8 && !vl_dec_peek_u64(dec)) {
+      dec->cur += 8;
+      return true;
+   }
+   return false;
+}
 /* The same where vk.xml allows no VK_NULL_HANDLE. */
 VL_INLINE uint64_t
 vl_dec_handle_required(struct vl_decoder *dec, int32_t objtype)

@@ -140,7 +140,7 @@ class Files:
             body += ["(void)dec;", "(void)val;"]
             out += self.func("void vl_decode_%s%s_temp(struct vl_decoder *dec, %s *val)" % (n, selfsfx, n), body)
             if chained:
-                chain_dec = ("val->pNext = vl_decode_%s_chain_temp(dec);" % n) if ps.chain else \
+                chain_dec = ("val->pNext = vl_dec_chain_empty(dec) ? NULL : vl_decode_%s_chain_temp(dec);" % n) if ps.chain else \
                     "if (vl_dec_u64(dec)) { vl_dec_fail(dec, \"%s accepts no pNext chain\"); return; }\nval->pNext = NULL;" % n
                 out += self.func("void vl_decode_%s_temp(struct vl_decoder *dec, %s *val)" % (n, n),
                                  ["const int32_t stype = (int32_t)vl_dec_u32(dec);",
