@@ -207,6 +207,7 @@ vlr_handle_vkDestroyDevice(struct vlr_exec *x, struct vl_args_vkDestroyDevice *a
    vlr_device_destroy_children(x->ctx, device);
    vlr_host_destroy_device(x->ctx->host, args->device, dev->table.DestroyDevice);
    vl_object_table_remove_tree(&x->ctx->objects, device);
+   x->dec.last_object = NULL; /* gone with the tree */
 }
 
 /* Binds a guest queue id to a queue the device created. */

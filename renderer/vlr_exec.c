@@ -255,7 +255,18 @@ vlr_exec_add_object(struct vlr_exec *x, uint64_t id, int32_t type, uint64_t host
 void
 vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj)
 {
+   if (x->dec.last_object == obj)
+      x->dec.last_object = NULL;
    vl_object_table_remove(&x->ctx->objects, obj);
+}
+
+struct vl_object *
+vlr_exec_lookup_host(struct vlr_exec *x, int32_t type, uint64_t host)
+{
+   struct vl_object *o = x->dec.last_object;
+   if (o && o->host == host && o->type == type)
+      return o;
+   return vl_object_table_lookup_host(&x->ctx->objects, type, host);
 }
 
 void

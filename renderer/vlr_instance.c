@@ -199,6 +199,7 @@ vlr_handle_vkDestroyInstance(struct vlr_exec *x, struct vl_args_vkDestroyInstanc
       return;
    }
    vlr_instance_destroy_all(x->ctx);
+   x->dec.last_object = NULL; /* gone with the rest */
 }
 
 void

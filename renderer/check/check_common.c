@@ -15,8 +15,7 @@
 void *
 vlr_state(struct vlr_exec *x, VkObjectType type, uint64_t handle)
 {
-   const struct vl_object *obj =
-      handle ? vl_object_table_lookup_host(&x->ctx->objects, type, handle) : NULL;
+   const struct vl_object *obj = handle ? vlr_exec_lookup_host(x, (int32_t)type, handle) : NULL;
    assert(!obj || obj->type == (int32_t)type);
    return obj ? obj->data : NULL;
 }

@@ -208,7 +208,102 @@ test_descriptor_writes_through_two_buffers(void **state)
    expect_lost("the descriptor range (1024 bytes at offset 0) leaves the buffer's 256 bytes");
 }
 
+/* Two sets of one storage buffer descriptor, allocated one by one from a
+ * pool that frees sets. */
+static void
+two_freeable_sets(VkDescriptorPool *pool, VkDescriptorSet sets[2])
+{
+   const VkDescriptorSetLayoutBinding binding = { .binding = 0,
+                                                  .descriptorType =
+                                                     VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                                  .descriptorCount = 1,
+                                                  .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT };
+   const VkDescriptorSetLayoutCreateInfo lci = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+      .bindingCount = 1,
+      .pBindings = &binding
+   };
+   VkDescriptorSetLayout layout = H(VkDescriptorSetLayout, new_id());
+   vl_encode_vkCreateDescriptorSetLayout(&g.enc, 0, device(), &lci, NULL, &layout);
+   const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2 };
+   const VkDescriptorPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                            .flags =
+                                               VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
+                                            .maxSets = 2,
+                                            .poolSizeCount = 1,
+                                            .pPoolSizes = &size };
+   *pool = H(VkDescriptorPool, new_id());
+   vl_encode_vkCreateDescriptorPool(&g.enc, 0, device(), &pci, NULL, pool);
+   const VkDescriptorSetAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                            .descriptorPool = *pool,
+                                            .descriptorSetCount = 1,
+                                            .pSetLayouts = &layout };
+   for (int i = 0; i < 2; i++) {
+      sets[i] = H(VkDescriptorSet, new_id());
+      vl_encode_vkAllocateDescriptorSets(&g.enc, 0, device(), &ai, &sets[i]);
+   }
+}
+
+static void
+test_descriptor_sets_freed_together(void **state)
+{
+   (void)state;
+   /* The renderer finds a set to free by its host handle, trying first the
+    * object the decoder resolved last (here the second set): the first set
+    * must go too, not the second twice. */
+   VkDescriptorPool pool;
+   VkDescriptorSet sets[2];
+   two_freeable_sets(&pool, sets);
+   vl_encode_vkFreeDescriptorSets(&g.enc, 0, device(), pool, 2, sets);
+   expect_accepted();
+   const VkWriteDescriptorSet w = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                    .dstSet = sets[0],
+                                    .dstBinding = 0,
+                                    .descriptorCount = 0,
+                                    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER };
+   vl_encode_vkUpdateDescriptorSets(&g.enc, 0, device(), 1, &w, 0, NULL);
+   expect_lost("unknown object id");
+}
+
+/* Frees two sets in one call of n handles, the others VK_NULL_HANDLE (which
+ * may repeat), then one set twice in the same way: the host would free it
+ * twice.  Above 32 handles the renderer sorts them to compare. */
+static void
+free_one_set_twice(uint32_t n)
+{
+   VkDescriptorPool pool;
+   VkDescriptorSet sets[2];
+   VkDescriptorSet handles[40] = { 0 };
+   assert_true(n >= 2 && n <= 40);
+   two_freeable_sets(&pool, sets);
+   handles[0] = sets[0];
+   handles[n - 1] = sets[1];
+   vl_encode_vkFreeDescriptorSets(&g.enc, 0, device(), pool, n, handles);
+   expect_accepted();
+   two_freeable_sets(&pool, sets);
+   handles[n - 1] = handles[0] = sets[1];
+   vl_encode_vkFreeDescriptorSets(&g.enc, 0, device(), pool, n, handles);
+   expect_lost("one descriptor set is freed twice in one call");
+}
+
+static void
+test_descriptor_set_freed_twice_in_one_call(void **state)
+{
+   (void)state;
+   free_one_set_twice(4);
+}
+
+static void
+test_descriptor_set_freed_twice_among_many(void **state)
+{
+   (void)state;
+   free_one_set_twice(40);
+}
+
 const struct CMUnitTest hostile_descriptors_tests[] = {
+   HOSTILE_TEST(test_descriptor_sets_freed_together),
+   HOSTILE_TEST(test_descriptor_set_freed_twice_in_one_call),
+   HOSTILE_TEST(test_descriptor_set_freed_twice_among_many),
    HOSTILE_TEST(test_descriptor_writes_to_two_sets),
    HOSTILE_TEST(test_descriptor_writes_through_two_buffers),
    HOSTILE_TEST(test_descriptor_range_past_the_end),
