@@ -30,52 +30,6 @@ pool_object(struct vlr_exec *x, int32_t type, uint64_t host)
    return pool;
 }
 
-static int
-compare_u64(const void *a, const void *b)
-{
-   const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-   return (x > y) - (x < y);
-}
-
-/* Whether no object to free is named twice: the host would free it twice
- * (lavapipe crashes).  VK_NULL_HANDLE may repeat.  Sorted when many, so that
- * a hostile count costs n log n, not n squared. */
-_Static_assert(sizeof(VkCommandBuffer) == 8 && sizeof(VkDescriptorSet) == 8, "64-bit handles");
-
-static uint64_t
-handle_at(const void *handles, uint32_t i)
-{
-   uint64_t h;
-   memcpy(&h, (const char *)handles + (size_t)i * 8, 8); /* 64-bit handles, any type */
-   return h;
-}
-
-static bool
-freed_once(struct vlr_exec *x, const char *what, const void *handles, uint32_t n)
-{
-   if (n < 2)
-      return true;
-   bool twice = false;
-   if (n <= 32) {
-      for (uint32_t i = 1; i < n && !twice; i++) {
-         const uint64_t h = handle_at(handles, i);
-         for (uint32_t j = 0; j < i && !twice; j++)
-            twice = h && h == handle_at(handles, j);
-      }
-   } else {
-      uint64_t *sorted = vlr_exec_args(x, sizeof(*sorted) * n);
-      if (!sorted)
-         return false;
-      memcpy(sorted, handles, sizeof(*sorted) * n);
-      qsort(sorted, n, sizeof(*sorted), compare_u64);
-      for (uint32_t i = 1; i < n && !twice; i++)
-         twice = sorted[i] && sorted[i] == sorted[i - 1];
-   }
-   if (twice)
-      vlr_exec_failf(x, "one %s is freed twice in one call", what);
-   return !twice;
-}
-
 /* Registers ids[i] for hosts[i]; the ids were checked before the host call. */
 static bool
 check_new_ids(struct vlr_exec *x, const uint64_t *ids, uint32_t n)
@@ -132,8 +86,6 @@ vlr_handle_vkFreeCommandBuffers(struct vlr_exec *x, struct vl_args_vkFreeCommand
       vlr_exec_fail(x, "command buffers to free are missing");
       return;
    }
-   if (!freed_once(x, "command buffer", args->pCommandBuffers, args->commandBufferCount))
-      return;
    for (uint32_t i = 0; i < args->commandBufferCount; i++) {
       struct vl_object *obj = vlr_exec_lookup_host(x, VK_OBJECT_TYPE_COMMAND_BUFFER,
                                                    (uint64_t)(uintptr_t)args->pCommandBuffers[i]);
@@ -195,8 +147,6 @@ vlr_handle_vkFreeDescriptorSets(struct vlr_exec *x, struct vl_args_vkFreeDescrip
       vlr_exec_fail(x, "descriptor sets to free are missing");
       return;
    }
-   if (!freed_once(x, "descriptor set", args->pDescriptorSets, args->descriptorSetCount))
-      return;
    for (uint32_t i = 0; i < args->descriptorSetCount; i++) {
       struct vl_object *obj = vlr_exec_lookup_host(x, VK_OBJECT_TYPE_DESCRIPTOR_SET,
                                                    (uint64_t)(uintptr_t)args->pDescriptorSets[i]);

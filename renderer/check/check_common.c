@@ -1,7 +1,7 @@
 /*
  * The checks' shared pieces (vlr_check.h): per-object state, the policy
- * that turns a finding into a report or a refusal, and the arithmetic of
- * ranges and indices.
+ * that turns a finding into a report or a refusal, the arithmetic of
+ * ranges and indices, and objects freed twice in one call.
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -110,6 +110,55 @@ vlr_span_inside(VkDeviceSize total, VkDeviceSize offset, uint64_t count, uint64_
    if (size > left)
       return false;
    return !stride || (count - 1) <= (left - size) / stride;
+}
+
+static int
+compare_u64(const void *a, const void *b)
+{
+   const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+   return (x > y) - (x < y);
+}
+
+static uint64_t
+handle_at(const void *handles, uint32_t i)
+{
+   uint64_t h;
+   memcpy(&h, (const char *)handles + (size_t)i * 8, 8);
+   return h;
+}
+
+bool
+vlr_check_freed_once(struct vlr_exec *x, const char *what, const void *handles, uint32_t n)
+{
+   if (n < 2)
+      return true;
+   bool twice = false;
+   if (n <= 32) {
+      for (uint32_t i = 1; i < n && !twice; i++) {
+         const uint64_t h = handle_at(handles, i);
+         for (uint32_t j = 0; j < i && !twice; j++)
+            twice = h && h == handle_at(handles, j);
+      }
+   } else {
+      /* sorted, so that a hostile count costs n log n, not n squared */
+      uint64_t *sorted = vlr_exec_args(x, sizeof(*sorted) * n);
+      if (!sorted)
+         return false;
+      memcpy(sorted, handles, sizeof(*sorted) * n);
+      qsort(sorted, n, sizeof(*sorted), compare_u64);
+      for (uint32_t i = 1; i < n && !twice; i++)
+         twice = sorted[i] && sorted[i] == sorted[i - 1];
+   }
+   return !twice || vlr_guard(x, "freed-twice", "one %s is freed twice in one call", what);
+}
+
+/* Pools: lavapipe frees each command buffer it is given, a repeated one twice. */
+bool
+vlr_check_vkFreeCommandBuffers(struct vlr_exec *x, const struct vl_args_vkFreeCommandBuffers *a)
+{
+   _Static_assert(sizeof(VkCommandBuffer) == 8, "64-bit handles");
+   return !a->pCommandBuffers ||
+          vlr_check_freed_once(x, "command buffer", a->pCommandBuffers, a->commandBufferCount);
 }
 
 bool

@@ -46,6 +46,14 @@ vlr_forget_vkDestroyDescriptorSetLayout(struct vlr_exec *x,
    vlr_state_forget(x);
 }
 
+/* lavapipe frees each set it is given, a repeated one twice (a crash). */
+bool
+vlr_check_vkFreeDescriptorSets(struct vlr_exec *x, const struct vl_args_vkFreeDescriptorSets *a)
+{
+   return !a->pDescriptorSets ||
+          vlr_check_freed_once(x, "descriptor set", a->pDescriptorSets, a->descriptorSetCount);
+}
+
 void
 vlr_set_layout_copy(struct vlr_exec *x, struct vl_object *set, VkDescriptorSetLayout layout)
 {

@@ -170,6 +170,10 @@ bool vlr_guard(struct vlr_exec *x, const char *kind, const char *fmt, ...)
 
 /* ---- shared checks ---------------------------------------------------------------------- */
 
+/* No object of n 64-bit handles to free is named twice (VK_NULL_HANDLE may
+ * repeat): the host would free it twice.  what names the objects. */
+bool vlr_check_freed_once(struct vlr_exec *x, const char *what, const void *handles, uint32_t n);
+
 /* [offset, offset + count * stride - stride + size) inside `total` bytes,
  * without overflow; count 0 is an empty range at offset. */
 bool vlr_span_inside(VkDeviceSize total, VkDeviceSize offset, uint64_t count, uint64_t stride,

@@ -1,5 +1,6 @@
 /*
- * Descriptor sets (renderer/check/check_descriptors.c).
+ * Descriptor sets (renderer/check/check_descriptors.c), and a set or a command
+ * buffer named twice in one free (check_common.c).
  */
 #include "hostile.h"
 
@@ -300,10 +301,39 @@ test_descriptor_set_freed_twice_among_many(void **state)
    free_one_set_twice(40);
 }
 
+static void
+test_command_buffer_freed_twice_in_one_call(void **state)
+{
+   (void)state;
+   /* valid first: two command buffers and a VK_NULL_HANDLE freed in one
+    * call; then one command buffer named twice, which the host would free
+    * twice */
+   const VkCommandPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+   VkCommandPool pool = H(VkCommandPool, new_id());
+   vl_encode_vkCreateCommandPool(&g.enc, 0, device(), &pci, NULL, &pool);
+   const VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                            .commandPool = pool,
+                                            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                            .commandBufferCount = 2 };
+   VkCommandBuffer cbs[3] = { H(VkCommandBuffer, new_id()), H(VkCommandBuffer, new_id()), NULL };
+   vl_encode_vkAllocateCommandBuffers(&g.enc, 0, device(), &ai, cbs);
+   cbs[2] = cbs[1];
+   cbs[1] = NULL;
+   vl_encode_vkFreeCommandBuffers(&g.enc, 0, device(), pool, 3, cbs);
+   expect_accepted();
+   cbs[0] = H(VkCommandBuffer, new_id());
+   cbs[1] = H(VkCommandBuffer, new_id());
+   vl_encode_vkAllocateCommandBuffers(&g.enc, 0, device(), &ai, cbs);
+   cbs[2] = cbs[0];
+   vl_encode_vkFreeCommandBuffers(&g.enc, 0, device(), pool, 3, cbs);
+   expect_lost("one command buffer is freed twice in one call");
+}
+
 const struct CMUnitTest hostile_descriptors_tests[] = {
    HOSTILE_TEST(test_descriptor_sets_freed_together),
    HOSTILE_TEST(test_descriptor_set_freed_twice_in_one_call),
    HOSTILE_TEST(test_descriptor_set_freed_twice_among_many),
+   HOSTILE_TEST(test_command_buffer_freed_twice_in_one_call),
    HOSTILE_TEST(test_descriptor_writes_to_two_sets),
    HOSTILE_TEST(test_descriptor_writes_through_two_buffers),
    HOSTILE_TEST(test_descriptor_range_past_the_end),
