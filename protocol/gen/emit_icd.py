@@ -82,6 +82,29 @@ class IcdEmitter:
             return "vl_transport_submit_local(vl_t, vl_buf, vl_size)"
         return "vl_transport_submit(vl_t, vl_buf, vl_size)"
 
+    def encode_request(self, c, flags, oom):
+        """A command encoded into the scratch's own buffer when it fits, and
+        sized (a second walk of its arguments) only when it does not: most
+        commands are small.  Leaves vl_buf and vl_size; the scratch is the
+        caller's to put back."""
+        names = ", ".join(p.name for p in c.params)
+        sep = ", " if c.params else ""
+        return ["    struct vl_encoder vl_enc;",
+                "    vl_s.data = vl_s.local;",
+                "    vl_enc_init(&vl_enc, vl_s.local, sizeof(vl_s.local));",
+                "    for (size_t vl_need = 0;;) {",
+                "        vl_encode_%s(&vl_enc, %s%s%s);" % (c.name, flags, sep, names),
+                "        if (!vl_enc.overflow)",
+                "            break;",
+                "        if (vl_need || !vl_scratch_get(&vl_s, vl_need = vl_sizeof_%s(%s))) {" % (c.name, names),
+                "            vl_scratch_put(&vl_s);",
+                "            return %s;" % oom,
+                "        }",
+                "        vl_enc_init(&vl_enc, vl_s.data, vl_need);",
+                "    }",
+                "    uint8_t *vl_buf = vl_s.data;",
+                "    const size_t vl_size = (size_t)(vl_enc.cur - vl_buf);"]
+
     def helpers(self, c):
         """vl_send_<cmd> (one-way) and vl_call_<cmd> (with reply) for the
         hand-written and generated entry points alike."""
@@ -94,13 +117,8 @@ class IcdEmitter:
             out += ["static inline bool",
                     "vl_send_%s(struct vl_transport *vl_t%s)" % (c.name, pdecl), "{",
                     "    struct vl_scratch vl_s;",
-                    "    vl_chain_formats = vl_t->wire_formats;",
-                    "    const size_t vl_size = vl_sizeof_%s(%s);" % (c.name, names),
-                    "    uint8_t *vl_buf = vl_scratch_get(&vl_s, vl_size);",
-                    "    if (!vl_buf)", "        return false;",
-                    "    struct vl_encoder vl_enc;",
-                    "    vl_enc_init(&vl_enc, vl_buf, vl_size);",
-                    "    vl_encode_%s(&vl_enc, 0%s%s);" % (c.name, sep, names),
+                    "    vl_chain_formats = vl_t->wire_formats;"] + \
+                   self.encode_request(c, "0", "false") + [
                     "    const bool vl_ok = %s;" % self.submit_expr(c),
                     "    vl_scratch_put(&vl_s);",
                     "    return vl_ok;", "}", ""]
@@ -108,13 +126,8 @@ class IcdEmitter:
             out += ["static inline VkResult",
                     "vl_send_%s(struct vl_transport *vl_t%s)" % (c.name, pdecl), "{",
                     "    struct vl_scratch vl_s;",
-                    "    vl_chain_formats = vl_t->wire_formats;",
-                    "    const size_t vl_size = vl_sizeof_%s(%s);" % (c.name, names),
-                    "    uint8_t *vl_buf = vl_scratch_get(&vl_s, vl_size);",
-                    "    if (!vl_buf)", "        return VK_ERROR_OUT_OF_HOST_MEMORY;",
-                    "    struct vl_encoder vl_enc;",
-                    "    vl_enc_init(&vl_enc, vl_buf, vl_size);",
-                    "    vl_encode_%s(&vl_enc, 0%s%s);" % (c.name, sep, names),
+                    "    vl_chain_formats = vl_t->wire_formats;"] + \
+                   self.encode_request(c, "0", "VK_ERROR_OUT_OF_HOST_MEMORY") + [
                     "    const bool vl_ok = %s;" % self.submit_expr(c),
                     "    vl_scratch_put(&vl_s);",
                     "    return vl_ok ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;", "}", ""]
@@ -124,16 +137,11 @@ class IcdEmitter:
         out += ["static inline %s" % rtype,
                 "vl_call_%s(struct vl_transport *vl_t%s)" % (c.name, pdecl), "{",
                 "    struct vl_scratch vl_s, vl_rs;",
-                "    vl_chain_formats = vl_t->wire_formats;",
-                "    const size_t vl_size = vl_sizeof_%s(%s);" % (c.name, names),
+                "    vl_chain_formats = vl_t->wire_formats;"] + \
+               self.encode_request(c, "VK_COMMAND_GENERATE_REPLY_BIT_EXT", oom) + [
                 "    const size_t vl_rsize = vl_sizeof_%s_reply(%s);" % (c.name, names),
-                "    uint8_t *vl_buf = vl_scratch_get(&vl_s, vl_size);",
-                "    if (!vl_buf)", "        return %s;" % oom,
                 "    uint8_t *vl_reply = vl_scratch_get(&vl_rs, vl_rsize);",
                 "    if (!vl_reply) {", "        vl_scratch_put(&vl_s);", "        return %s;" % oom, "    }",
-                "    struct vl_encoder vl_enc;",
-                "    vl_enc_init(&vl_enc, vl_buf, vl_size);",
-                "    vl_encode_%s(&vl_enc, VK_COMMAND_GENERATE_REPLY_BIT_EXT%s%s);" % (c.name, sep, names),
                 "    %s vl_ret = %s;" % (rtype, fail),
                 "    if (vl_transport_call(vl_t, vl_buf, vl_size, vl_reply, vl_rsize)) {",
                 "        struct vl_decoder vl_dec;",
