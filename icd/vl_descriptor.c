@@ -569,7 +569,8 @@ clean_image_info(VkDescriptorImageInfo info, VkDescriptorType type, bool immutab
  * followed as the spec's array-element overflow rule does.
  */
 struct clean_writes {
-   VkWriteDescriptorSet *writes;
+   const VkWriteDescriptorSet *writes; /* the application's own when clean */
+   VkWriteDescriptorSet *owned;        /* the cleaned copies, or NULL */
    VkDescriptorImageInfo *images;
    size_t image_count;
    /* most updates are a few writes: no allocation for them */
@@ -580,8 +581,8 @@ struct clean_writes {
 static void
 clean_writes_finish(struct clean_writes *c)
 {
-   if (c->writes != c->local_writes)
-      free(c->writes);
+   if (c->owned != c->local_writes)
+      free(c->owned);
    if (c->images != c->local_images)
       free(c->images);
 }
@@ -593,14 +594,26 @@ clean_writes(uint32_t count, const VkWriteDescriptorSet *in,
              const void *data, struct clean_writes *out)
 {
    size_t images = 0;
+   bool clean = true; /* no array the type ignores is given, and no image info */
    for (uint32_t i = 0; i < count; i++) {
-      if (info_kind(in[i].descriptorType) == INFO_IMAGE && in[i].pImageInfo)
+      const enum info_kind kind = info_kind(in[i].descriptorType);
+      if (kind == INFO_IMAGE && in[i].pImageInfo)
          images += in[i].descriptorCount;
+      clean = clean && !in[i].pImageInfo && (kind == INFO_BUFFER || !in[i].pBufferInfo) &&
+              (kind == INFO_TEXEL || !in[i].pTexelBufferView);
    }
-   out->writes = count <= 8 ? out->local_writes : malloc(count * sizeof(*out->writes));
-   out->images = images <= 16 ? out->local_images : malloc(images * sizeof(*out->images));
    out->image_count = 0;
-   if (!out->writes || !out->images) {
+   out->images = out->local_images;
+   if (clean) {
+      /* the common buffer write: sent as the application gave it */
+      out->writes = in;
+      out->owned = NULL;
+      return true;
+   }
+   out->owned = count <= 8 ? out->local_writes : malloc(count * sizeof(*out->owned));
+   out->images = images <= 16 ? out->local_images : malloc(images * sizeof(*out->images));
+   out->writes = out->owned;
+   if (!out->owned || !out->images) {
       clean_writes_finish(out);
       return false;
    }
@@ -625,7 +638,7 @@ clean_writes(uint32_t count, const VkWriteDescriptorSet *in,
          w.pImageInfo = dst;
          out->image_count += w.descriptorCount;
       }
-      out->writes[i] = w;
+      out->owned[i] = w;
    }
    return true;
 }

@@ -13,7 +13,10 @@
  *  - a pool with FREE_DESCRIPTOR_SET: sets all alike, allocated, written and
  *    freed again and again (their descriptors come back to the count), past
  *    maxSets; then sets of two sizes (asked of the host from then on);
- *  - a layout with binding flags.
+ *  - a layout with binding flags;
+ *  - a buffer write whose pImageInfo and pTexelBufferView, which the spec
+ *    says it ignores, point at junk (the ICD must not send them; it sends a
+ *    write without them as the application gave it).
  *
  * That the sets allocated one-way exist on the host and hold their writes is
  * what test_compute and test_graphics show: their pools are of this kind.
@@ -176,6 +179,30 @@ scenario(const char *out_path)
    fprintf(out, "flagged layout: %d", alloc(&t, small, 1, &flagged, &sets[0]));
    fprintf(out, ", then a counted one %d\n", alloc(&t, small, 1, &one, &sets[1]));
    vkDestroyDescriptorPool(t.device, small, NULL);
+
+   /* the arrays a buffer write ignores may point anywhere */
+   const VkDescriptorPool junk_pool = ubo_pool(&t, 1, 1, 0);
+   VKT_VK(alloc(&t, junk_pool, 1, &one, &sets[0]));
+   const VkDescriptorImageInfo junk_image = { (VkSampler)(uintptr_t)0xdead0,
+                                              (VkImageView)(uintptr_t)0xdead8,
+                                              VK_IMAGE_LAYOUT_GENERAL };
+   const VkBufferView junk_view = (VkBufferView)(uintptr_t)0xdeae0;
+   const VkDescriptorBufferInfo bi = { ubo.buffer, 0, 256 };
+   /* each alone, then both */
+   VkWriteDescriptorSet junk = { .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                 .dstSet = sets[0],
+                                 .descriptorCount = 1,
+                                 .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+                                 .pImageInfo = &junk_image,
+                                 .pBufferInfo = &bi };
+   vkUpdateDescriptorSets(t.device, 1, &junk, 0, NULL);
+   junk.pImageInfo = NULL;
+   junk.pTexelBufferView = &junk_view;
+   vkUpdateDescriptorSets(t.device, 1, &junk, 0, NULL);
+   junk.pImageInfo = &junk_image;
+   vkUpdateDescriptorSets(t.device, 1, &junk, 0, NULL);
+   fprintf(out, "ignored arrays: %d\n", vkDeviceWaitIdle(t.device));
+   vkDestroyDescriptorPool(t.device, junk_pool, NULL);
 
    vkDestroyDescriptorSetLayout(t.device, flagged, NULL);
    vkDestroyDescriptorSetLayout(t.device, one, NULL);
