@@ -48,12 +48,10 @@ storage_set(void)
    return storage_set_of(2);
 }
 
-/* A storage buffer descriptor set (binding 0) and a write of 4096 bytes at
- * 1024 of a 4096-byte buffer into binding_to_write. */
-static void
-write_storage_descriptor(uint32_t binding_to_write)
+/* A layout of one storage buffer descriptor at binding 0, as object id. */
+static VkDescriptorSetLayout
+storage_layout(uint64_t id)
 {
-   buffer_with_memory(true, 0);
    const VkDescriptorSetLayoutBinding binding = { .binding = 0,
                                                   .descriptorType =
                                                      VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
@@ -64,8 +62,18 @@ write_storage_descriptor(uint32_t binding_to_write)
       .bindingCount = 1,
       .pBindings = &binding
    };
-   VkDescriptorSetLayout layout = (VkDescriptorSetLayout)(uintptr_t)0x432;
+   VkDescriptorSetLayout layout = H(VkDescriptorSetLayout, id);
    vl_encode_vkCreateDescriptorSetLayout(&g.enc, 0, device(), &lci, NULL, &layout);
+   return layout;
+}
+
+/* A storage buffer descriptor set (binding 0) and a write of 4096 bytes at
+ * 1024 of a 4096-byte buffer into binding_to_write. */
+static void
+write_storage_descriptor(uint32_t binding_to_write)
+{
+   buffer_with_memory(true, 0);
+   const VkDescriptorSetLayout layout = storage_layout(0x432);
    const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1 };
    const VkDescriptorPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                             .maxSets = 1,
@@ -214,18 +222,7 @@ test_descriptor_writes_through_two_buffers(void **state)
 static void
 two_freeable_sets(VkDescriptorPool *pool, VkDescriptorSet sets[2])
 {
-   const VkDescriptorSetLayoutBinding binding = { .binding = 0,
-                                                  .descriptorType =
-                                                     VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                                  .descriptorCount = 1,
-                                                  .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT };
-   const VkDescriptorSetLayoutCreateInfo lci = {
-      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-      .bindingCount = 1,
-      .pBindings = &binding
-   };
-   VkDescriptorSetLayout layout = H(VkDescriptorSetLayout, new_id());
-   vl_encode_vkCreateDescriptorSetLayout(&g.enc, 0, device(), &lci, NULL, &layout);
+   const VkDescriptorSetLayout layout = storage_layout(new_id());
    const VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2 };
    const VkDescriptorPoolCreateInfo pci = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                             .flags =
