@@ -363,6 +363,8 @@ vlr_exec_lock(struct vlr_exec *x)
 {
    if (x->locked)
       pthread_mutex_lock(&x->ctx->lock);
+   /* another executor may have removed it while the lock was let go */
+   x->dec.last_object = NULL;
 }
 
 struct vl_encoder *

@@ -103,7 +103,8 @@ void vlr_exec_remove_object(struct vlr_exec *x, struct vl_object *obj);
 /* The live object of type with this host handle, or NULL: the one the
  * decoder resolved last when it is that one (a command often names last the
  * object it is about), else the table's lookup by host handle.  Objects leave
- * through vlr_exec_remove_object, which forgets the decoder's last one. */
+ * through vlr_exec_remove_object, which forgets the decoder's last one, as
+ * vlr_exec_lock does (others may remove objects while the lock is let go). */
 struct vl_object *vlr_exec_lookup_host(struct vlr_exec *x, int32_t type, uint64_t host);
 /* A one-way create failed on the host: the id stays unknown. */
 void vlr_exec_create_failed(struct vlr_exec *x, int32_t result, uint64_t id);
